@@ -1,0 +1,101 @@
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from .models import ConsentChange, PosApiKey, StaffAction, Store
+from .services import api_key_create, api_key_revoke
+
+
+class ReadOnlyAdminMixin:
+    """History is looked at, never edited: no add, change or delete, whoever asks."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "channel", "is_active"]
+    list_filter = ["channel", "is_active"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deactivate instead: purchases and members point at stores
+
+
+@admin.register(PosApiKey)
+class PosApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "store", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["store", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "store__code"]
+    actions = ["revoke"]
+    fields = ["store", "name"]
+    readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["store", "name"] if obj is None else ["store", "name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["store", *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoke instead, so the history of who used which key stays
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        new_key = api_key_create(store=obj.store, name=obj.name, actor=request.user)
+        obj.pk, obj.prefix, obj.key_hash = new_key.api_key.pk, new_key.api_key.prefix, ""
+        obj._state.adding = False
+        request._new_raw_api_key = new_key.raw_key
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The key is shown once, on this page, and never stored or put in a cookie.
+        return TemplateResponse(
+            request,
+            "admin/accounts/api_key_created.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("API key created"),
+                "api_key": obj,
+                "raw_key": request._new_raw_api_key,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description=_("Revoke selected keys"), permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+        self.message_user(request, _("Keys revoked."), messages.SUCCESS)
+
+
+@admin.register(ConsentChange)
+class ConsentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["member", "channel", "is_granted", "source", "changed_at"]
+    list_filter = ["channel", "is_granted", "source"]
+    search_fields = ["member__card_number", "member__email"]
+    list_select_related = ["member"]
+    raw_id_fields = ["member"]
+
+
+@admin.register(StaffAction)
+class StaffActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "staff_user", "action", "member", "reason"]
+    list_filter = ["action", "staff_user"]
+    search_fields = ["member__card_number", "reason", "staff_user__username"]
+    list_select_related = ["member", "staff_user"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,45 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from accounts.models import PosApiKey, hash_api_key
+
+# Writing last_used_at on every request would add a write to every till call; a minute's
+# precision is plenty to see which keys are alive.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Api-Key <key>`. The key acts for its store; `request.auth` is the key."""
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        keyword, _space, raw_key = header.partition(" ")
+        if keyword != self.keyword or not raw_key.strip():
+            raise exceptions.AuthenticationFailed(
+                _("Use the header 'Authorization: Api-Key <key>'.")
+            )
+        api_key = (
+            PosApiKey.objects.usable()
+            .select_related("store")
+            .filter(key_hash=hash_api_key(raw_key.strip()))
+            .first()
+        )
+        if api_key is None:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))
+        now = timezone.now()
+        if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
+            PosApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return (None, api_key)
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+from . import schema  # noqa: E402, F401  (registers the OpenAPI description of this scheme)

@@ -1,0 +1,29 @@
+from django.db import migrations
+
+from accounts.append_only import ProtectAppendOnly
+
+ROLES = ["Cashier / support", "Marketing", "Manager"]
+
+
+def create_roles(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+    # Permissions are attached after every migrate (accounts.roles), once all models exist.
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+    ]
+
+    operations = [
+        migrations.RunPython(create_roles, remove_roles),
+        ProtectAppendOnly("accounts_consentchange"),
+        ProtectAppendOnly("accounts_staffaction"),
+    ]

@@ -1,0 +1,279 @@
+"""State changes of members, stores and POS keys."""
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .cards import generate_card_number
+from .errors import Conflict, IdempotencyConflict, InvalidInput
+from .models import (
+    CONSENT_FIELDS,
+    ConsentChange,
+    IdempotencyRecord,
+    Member,
+    PosApiKey,
+    StaffAction,
+    Store,
+    hash_api_key,
+)
+from .normalise import normalise_email, normalise_phone
+from .signals import member_enrolled
+
+API_KEY_PREFIX = "pos_"
+
+
+def store_create(*, code: str, name: str, channel: str = Store.Channel.OFFLINE) -> Store:
+    code = code.strip()
+    if not code or not name.strip():
+        raise InvalidInput(_("A store needs a code and a name."), field="code")
+    if channel not in Store.Channel.values:
+        raise InvalidInput(_("Unknown channel."), field="channel", code="invalid_choice")
+    store = Store(code=code, name=name.strip(), channel=channel)
+    store.full_clean()
+    with transaction.atomic():
+        store.save()
+    return store
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    api_key: PosApiKey
+    raw_key: str  # shown once, never stored
+
+
+def api_key_create(*, store: Store, name: str, actor: AbstractBaseUser | None = None) -> NewApiKey:
+    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = PosApiKey(
+        store=store,
+        name=name,
+        prefix=raw_key[: len(API_KEY_PREFIX) + 8],
+        key_hash=hash_api_key(raw_key),
+        created_by=actor,
+    )
+    with transaction.atomic():
+        api_key.save()
+    return NewApiKey(api_key=api_key, raw_key=raw_key)
+
+
+def api_key_revoke(*, api_key: PosApiKey) -> PosApiKey:
+    with transaction.atomic():
+        PosApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    api_key.refresh_from_db(fields=["revoked_at"])
+    return api_key
+
+
+def _validate_birth_date(birth_date: datetime.date | None) -> None:
+    if birth_date is None:
+        return
+    today = timezone.localdate()
+    if birth_date > today or birth_date.year < 1900:
+        raise InvalidInput(
+            _("Enter a real birth date."), code="invalid_birth_date", field="birth_date"
+        )
+
+
+def _raise_if_contact_taken(*, email: str | None, phone: str | None, exclude_pk=None) -> None:
+    others = Member.objects.exclude(pk=exclude_pk)
+    if email and others.filter(email=email).exists():
+        raise Conflict(
+            _("This e-mail address already belongs to a member."), code="email_taken", field="email"
+        )
+    if phone and others.filter(phone=phone).exists():
+        raise Conflict(
+            _("This phone number already belongs to a member."), code="phone_taken", field="phone"
+        )
+
+
+def member_enrol(
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    birth_date: datetime.date | None = None,
+    language: str = "nl",
+    consents: dict[str, bool] | None = None,
+    store: Store | None = None,
+    source: str = ConsentChange.Source.POS,
+    referral_code: str | None = None,
+    enrolled_at: datetime.datetime | None = None,
+) -> Member:
+    """Creates a member with a fresh card number and records the consents given.
+
+    Sends `member_enrolled` inside the transaction (points opens the account, campaigns
+    react to welcome and referral triggers).
+    """
+    email = normalise_email(email)
+    phone = normalise_phone(phone)
+    _validate_birth_date(birth_date)
+    now = timezone.now()
+    with transaction.atomic():
+        _raise_if_contact_taken(email=email, phone=phone)
+        member = Member(
+            email=email,
+            phone=phone,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            birth_date=birth_date,
+            language=language,
+            enrolled_store=store,
+            enrolled_at=enrolled_at or now,
+        )
+        for channel, is_granted in (consents or {}).items():
+            if is_granted:
+                setattr(member, CONSENT_FIELDS[channel], now)
+        _save_with_fresh_card_number(member)
+        ConsentChange.objects.bulk_create(
+            ConsentChange(member=member, channel=channel, is_granted=True, source=source)
+            for channel, is_granted in (consents or {}).items()
+            if is_granted
+        )
+        member_enrolled.send(sender=Member, member=member, referral_code=referral_code)
+    return member
+
+
+def _save_with_fresh_card_number(member: Member) -> None:
+    for _attempt in range(5):
+        member.card_number = generate_card_number()
+        try:
+            with transaction.atomic():
+                member.save()
+            return
+        except IntegrityError as error:
+            # A card number collision is retried; a concurrent enrolment with the same contact
+            # details is a conflict.
+            message = str(error).lower()
+            if "email" in message:
+                raise Conflict(
+                    _("This e-mail address already belongs to a member."),
+                    code="email_taken",
+                    field="email",
+                ) from error
+            if "phone" in message:
+                raise Conflict(
+                    _("This phone number already belongs to a member."),
+                    code="phone_taken",
+                    field="phone",
+                ) from error
+    raise RuntimeError("Could not find a free card number after 5 attempts")
+
+
+def member_consent_set(*, member: Member, channel: str, is_granted: bool, source: str) -> Member:
+    """Grants or withdraws consent for one channel; a no-op when nothing changes."""
+    field = CONSENT_FIELDS[channel]
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if bool(getattr(member, field)) == is_granted:
+            return member
+        setattr(member, field, timezone.now() if is_granted else None)
+        member.save(update_fields=[field, "updated_at"])
+        ConsentChange.objects.create(
+            member=member, channel=channel, is_granted=is_granted, source=source
+        )
+    return member
+
+
+def member_update_contact(
+    *,
+    member: Member,
+    email: str | None,
+    phone: str | None,
+    first_name: str,
+    last_name: str,
+    birth_date: datetime.date | None,
+    language: str,
+) -> Member:
+    email = normalise_email(email)
+    phone = normalise_phone(phone)
+    _validate_birth_date(birth_date)
+    with transaction.atomic():
+        _raise_if_contact_taken(email=email, phone=phone, exclude_pk=member.pk)
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        member.email, member.phone = email, phone
+        member.first_name, member.last_name = first_name.strip(), last_name.strip()
+        member.birth_date, member.language = birth_date, language
+        member.save(
+            update_fields=[
+                "email",
+                "phone",
+                "first_name",
+                "last_name",
+                "birth_date",
+                "language",
+                "updated_at",
+            ]
+        )
+    return member
+
+
+def staff_action_record(
+    *,
+    actor: AbstractBaseUser,
+    action: str,
+    member: Member | None = None,
+    reason: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> StaffAction:
+    """Appends to the audit trail; call inside the transaction of the action it records."""
+    return StaffAction.objects.create(
+        staff_user=actor,
+        action=action,
+        member=member,
+        reason=reason,
+        before=before or {},
+        after=after or {},
+    )
+
+
+def member_set_status(
+    *, member: Member, status: str, reason: str, actor: AbstractBaseUser
+) -> Member:
+    if not reason.strip():
+        raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if member.status == status:
+            return member
+        before = {"status": member.status}
+        member.status = status
+        member.save(update_fields=["status", "updated_at"])
+        staff_action_record(
+            actor=actor,
+            action="block_member" if status == Member.Status.BLOCKED else "unblock_member",
+            member=member,
+            reason=reason,
+            before=before,
+            after={"status": status},
+        )
+    return member
+
+
+def idempotency_record_claim(
+    *, store: Store, key: str, scope: str, request_hash: str
+) -> tuple[IdempotencyRecord, bool]:
+    """Inside the caller's transaction: returns (record, is_new).
+
+    A new record holds the unique key until the caller's transaction ends; a concurrent request
+    with the same key waits on it, then receives the committed record (is_new False).
+    """
+    existing = IdempotencyRecord.objects.filter(store=store, key=key).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    store=store, key=key, scope=scope, request_hash=request_hash
+                )
+            return record, True
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(store=store, key=key)
+    if existing.scope != scope or existing.request_hash != request_hash:
+        raise IdempotencyConflict(field="Idempotency-Key")
+    return existing, False

@@ -1,0 +1,104 @@
+"""One JSON error shape for the whole API: `{"code", "message", "field"}`.
+
+Validation errors with several problems also list them all under `errors`, each in the same shape.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from accounts.errors import ApplicationError
+
+_DRF_CODES = {
+    exceptions.ParseError: "malformed_json",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message, field: str | None = None, **extra) -> dict:
+    return {"code": code, "message": str(message), "field": field, **extra}
+
+
+def _flatten(detail, path: str = "") -> list[dict]:
+    if isinstance(detail, dict):
+        problems = []
+        for key, value in detail.items():
+            name = None if key == api_settings.NON_FIELD_ERRORS_KEY else str(key)
+            child = f"{path}.{name}" if path and name else (name or path)
+            problems.extend(_flatten(value, child))
+        return problems
+    if isinstance(detail, list):
+        problems = []
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                problems.extend(_flatten(value, f"{path}.{index}" if path else str(index)))
+            else:
+                problems.extend(_flatten(value, path))
+        return problems
+    return [error_body(getattr(detail, "code", "invalid") or "invalid", detail, path or None)]
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        body = error_body(exc.code, exc.message, exc.field, **exc.extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        problems = _flatten(exc.detail) or [error_body("invalid", _("Invalid input."))]
+        body = dict(problems[0])
+        if len(problems) > 1:
+            body["errors"] = problems
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.APIException):
+        code = next(
+            (code for klass, code in _DRF_CODES.items() if isinstance(exc, klass)),
+            exc.default_code,
+        )
+        message = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+        if isinstance(exc, exceptions.ParseError):
+            message = _("The request body is not valid JSON.")
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(int(exc.wait))
+        return Response(error_body(code, message), status=exc.status_code, headers=headers)
+    return None
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_or_html(handler_name: str, status_code: int, code: str, message):
+    """Django-level 404/500 handlers: JSON under /api/, Django's own pages elsewhere."""
+    from django.views import defaults
+
+    html_handler = getattr(defaults, handler_name)
+
+    def handler(request, *args, **kwargs):
+        if _is_api(request):
+            return JsonResponse(error_body(code, message), status=status_code)
+        return html_handler(request, *args, **kwargs)
+
+    return handler
+
+
+handler404 = json_or_html("page_not_found", 404, "not_found", gettext_lazy("Not found."))
+handler500 = json_or_html(
+    "server_error", 500, "server_error", gettext_lazy("Something went wrong on our side.")
+)

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from .api.errors import handler404, handler500  # noqa: F401  (Django looks them up here)
+
+_public_docs = {
+    "authentication_classes": [],
+    "permission_classes": [AllowAny],
+    "throttle_classes": [],
+}
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("points.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(**_public_docs), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", **_public_docs),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", **_public_docs),
+        name="api-redoc",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]

@@ -1,0 +1,144 @@
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ReadOnlyAdminMixin, ReadOnlyInline
+
+from .models import (
+    Activity,
+    ActivityType,
+    EarningRule,
+    LoyaltyProgram,
+    PointAccount,
+    PointsEntry,
+    Purchase,
+    PurchaseLine,
+    Refund,
+)
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "account",
+        "kind",
+        "points",
+        "balance_after",
+        "staff_user",
+        "reason",
+    ]
+    list_filter = ["kind", "is_qualifying"]
+    search_fields = ["=account__member__card_number"]
+    list_select_related = ["account__member", "staff_user"]
+    raw_id_fields = ["account", "purchase", "refund", "activity", "corrects"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # counting 10M rows on every page is not worth it
+
+
+@admin.register(PointAccount)
+class PointAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["member", "balance", "flagged_at", "updated_at"]
+    list_filter = [("flagged_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=member__card_number", "member__email"]
+    list_select_related = ["member"]
+    show_full_result_count = False
+
+
+class PurchaseLineInline(ReadOnlyInline):
+    model = PurchaseLine
+    fields = ["sku", "category", "quantity", "amount"]
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["refund_id", "amount", "points_reversed", "store_credit_returned", "created_at"]
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "occurred_at",
+        "store",
+        "transaction_id",
+        "member",
+        "amount",
+        "discount_total",
+        "points_earned",
+        "refunded_amount",
+    ]
+    list_filter = ["store", "channel"]
+    search_fields = ["=transaction_id", "=member__card_number"]
+    list_select_related = ["store", "member"]
+    raw_id_fields = ["member"]
+    date_hierarchy = "occurred_at"
+    inlines = [PurchaseLineInline, RefundInline]
+    exclude = ["request_hash", "response_body"]
+    show_full_result_count = False
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["occurred_at", "member", "activity_type", "reference", "points"]
+    list_filter = ["activity_type"]
+    search_fields = ["=member__card_number", "reference"]
+    list_select_related = ["member", "activity_type"]
+    exclude = ["request_hash", "response_body"]
+
+
+@admin.register(EarningRule)
+class EarningRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "priority", "valid_from", "valid_until", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name_nl", "name_en"]
+    filter_horizontal = ["stores"]
+    fieldsets = [
+        (None, {"fields": ["name_nl", "name_en", "kind", "is_active", "priority"]}),
+        (
+            _("Points"),
+            {"fields": ["points_per_unit", "multiplier", "bonus_points", "minimum_spend"]},
+        ),
+        (_("When"), {"fields": ["valid_from", "valid_until"]}),
+        (
+            _("Where and on what"),
+            {
+                "fields": [
+                    "stores",
+                    "channel",
+                    "categories",
+                    "skus",
+                    "excluded_categories",
+                    "excluded_skus",
+                ],
+                "description": _(
+                    "Leave empty to cover every store, channel and product. Categories and SKUs "
+                    "come from the purchase lines the till sends."
+                ),
+            },
+        ),
+    ]
+
+
+@admin.register(ActivityType)
+class ActivityTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "__str__", "points", "cap", "cap_period", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name_nl", "name_en"]
+
+
+@admin.register(LoyaltyProgram)
+class LoyaltyProgramAdmin(admin.ModelAdmin):
+    """A single row: the list page goes straight to it."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        program = LoyaltyProgram.current()
+        return HttpResponseRedirect(
+            reverse("admin:points_loyaltyprogram_change", args=[program.pk])
+        )

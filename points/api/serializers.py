@@ -1,0 +1,160 @@
+from decimal import Decimal
+
+from django.conf import settings
+from rest_framework import serializers
+
+from accounts.api.base import money_field
+from accounts.models import ConsentChannel, Store
+
+from ..selectors import entry_description
+
+
+class CardNumberField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, **kwargs)
+
+
+class ConsentsInput(serializers.Serializer):
+    email = serializers.BooleanField(required=False, default=False)
+    sms = serializers.BooleanField(required=False, default=False)
+    whatsapp = serializers.BooleanField(required=False, default=False)
+
+
+class MemberEnrolInput(serializers.Serializer):
+    email = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=254)
+    phone = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES], required=False, default="nl"
+    )
+    consents = ConsentsInput(required=False)
+    referral_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+    def consent_map(self, data: dict) -> dict[str, bool]:
+        consents = data.get("consents") or {}
+        return {channel: bool(consents.get(channel)) for channel in ConsentChannel.values}
+
+
+class ExpiringSerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    by = serializers.DateTimeField()
+
+
+class MemberSummaryOutput(serializers.Serializer):
+    card_number = serializers.CharField(source="member.card_number")
+    first_name = serializers.CharField(source="member.first_name")
+    last_name = serializers.CharField(source="member.last_name")
+    language = serializers.CharField(source="member.language")
+    status = serializers.CharField(source="member.status")
+    enrolled_at = serializers.DateTimeField(source="member.enrolled_at")
+    points_balance = serializers.IntegerField()
+    points_expiring_soon = serializers.SerializerMethodField()
+
+    def get_points_expiring_soon(self, summary) -> dict:
+        return {
+            "points": summary.points_expiring_soon,
+            "by": serializers.DateTimeField().to_representation(summary.points_expiring_by),
+        }
+
+
+class LedgerEntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    points = serializers.IntegerField()
+    balance_after = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    effective_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    transaction_id = serializers.CharField(source="purchase.transaction_id", default=None)
+    description = serializers.SerializerMethodField()
+
+    def get_description(self, entry) -> str:
+        return entry_description(entry)
+
+
+class LineInput(serializers.Serializer):
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(
+        max_digits=10, decimal_places=3, min_value=0, required=False, default=1
+    )
+    amount = money_field()
+
+
+class PurchaseInput(serializers.Serializer):
+    transaction_id = serializers.CharField(max_length=64)
+    card_number = CardNumberField()
+    amount = money_field()
+    currency = serializers.CharField(max_length=3, min_length=3)
+    occurred_at = serializers.DateTimeField(required=False)
+    channel = serializers.ChoiceField(choices=Store.Channel.choices, required=False)
+    lines = LineInput(many=True, required=False, max_length=1000)
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, max_length=10
+    )
+    store_credit = money_field(required=False)
+
+
+class QuoteInput(PurchaseInput):
+    transaction_id = serializers.CharField(max_length=64, required=False)
+
+
+class ExplanationLineOutput(serializers.Serializer):
+    source = serializers.CharField()
+    source_id = serializers.IntegerField(allow_null=True)
+    label = serializers.CharField()
+    points = serializers.IntegerField()
+
+
+class PurchaseOutput(serializers.Serializer):
+    transaction_id = serializers.CharField()
+    card_number = serializers.CharField()
+    store = serializers.CharField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    points_earned = serializers.IntegerField()
+    explanation = ExplanationLineOutput(many=True)
+    points_balance = serializers.IntegerField()
+
+
+class QuoteOutput(serializers.Serializer):
+    card_number = serializers.CharField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    points_earned = serializers.IntegerField()
+    explanation = ExplanationLineOutput(many=True)
+    points_balance = serializers.IntegerField()
+    points_balance_after = serializers.IntegerField()
+
+
+class RefundInput(serializers.Serializer):
+    refund_id = serializers.CharField(max_length=64)
+    amount = money_field(min_value=Decimal("0.01"))
+    lines = LineInput(many=True, required=False, max_length=1000)
+
+
+class RefundOutput(serializers.Serializer):
+    transaction_id = serializers.CharField()
+    refund_id = serializers.CharField()
+    amount = serializers.CharField()
+    points_reversed = serializers.IntegerField()
+    points_balance = serializers.IntegerField()
+    refunded_total = serializers.CharField()
+
+
+class ActivityInput(serializers.Serializer):
+    card_number = CardNumberField()
+    activity_type = serializers.CharField(max_length=50)
+    reference = serializers.CharField(max_length=100)
+    occurred_at = serializers.DateTimeField(required=False)
+
+
+class ActivityOutput(serializers.Serializer):
+    card_number = serializers.CharField()
+    activity_type = serializers.CharField()
+    reference = serializers.CharField()
+    points_earned = serializers.IntegerField()
+    points_balance = serializers.IntegerField()

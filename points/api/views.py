@@ -1,0 +1,204 @@
+"""POS API of the points app: members, purchases, refunds, activities."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from accounts.api.base import PosApiView, created_or_replayed, run_idempotent
+from accounts.errors import InvalidInput, MemberNotFound
+from accounts.models import Member
+from accounts.normalise import normalise_email, normalise_phone
+from accounts.services import member_enrol
+
+from .. import selectors, services
+from ..earning import BasketLine
+from . import serializers as s
+
+
+def summary_body(member: Member) -> dict:
+    return s.MemberSummaryOutput(selectors.member_summary_get(member=member)).data
+
+
+class MemberEnrolApi(PosApiView):
+    @extend_schema(
+        request=s.MemberEnrolInput,
+        responses={201: s.MemberSummaryOutput},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+        summary="Enrol a member",
+    )
+    def post(self, request):
+        serializer = s.MemberEnrolInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def work():
+            member = member_enrol(
+                email=data.get("email"),
+                phone=data.get("phone"),
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data.get("birth_date"),
+                language=data["language"],
+                consents=serializer.consent_map(data),
+                store=self.store,
+                referral_code=data.get("referral_code") or None,
+            )
+            return 201, summary_body(member)
+
+        return run_idempotent(
+            request,
+            scope="enrol",
+            request_hash=services.fingerprint(data),
+            work=work,
+        )
+
+
+class MemberLookupApi(PosApiView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("card_number", str),
+            OpenApiParameter("email", str),
+            OpenApiParameter("phone", str),
+        ],
+        responses={200: s.MemberSummaryOutput},
+        summary="Find a member by card number, e-mail or phone",
+    )
+    def get(self, request):
+        params = {
+            key: request.query_params.get(key, "").strip()
+            for key in ("card_number", "email", "phone")
+        }
+        given = [key for key, value in params.items() if value]
+        if len(given) != 1:
+            raise InvalidInput(
+                _("Give exactly one of card_number, email or phone."),
+                code="one_lookup_key_required",
+            )
+        field = given[0]
+        if field == "card_number":
+            member = selectors.member_get_by_card(params[field])
+        else:
+            value = (
+                normalise_email(params[field])
+                if field == "email"
+                else normalise_phone(params[field])
+            )
+            member = Member.objects.filter(**{field: value}).first()
+            if member is None:
+                raise MemberNotFound(_("No member found."), field=field)
+        return Response(summary_body(member))
+
+
+class MemberDetailApi(PosApiView):
+    @extend_schema(responses={200: s.MemberSummaryOutput}, summary="A member's points summary")
+    def get(self, request, card_number: str):
+        member = selectors.member_get_by_card(card_number)
+        return Response(summary_body(member))
+
+
+class LedgerPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class MemberLedgerApi(PosApiView):
+    @extend_schema(responses={200: s.LedgerEntryOutput(many=True)}, summary="A member's ledger")
+    def get(self, request, card_number: str):
+        member = selectors.member_get_by_card(card_number)
+        paginator = LedgerPagination()
+        page = paginator.paginate_queryset(
+            selectors.ledger_entries_for(member=member), request, self
+        )
+        return paginator.get_paginated_response(s.LedgerEntryOutput(page, many=True).data)
+
+
+def purchase_request(view: PosApiView, data: dict) -> services.PurchaseRequest:
+    return services.PurchaseRequest(
+        store=view.store,
+        member=selectors.member_get_by_card(data["card_number"]),
+        transaction_id=data["transaction_id"],
+        amount=data["amount"],
+        currency=data["currency"],
+        channel=data.get("channel"),
+        occurred_at=data.get("occurred_at"),
+        lines=tuple(
+            BasketLine(
+                sku=line["sku"],
+                category=line["category"],
+                quantity=line["quantity"],
+                amount=line["amount"],
+            )
+            for line in data.get("lines", [])
+        ),
+        codes=tuple(data.get("codes", [])),
+        store_credit=data.get("store_credit"),
+    )
+
+
+class PurchaseCreateApi(PosApiView):
+    @extend_schema(
+        request=s.PurchaseInput,
+        responses={201: s.PurchaseOutput, 200: s.PurchaseOutput},
+        summary="Record a purchase and earn points (idempotent on transaction_id)",
+    )
+    def post(self, request):
+        outcome = services.purchase_record(
+            request=purchase_request(self, self.parse(s.PurchaseInput))
+        )
+        return created_or_replayed(outcome.receipt, replayed=outcome.replayed)
+
+
+class PurchaseQuoteApi(PosApiView):
+    @extend_schema(
+        request=s.QuoteInput,
+        responses={200: s.QuoteOutput},
+        summary="What a purchase would earn; records nothing",
+    )
+    def post(self, request):
+        data = self.parse(s.QuoteInput)
+        request_ = purchase_request(self, {"transaction_id": "", **data})
+        return Response(services.purchase_quote(request=request_).as_dict(request_))
+
+
+class RefundCreateApi(PosApiView):
+    @extend_schema(
+        request=s.RefundInput,
+        responses={201: s.RefundOutput, 200: s.RefundOutput},
+        summary="Refund (part of) a purchase of this store (idempotent on refund_id)",
+    )
+    def post(self, request, transaction_id: str):
+        data = self.parse(s.RefundInput)
+        outcome = services.refund_record(
+            request=services.RefundRequest(
+                store=self.store,
+                transaction_id=transaction_id,
+                refund_id=data["refund_id"],
+                amount=data["amount"],
+                lines=tuple(
+                    {key: str(value) for key, value in line.items()}
+                    for line in data.get("lines", [])
+                ),
+            )
+        )
+        return created_or_replayed(outcome.refund.response_body, replayed=outcome.replayed)
+
+
+class ActivityCreateApi(PosApiView):
+    @extend_schema(
+        request=s.ActivityInput,
+        responses={201: s.ActivityOutput, 200: s.ActivityOutput},
+        summary="Points for a non-purchase activity (idempotent on reference)",
+    )
+    def post(self, request):
+        data = self.parse(s.ActivityInput)
+        member = selectors.member_get_by_card(data["card_number"])
+        outcome = services.activity_record(
+            member=member,
+            activity_type=services.activity_type_get(data["activity_type"]),
+            reference=data["reference"],
+            store=self.store,
+            occurred_at=data.get("occurred_at"),
+        )
+        return created_or_replayed(outcome.activity.response_body, replayed=outcome.replayed)

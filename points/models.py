@@ -1,0 +1,460 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.append_only import AppendOnlyModel
+from accounts.models import Member, Store, TranslatedNameMixin
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class LoyaltyProgram(models.Model):
+    """The programme's settings, one row, edited in admin."""
+
+    points_expire_after_months = models.PositiveSmallIntegerField(
+        _("points expire after (months)"),
+        default=24,
+        help_text=_(
+            "Points expire this many months after they were earned; the oldest points are used "
+            "first. 0 = points never expire. Changes apply to points earned from now on."
+        ),
+    )
+    qualifying_window_months = models.PositiveSmallIntegerField(
+        _("tier window (months)"),
+        default=12,
+        help_text=_(
+            "Tiers are reached with the points earned in this many past months. "
+            "0 = all points ever earned count."
+        ),
+    )
+    point_value = models.DecimalField(
+        _("value of one point"),
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0.01"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What one point costs the shop, for the liability figures."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    CACHE_KEY = "points:loyalty-program"
+
+    class Meta:
+        verbose_name = _("programme settings")
+        verbose_name_plural = _("programme settings")
+
+    def __str__(self) -> str:
+        return str(_("Programme settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> "LoyaltyProgram":
+        program = cache.get(cls.CACHE_KEY)
+        if program is None:
+            program, _created = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, program, 60)
+        return program
+
+
+class PointAccount(models.Model):
+    """A member's points. `balance` is a cache of SUM(entries), written in the same transaction
+    as every entry (see `check_ledger`)."""
+
+    # PROTECT: points history outlives nothing; members are anonymised, not deleted.
+    member = models.OneToOneField(
+        Member, on_delete=models.PROTECT, related_name="point_account", verbose_name=_("member")
+    )
+    balance = models.BigIntegerField(_("balance"), default=0)
+    flagged_at = models.DateTimeField(
+        _("flagged at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a refund took back points that were already spent."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("point account")
+        verbose_name_plural = _("point accounts")
+        permissions = [("adjust_points", _("Can adjust points with a reason"))]
+
+    def __str__(self) -> str:
+        return f"{self.member.card_number}: {self.balance}"
+
+
+class Channel(models.TextChoices):
+    OFFLINE = Store.Channel.OFFLINE.value, Store.Channel.OFFLINE.label
+    ONLINE = Store.Channel.ONLINE.value, Store.Channel.ONLINE.label
+
+
+class Purchase(models.Model):
+    """A purchase reported by a till or the web shop; idempotent on (store, transaction_id)."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("store")
+    )
+    transaction_id = models.CharField(_("transaction id"), max_length=64)
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("member")
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    discount_total = models.DecimalField(_("discounts"), default=Decimal("0.00"), **MONEY)
+    store_credit_used = models.DecimalField(
+        _("store credit used"), default=Decimal("0.00"), **MONEY
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    points_earned = models.BigIntegerField(_("points earned"), default=0)
+    explanation = models.JSONField(_("explanation"), default=list, blank=True)
+    refunded_amount = models.DecimalField(_("refunded"), default=Decimal("0.00"), **MONEY)
+    points_reversed = models.BigIntegerField(_("points reversed"), default=0)
+    request_hash = models.CharField(max_length=64, editable=False)
+    response_body = models.JSONField(default=dict, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("purchase")
+        verbose_name_plural = _("purchases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "transaction_id"], name="purchase_transaction_unique_per_store"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="purchase_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__lte=models.F("amount")),
+                name="purchase_refund_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.store.code}/{self.transaction_id}"
+
+    @property
+    def net_amount(self) -> Decimal:
+        """What the customer paid, in money and store credit: the base of refunds."""
+        return self.amount - self.discount_total
+
+    @property
+    def earning_amount(self) -> Decimal:
+        """The amount points are earned on: after discounts, without store credit (which was
+        itself a reward)."""
+        return self.amount - self.discount_total - self.store_credit_used
+
+
+class PurchaseLine(models.Model):
+    purchase = models.ForeignKey(
+        Purchase, on_delete=models.CASCADE, related_name="lines", verbose_name=_("purchase")
+    )
+    sku = models.CharField(_("SKU"), max_length=64, blank=True)
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3, default=1)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        verbose_name = _("purchase line")
+        verbose_name_plural = _("purchase lines")
+
+
+class Refund(models.Model):
+    """A (partial) refund of a purchase; idempotent on (purchase, refund_id)."""
+
+    purchase = models.ForeignKey(
+        Purchase, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("purchase")
+    )
+    refund_id = models.CharField(_("refund id"), max_length=64)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    points_reversed = models.BigIntegerField(_("points reversed"), default=0)
+    store_credit_returned = models.DecimalField(
+        _("store credit returned"), default=Decimal("0.00"), **MONEY
+    )
+    lines = models.JSONField(_("lines"), default=list, blank=True)
+    request_hash = models.CharField(max_length=64, editable=False)
+    response_body = models.JSONField(default=dict, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase", "refund_id"], name="refund_id_unique_per_purchase"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase} refund {self.refund_id}"
+
+
+class ActivityType(TranslatedNameMixin, models.Model):
+    """Non-purchase activities that earn points: the programme's 'preset norms'."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("per day")
+        WEEK = "week", _("per week")
+        MONTH = "month", _("per month")
+        YEAR = "year", _("per year")
+        EVER = "ever", _("in total")
+
+    code = models.SlugField(
+        _("code"), max_length=50, unique=True, help_text=_("What tills send, e.g. 'review'.")
+    )
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    points = models.PositiveIntegerField(_("points"), validators=[MinValueValidator(1)])
+    cap = models.PositiveIntegerField(
+        _("maximum times"),
+        null=True,
+        blank=True,
+        help_text=_("How often a member can earn this per period. Empty = no limit."),
+    )
+    cap_period = models.CharField(
+        _("period"), max_length=8, choices=Period.choices, default=Period.DAY
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.translated("name")
+
+
+class Activity(models.Model):
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="activities", verbose_name=_("member")
+    )
+    activity_type = models.ForeignKey(
+        ActivityType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type")
+    )
+    reference = models.CharField(_("reference"), max_length=100)
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    points = models.PositiveIntegerField(_("points"))
+    occurred_at = models.DateTimeField(_("occurred at"))
+    request_hash = models.CharField(max_length=64, editable=False)
+    response_body = models.JSONField(default=dict, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "activity_type", "reference"], name="activity_reference_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["member", "activity_type", "occurred_at"])]
+
+
+class EntryKind(models.TextChoices):
+    EARN = "earn", _("Purchase")
+    ACTIVITY = "activity", _("Activity")
+    BONUS = "bonus", _("Bonus")
+    ADJUSTMENT = "adjustment", _("Staff correction")
+    REFUND_REVERSAL = "refund_reversal", _("Refund")
+    REDEMPTION = "redemption", _("Reward redeemed")
+    REDEMPTION_REVERSAL = "redemption_reversal", _("Redemption undone")
+    EXPIRY = "expiry", _("Points expired")
+
+
+class PointsEntry(AppendOnlyModel):
+    """One line of the points ledger. Append-only: corrections are new entries."""
+
+    Kind = EntryKind
+
+    account = models.ForeignKey(
+        PointAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=EntryKind.choices)
+    points = models.BigIntegerField(_("points"))
+    balance_after = models.BigIntegerField(_("balance after"))
+    # Whether the points count towards tiers: earned yes; bought, given or corrected no, unless
+    # staff say so when adjusting.
+    is_qualifying = models.BooleanField(_("counts for tier"), default=False)
+    effective_at = models.DateTimeField(_("counts from"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    purchase = models.ForeignKey(
+        Purchase, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff user"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(points=0), name="points_entry_not_zero"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True) | models.Q(points__gt=0),
+                name="points_entry_only_credits_expire",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-id"], name="points_entry_account_recent"),
+            models.Index(
+                fields=["account", "expires_at"],
+                condition=models.Q(expires_at__isnull=False),
+                name="points_entry_expiring",
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(expires_at__isnull=False),
+                name="points_entry_expiry_due",
+            ),
+            models.Index(
+                fields=["account", "effective_at"],
+                condition=models.Q(is_qualifying=True),
+                name="points_entry_qualifying",
+            ),
+            models.Index(fields=["kind", "created_at"], name="points_entry_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.points:+d}"
+
+
+class EarningRule(TranslatedNameMixin, models.Model):
+    """How purchases earn points. Edited by marketing in admin."""
+
+    class Kind(models.TextChoices):
+        BASE_RATE = "base_rate", _("Base rate (points per euro)")
+        MULTIPLIER = "multiplier", _("Multiplier (e.g. double points)")
+        FIXED_BONUS = "fixed_bonus", _("Fixed bonus points")
+
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    points_per_unit = models.DecimalField(
+        _("points per euro"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Base rate only. Points per euro of what the rule covers, rounded down "
+            "(1 = one point per whole euro). Of several base rates in force, only the one "
+            "with the highest priority counts."
+        ),
+    )
+    multiplier = models.DecimalField(
+        _("multiplier"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text=_(
+            "Multiplier only. 2 = double points on what the rule covers (the base points "
+            "once more), 1.5 = half as many again."
+        ),
+    )
+    bonus_points = models.PositiveIntegerField(
+        _("bonus points"), default=0, help_text=_("Fixed bonus only: points added per purchase.")
+    )
+    minimum_spend = models.DecimalField(
+        _("minimum spend"),
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The rule counts only when what it covers adds up to at least this amount."),
+        **MONEY,
+    )
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(
+        _("valid until"), null=True, blank=True, help_text=_("Empty = no end date.")
+    )
+    stores = models.ManyToManyField(
+        Store,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stores"),
+        help_text=_("Empty = all stores."),
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=16,
+        choices=Channel.choices,
+        blank=True,
+        help_text=_("Empty = online and offline."),
+    )
+    categories = models.TextField(
+        _("categories"),
+        blank=True,
+        help_text=_("Comma-separated product categories the rule covers. Empty = everything."),
+    )
+    skus = models.TextField(
+        _("SKUs"), blank=True, help_text=_("Comma-separated SKUs the rule covers.")
+    )
+    excluded_categories = models.TextField(
+        _("excluded categories"),
+        blank=True,
+        help_text=_("Comma-separated categories that never earn under this rule, e.g. tobacco."),
+    )
+    excluded_skus = models.TextField(_("excluded SKUs"), blank=True)
+    priority = models.SmallIntegerField(
+        _("priority"), default=0, help_text=_("Higher numbers are applied and listed first.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("earning rule")
+        verbose_name_plural = _("earning rules")
+        ordering = ["-priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gt=models.F("valid_from")),
+                name="earning_rule_window_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.translated("name")
+
+
+class JobWatermark(models.Model):
+    """How far a periodic job got, so the next run starts where the last one ended."""
+
+    name = models.CharField(max_length=64, unique=True)
+    reached_at = models.DateTimeField()

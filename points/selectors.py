@@ -1,0 +1,166 @@
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.cards import is_valid_card_number, normalise_card_number
+from accounts.errors import InvalidInput, MemberNotFound
+from accounts.models import Member
+
+from .earning import RuleSpec, Scope, split_codes
+from .models import EarningRule, PointAccount, PointsEntry
+
+EXPIRING_SOON_DAYS = 30
+
+
+def member_get_by_card(card_number: str, *, field: str = "card_number") -> Member:
+    """A mistyped number (bad check digit) is 400, an unknown valid one 404."""
+    number = normalise_card_number(card_number or "")
+    if not is_valid_card_number(number):
+        raise InvalidInput(
+            _("This is not a valid card number; check the digits."),
+            code="invalid_card_number",
+            field=field,
+        )
+    member = Member.objects.filter(card_number=number).select_related("point_account").first()
+    if member is None:
+        raise MemberNotFound(field=field)
+    return member
+
+
+def account_of(member: Member) -> PointAccount | None:
+    try:
+        return member.point_account
+    except PointAccount.DoesNotExist:
+        return None
+
+
+def points_expiring_by(*, account: PointAccount | None, until: datetime.datetime) -> int:
+    """Points that will have expired by `until` if none are spent before then.
+
+    Spending consumes the oldest points first, so what expires by `until` is whatever part of the
+    balance is not covered by credits that are still valid after `until`.
+    """
+    if account is None or account.balance <= 0:
+        return 0
+    still_valid = (
+        PointsEntry.objects.filter(account=account, points__gt=0)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=until))
+        .aggregate(total=Sum("points"))["total"]
+        or 0
+    )
+    return max(0, account.balance - still_valid)
+
+
+def next_expiry_date(*, account: PointAccount | None, until: datetime.datetime):
+    if account is None or account.balance <= 0:
+        return None
+    return (
+        PointsEntry.objects.filter(
+            account=account,
+            expires_at__isnull=False,
+            expires_at__gt=timezone.now(),
+            expires_at__lte=until,
+        )
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    member: Member
+    account: PointAccount | None
+    points_balance: int
+    points_expiring_soon: int
+    points_expiring_by: datetime.datetime
+
+
+def member_summary_get(*, member: Member) -> MemberSummary:
+    account = account_of(member)
+    until = timezone.now() + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    return MemberSummary(
+        member=member,
+        account=account,
+        points_balance=account.balance if account else 0,
+        points_expiring_soon=points_expiring_by(account=account, until=until),
+        points_expiring_by=until,
+    )
+
+
+def ledger_entries_for(*, member: Member):
+    return (
+        PointsEntry.objects.filter(account__member=member)
+        .select_related("purchase__store", "refund", "activity__activity_type", "staff_user")
+        .order_by("-id")
+    )
+
+
+def entry_description(entry: PointsEntry) -> str:
+    """A ledger line in plain words, in the active language."""
+    if entry.kind == PointsEntry.Kind.EARN and entry.purchase_id:
+        return _("Purchase at %(store)s") % {"store": entry.purchase.store.name}
+    if entry.kind == PointsEntry.Kind.REFUND_REVERSAL and entry.purchase_id:
+        return _("Refund of a purchase at %(store)s") % {"store": entry.purchase.store.name}
+    if entry.kind == PointsEntry.Kind.ACTIVITY and entry.activity_id:
+        return _("Activity: %(name)s") % {"name": entry.activity.activity_type.translated("name")}
+    if entry.kind == PointsEntry.Kind.ADJUSTMENT:
+        return _("Correction by staff: %(reason)s") % {"reason": entry.reason}
+    label = str(entry.get_kind_display())
+    return f"{label}: {entry.note}" if entry.note else label
+
+
+def label_in_language(name_nl: str, name_en: str) -> str:
+    return name_en if (get_language() or "nl").startswith("en") and name_en else name_nl
+
+
+def earning_rules_active() -> list[RuleSpec]:
+    rules = EarningRule.objects.filter(is_active=True).prefetch_related("stores")
+    return [
+        RuleSpec(
+            id=rule.pk,
+            kind=rule.kind,
+            name_nl=rule.name_nl,
+            name_en=rule.name_en,
+            scope=Scope(
+                store_ids=frozenset(store.pk for store in rule.stores.all()),
+                channel=rule.channel,
+                categories=split_codes(rule.categories),
+                skus=split_codes(rule.skus),
+                excluded_categories=split_codes(rule.excluded_categories),
+                excluded_skus=split_codes(rule.excluded_skus),
+            ),
+            points_per_unit=rule.points_per_unit,
+            multiplier=rule.multiplier,
+            bonus_points=rule.bonus_points,
+            minimum_spend=rule.minimum_spend,
+            priority=rule.priority,
+            valid_from=rule.valid_from,
+            valid_until=rule.valid_until,
+        )
+        for rule in rules
+    ]
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    account_id: int
+    card_number: str
+    balance: int
+    entries_sum: int
+
+
+def ledger_mismatches() -> list[LedgerMismatch]:
+    """Accounts whose cached balance differs from the sum of their entries (one query)."""
+    accounts = (
+        PointAccount.objects.annotate(entries_sum=Coalesce(Sum("entries__points"), 0))
+        .exclude(balance=F("entries_sum"))
+        .values_list("pk", "member__card_number", "balance", "entries_sum")
+        .order_by("pk")
+    )
+    return [LedgerMismatch(*row) for row in accounts]

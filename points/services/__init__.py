@@ -1,0 +1,38 @@
+"""State changes of the points app. Import from here; the modules are an implementation detail."""
+
+from .activities import ActivityCapReached, ActivityOutcome, activity_record, activity_type_get
+from .expiry import ExpiryRun, points_expire_due
+from .ledger import InsufficientPoints, account_lock, ledger_append, points_adjust, points_spend
+from .purchases import (
+    PurchaseOutcome,
+    PurchaseQuote,
+    PurchaseRequest,
+    fingerprint,
+    purchase_quote,
+    purchase_record,
+)
+from .refunds import RefundExceedsPurchase, RefundOutcome, RefundRequest, refund_record
+
+__all__ = [
+    "ActivityCapReached",
+    "ActivityOutcome",
+    "ExpiryRun",
+    "InsufficientPoints",
+    "PurchaseOutcome",
+    "PurchaseQuote",
+    "PurchaseRequest",
+    "RefundExceedsPurchase",
+    "RefundOutcome",
+    "RefundRequest",
+    "account_lock",
+    "activity_record",
+    "activity_type_get",
+    "fingerprint",
+    "ledger_append",
+    "points_adjust",
+    "points_expire_due",
+    "points_spend",
+    "purchase_quote",
+    "purchase_record",
+    "refund_record",
+]

@@ -1,0 +1,145 @@
+"""The ledger primitives every points change goes through."""
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, InvalidInput
+from accounts.models import Member
+from accounts.services import staff_action_record
+
+from ..dates import add_months
+from ..models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry
+
+# Kinds whose points count towards tiers by default.
+QUALIFYING_KINDS = {EntryKind.EARN, EntryKind.ACTIVITY, EntryKind.REFUND_REVERSAL}
+
+
+class InsufficientPoints(ApplicationError):
+    code = "insufficient_points"
+
+    def __init__(self, *, balance: int, needed: int, field: str | None = None) -> None:
+        super().__init__(
+            _("Not enough points: %(balance)s available, %(needed)s needed.")
+            % {"balance": balance, "needed": needed},
+            field=field,
+            extra={"points_balance": balance, "points_needed": needed},
+        )
+
+
+def account_lock(member_id: int) -> PointAccount:
+    """Locks the member's point account row (creating it if missing) for a balance change.
+
+    Every read-modify-write of a balance starts here, so all writers for one member queue on the
+    same row. Call inside a transaction.
+    """
+    queryset = PointAccount.objects.select_for_update(no_key=True)
+    account = queryset.filter(member_id=member_id).first()
+    if account is None:
+        try:
+            with transaction.atomic():
+                PointAccount.objects.create(member_id=member_id)
+        except IntegrityError:
+            pass  # created concurrently; lock that one
+        account = queryset.get(member_id=member_id)
+    return account
+
+
+def ledger_append(
+    account: PointAccount,
+    *,
+    kind: str,
+    points: int,
+    effective_at: datetime.datetime | None = None,
+    is_qualifying: bool | None = None,
+    staff_user: AbstractBaseUser | None = None,
+    reason: str = "",
+    note: str = "",
+    corrects: PointsEntry | None = None,
+    **links,
+) -> PointsEntry:
+    """Appends one entry and moves the cached balance with it. `account` must be locked.
+
+    Credits get their expiry date here, from the programme settings in force when written.
+    """
+    if not isinstance(points, int) or points == 0:
+        raise ValueError("a ledger entry moves a non-zero whole number of points")
+    effective_at = effective_at or timezone.now()
+    months = LoyaltyProgram.current().points_expire_after_months
+    balance_after = account.balance + points
+    entry = PointsEntry.objects.create(
+        account=account,
+        kind=kind,
+        points=points,
+        balance_after=balance_after,
+        is_qualifying=(kind in QUALIFYING_KINDS) if is_qualifying is None else is_qualifying,
+        effective_at=effective_at,
+        expires_at=add_months(effective_at, months) if points > 0 and months else None,
+        staff_user=staff_user,
+        reason=reason,
+        note=note[:200],
+        corrects=corrects,
+        **links,
+    )
+    PointAccount.objects.filter(pk=account.pk).update(
+        balance=F("balance") + points, updated_at=timezone.now()
+    )
+    account.balance = balance_after
+    return entry
+
+
+def points_spend(account: PointAccount, *, points: int, kind: str, note: str = "") -> PointsEntry:
+    """Takes points from a locked account; never below zero."""
+    if points <= 0:
+        raise ValueError("spend a positive number of points")
+    if account.balance < points:
+        raise InsufficientPoints(balance=account.balance, needed=points)
+    return ledger_append(account, kind=kind, points=-points, note=note)
+
+
+def points_adjust(
+    *,
+    member: Member,
+    points: int,
+    reason: str,
+    actor: AbstractBaseUser,
+    counts_for_tier: bool = False,
+    corrects: PointsEntry | None = None,
+) -> PointsEntry:
+    """A staff correction: one ADJUSTMENT entry with the staff user and reason, plus an audit row.
+
+    A correction cannot take the balance below zero.
+    """
+    if not (reason or "").strip():
+        raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
+    if not isinstance(points, int) or points == 0:
+        raise InvalidInput(_("Enter a non-zero number of points."), field="points")
+    if corrects is not None and corrects.account.member_id != member.pk:
+        raise InvalidInput(_("The corrected entry belongs to another member."), field="corrects")
+    with transaction.atomic():
+        account = account_lock(member.pk)
+        if account.balance + points < 0:
+            raise InsufficientPoints(balance=account.balance, needed=-points, field="points")
+        before = account.balance
+        entry = ledger_append(
+            account,
+            kind=EntryKind.ADJUSTMENT,
+            points=points,
+            is_qualifying=counts_for_tier,
+            staff_user=actor,
+            reason=reason.strip(),
+            corrects=corrects,
+        )
+        staff_action_record(
+            actor=actor,
+            action="adjust_points",
+            member=member,
+            reason=reason.strip(),
+            before={"points_balance": before},
+            after={"points_balance": account.balance, "entry": entry.pk},
+        )
+    return entry

@@ -1,0 +1,281 @@
+"""Purchases: earning points, idempotent on (store, transaction_id)."""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import Conflict, InvalidInput, MemberBlocked
+from accounts.models import Member, Store
+
+from .. import hooks
+from ..earning import Basket, BasketLine, EarningResult, compute_points
+from ..models import EntryKind, PointAccount, Purchase, PurchaseLine
+from ..selectors import account_of, earning_rules_active, label_in_language
+from ..signals import purchase_recorded
+from .ledger import account_lock, ledger_append
+from .tiers import tier_earning_context, tier_upgrade_if_qualified
+
+
+def fingerprint(payload: dict) -> str:
+    """A stable hash of a request, to tell an identical retry from a different request."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PurchaseRequest:
+    store: Store
+    member: Member
+    transaction_id: str
+    amount: Decimal
+    currency: str
+    channel: str | None = None
+    occurred_at: datetime.datetime | None = None  # None: now
+    lines: tuple[BasketLine, ...] = ()
+    codes: tuple[str, ...] = ()
+    store_credit: Decimal | None = None
+
+    def fingerprint(self) -> str:
+        return fingerprint(
+            {
+                "card_number": self.member.card_number,
+                "amount": f"{self.amount:.2f}",
+                "currency": self.currency.upper(),
+                "channel": self.channel,
+                "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
+                "lines": [
+                    [line.sku, line.category, str(line.quantity), f"{line.amount:.2f}"]
+                    for line in self.lines
+                ],
+                "codes": list(self.codes),
+                "store_credit": f"{self.store_credit:.2f}" if self.store_credit else None,
+            }
+        )
+
+    @property
+    def effective_channel(self) -> str:
+        return self.channel or self.store.channel
+
+
+@dataclass(frozen=True)
+class PurchaseOutcome:
+    purchase: Purchase
+    replayed: bool
+
+    @property
+    def receipt(self) -> dict:
+        return self.purchase.response_body
+
+
+@dataclass(frozen=True)
+class PurchaseQuote:
+    result: EarningResult
+    decision: hooks.CheckoutDecision
+    points_balance: int
+
+    def as_dict(self, request: PurchaseRequest) -> dict:
+        return {
+            "card_number": request.member.card_number,
+            "amount": f"{request.amount:.2f}",
+            "currency": request.currency.upper(),
+            "points_earned": self.result.points,
+            "explanation": self.result.explanation(),
+            "points_balance": self.points_balance,
+            "points_balance_after": self.points_balance + self.result.points,
+            **self.decision.receipt,
+        }
+
+
+def validate_occurred_at(
+    occurred_at: datetime.datetime | None, *, now: datetime.datetime, field: str = "occurred_at"
+) -> datetime.datetime:
+    if occurred_at is None:
+        return now
+    if occurred_at > now + datetime.timedelta(seconds=settings.LOYALTY_MAX_FUTURE_SKEW_SECONDS):
+        raise InvalidInput(
+            _("This time lies in the future; check the till's clock."),
+            code="occurred_in_future",
+            field=field,
+        )
+    if occurred_at < now - datetime.timedelta(days=settings.LOYALTY_MAX_PURCHASE_AGE_DAYS):
+        raise InvalidInput(
+            _("This is too long ago to be recorded (more than %(days)s days).")
+            % {"days": settings.LOYALTY_MAX_PURCHASE_AGE_DAYS},
+            code="too_old",
+            field=field,
+        )
+    return occurred_at
+
+
+def _validate(request: PurchaseRequest, now: datetime.datetime) -> datetime.datetime:
+    if request.currency.upper() != settings.LOYALTY_CURRENCY:
+        raise InvalidInput(
+            _("This programme works in %(currency)s.") % {"currency": settings.LOYALTY_CURRENCY},
+            code="currency_mismatch",
+            field="currency",
+        )
+    if request.amount < 0:
+        raise InvalidInput(_("The amount cannot be negative."), code="min_value", field="amount")
+    if sum((line.amount for line in request.lines), Decimal("0")) > request.amount:
+        raise InvalidInput(
+            _("The lines add up to more than the amount."),
+            code="lines_exceed_amount",
+            field="lines",
+        )
+    if not request.member.is_active:
+        raise MemberBlocked(field="card_number")
+    return validate_occurred_at(request.occurred_at, now=now)
+
+
+def _evaluate(
+    request: PurchaseRequest,
+    account: PointAccount | None,
+    occurred_at: datetime.datetime,
+    *,
+    for_update: bool,
+) -> tuple[hooks.CheckoutDecision, EarningResult]:
+    hook = hooks.checkout_hook()
+    if hook is not None and (request.codes or request.store_credit):
+        decision = hook.decide(request=request, account=account, for_update=for_update)
+    elif request.codes or request.store_credit:
+        raise InvalidInput(_("Codes and store credit are not enabled."), field="codes")
+    else:
+        decision = hooks.CheckoutDecision()
+    earning_amount = request.amount - decision.discount_total - decision.store_credit_used
+    tier = tier_earning_context(account)
+    basket = Basket(
+        store_id=request.store.pk,
+        channel=request.effective_channel,
+        occurred_at=occurred_at,
+        amount=max(Decimal("0"), earning_amount),
+        gross_amount=request.amount,
+        lines=request.lines,
+        member_id=request.member.pk,
+        tier_id=tier.tier_id,
+    )
+    result = compute_points(
+        basket,
+        earning_rules_active(),
+        language_label=label_in_language,
+        tier_multiplier=tier.multiplier,
+        tier_label=tier.label,
+        tier_id=tier.tier_id,
+    )
+    return decision, result
+
+
+def purchase_quote(*, request: PurchaseRequest) -> PurchaseQuote:
+    """What a purchase would earn and cost; reads only, records nothing."""
+    occurred_at = _validate(request, timezone.now())
+    account = account_of(request.member)
+    decision, result = _evaluate(request, account, occurred_at, for_update=False)
+    return PurchaseQuote(
+        result=result, decision=decision, points_balance=account.balance if account else 0
+    )
+
+
+def _replay(existing: Purchase, request_fingerprint: str) -> PurchaseOutcome:
+    if existing.request_hash != request_fingerprint:
+        raise Conflict(
+            _("This transaction id was already used for a different purchase."),
+            code="transaction_id_conflict",
+            field="transaction_id",
+        )
+    return PurchaseOutcome(purchase=existing, replayed=True)
+
+
+def _existing(request: PurchaseRequest) -> Purchase | None:
+    return Purchase.objects.filter(
+        store=request.store, transaction_id=request.transaction_id
+    ).first()
+
+
+def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
+    """Records a purchase and the points it earns, once per (store, transaction_id).
+
+    Locks the member's account; writes the purchase, its lines and one EARN entry; applies codes
+    and store credit through the checkout hook; upgrades the tier when the earning crosses a
+    threshold; sends `purchase_recorded`. An identical retry returns the first answer, also
+    while the first is still in flight (it waits on the account lock or the unique constraint).
+    """
+    request_fingerprint = request.fingerprint()
+    now = timezone.now()
+    occurred_at = _validate(request, now)
+    with transaction.atomic(durable=True):
+        existing = _existing(request)
+        if existing is not None:
+            return _replay(existing, request_fingerprint)
+        account = account_lock(request.member.pk)
+        # A retry for the same member waited on the lock above; the first attempt is now visible.
+        existing = _existing(request)
+        if existing is not None:
+            return _replay(existing, request_fingerprint)
+        decision, result = _evaluate(request, account, occurred_at, for_update=True)
+        try:
+            with transaction.atomic():
+                purchase = Purchase.objects.create(
+                    store=request.store,
+                    transaction_id=request.transaction_id,
+                    member=request.member,
+                    amount=request.amount,
+                    discount_total=decision.discount_total,
+                    store_credit_used=decision.store_credit_used,
+                    currency=request.currency.upper(),
+                    channel=request.effective_channel,
+                    occurred_at=occurred_at,
+                    points_earned=result.points,
+                    explanation=result.explanation(),
+                    request_hash=request_fingerprint,
+                )
+        except IntegrityError:
+            # Same id, same store, another member: that purchase committed while we waited.
+            return _replay(_existing(request), request_fingerprint)
+        PurchaseLine.objects.bulk_create(
+            PurchaseLine(
+                purchase=purchase,
+                sku=line.sku,
+                category=line.category,
+                quantity=line.quantity,
+                amount=line.amount,
+            )
+            for line in request.lines
+        )
+        if result.points:
+            ledger_append(
+                account,
+                kind=EntryKind.EARN,
+                points=result.points,
+                effective_at=occurred_at,
+                purchase=purchase,
+            )
+        hook = hooks.checkout_hook()
+        if hook is not None and decision.state is not None:
+            hook.apply(purchase=purchase, decision=decision)
+        tier_upgrade_if_qualified(account)
+        is_first = (
+            not Purchase.objects.filter(member=request.member).exclude(pk=purchase.pk).exists()
+        )
+        purchase.response_body = {
+            "transaction_id": purchase.transaction_id,
+            "card_number": request.member.card_number,
+            "store": request.store.code,
+            "amount": f"{purchase.amount:.2f}",
+            "currency": purchase.currency,
+            "occurred_at": occurred_at.isoformat(),
+            "points_earned": result.points,
+            "explanation": result.explanation(),
+            "points_balance": account.balance,
+            **decision.receipt,
+        }
+        purchase.save(update_fields=["response_body"])
+        purchase_recorded.send(
+            sender=Purchase, purchase=purchase, account=account, is_first=is_first
+        )
+    return PurchaseOutcome(purchase=purchase, replayed=False)

@@ -1,0 +1,167 @@
+"""Refunds: points reversed in proportion, with no rounding residue over several parts."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, Conflict, NotFound
+from accounts.models import Store
+
+from .. import hooks
+from ..models import EntryKind, PointAccount, Purchase, Refund
+from .ledger import account_lock, ledger_append
+from .purchases import fingerprint
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    store: Store
+    transaction_id: str
+    refund_id: str
+    amount: Decimal
+    lines: tuple[dict, ...] = ()
+
+    def fingerprint(self) -> str:
+        return fingerprint(
+            {
+                "transaction_id": self.transaction_id,
+                "amount": f"{self.amount:.2f}",
+                "lines": list(self.lines),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    refund: Refund
+    replayed: bool
+
+
+def points_to_reverse(
+    *,
+    points_earned: int,
+    net_amount: Decimal,
+    refunded_before: Decimal,
+    refund_amount: Decimal,
+    reversed_before: int,
+) -> int:
+    """Reverse the share of the points that the refunded share of the amount earned.
+
+    Computed on the cumulative refunded amount and rounded down, so parts never reverse more
+    than their share, and the last part of a full refund reverses exactly what is left.
+    """
+    cumulative = refunded_before + refund_amount
+    if cumulative >= net_amount:
+        target = points_earned
+    else:
+        # Whole cents keep the arithmetic exact.
+        target = points_earned * int(cumulative * 100) // int(net_amount * 100)
+    return max(0, target - reversed_before)
+
+
+class RefundExceedsPurchase(ApplicationError):
+    code = "refund_exceeds_purchase"
+
+
+def _replay(existing: Refund, request_fingerprint: str) -> RefundOutcome:
+    if existing.request_hash != request_fingerprint:
+        raise Conflict(
+            _("This refund id was already used for a different refund."),
+            code="refund_id_conflict",
+            field="refund_id",
+        )
+    return RefundOutcome(refund=existing, replayed=True)
+
+
+def refund_record(*, request: RefundRequest) -> RefundOutcome:
+    """Records a refund of a purchase of the same store, once per (purchase, refund_id).
+
+    Locks the member's account, then the purchase; reverses points in proportion (the balance
+    may go negative when the points were spent: the account is then flagged for review); lets
+    the checkout hook return store credit and codes.
+    """
+    request_fingerprint = request.fingerprint()
+    with transaction.atomic(durable=True):
+        purchase = (
+            Purchase.objects.filter(store=request.store, transaction_id=request.transaction_id)
+            .select_related("member")
+            .first()
+        )
+        if purchase is None:
+            raise NotFound(
+                _("No purchase with this transaction id in this store."),
+                code="purchase_not_found",
+                field="transaction_id",
+            )
+        existing = purchase.refunds.filter(refund_id=request.refund_id).first()
+        if existing is not None:
+            return _replay(existing, request_fingerprint)
+        account = account_lock(purchase.member_id)
+        purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
+        existing = purchase.refunds.filter(refund_id=request.refund_id).first()
+        if existing is not None:
+            return _replay(existing, request_fingerprint)
+        refundable = purchase.net_amount - purchase.refunded_amount
+        if request.amount > refundable:
+            raise RefundExceedsPurchase(
+                _("Only %(amount)s of this purchase can still be refunded.")
+                % {"amount": f"{refundable:.2f}"},
+                field="amount",
+                extra={"refundable_amount": f"{refundable:.2f}"},
+            )
+        reverse = points_to_reverse(
+            points_earned=purchase.points_earned,
+            net_amount=purchase.net_amount,
+            refunded_before=purchase.refunded_amount,
+            refund_amount=request.amount,
+            reversed_before=purchase.points_reversed,
+        )
+        try:
+            with transaction.atomic():
+                refund = Refund.objects.create(
+                    purchase=purchase,
+                    refund_id=request.refund_id,
+                    amount=request.amount,
+                    points_reversed=reverse,
+                    lines=list(request.lines),
+                    request_hash=request_fingerprint,
+                )
+        except IntegrityError:
+            return _replay(purchase.refunds.get(refund_id=request.refund_id), request_fingerprint)
+        if reverse:
+            ledger_append(
+                account,
+                kind=EntryKind.REFUND_REVERSAL,
+                points=-reverse,
+                # Counts against tier points in the window the purchase counted in.
+                effective_at=purchase.occurred_at,
+                purchase=purchase,
+                refund=refund,
+            )
+        # The purchase row is locked, so adding in Python is safe, and exact: SQLite would add
+        # decimals as floats in an F() expression.
+        purchase.refunded_amount += request.amount
+        purchase.points_reversed += reverse
+        purchase.save(update_fields=["refunded_amount", "points_reversed"])
+        if account.balance < 0 and account.flagged_at is None:
+            PointAccount.objects.filter(pk=account.pk).update(flagged_at=timezone.now())
+        extra = {}
+        hook = hooks.checkout_hook()
+        if hook is not None:
+            extra = hook.on_refund(
+                purchase=purchase, refund=refund, cumulative_amount=purchase.refunded_amount
+            )
+        refund.response_body = {
+            "transaction_id": purchase.transaction_id,
+            "refund_id": refund.refund_id,
+            "amount": f"{refund.amount:.2f}",
+            "points_reversed": reverse,
+            "points_balance": account.balance,
+            "refunded_total": f"{purchase.refunded_amount:.2f}",
+            **extra,
+        }
+        refund.save(update_fields=["response_body"])
+    return RefundOutcome(refund=refund, replayed=False)

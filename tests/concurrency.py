@@ -1,0 +1,28 @@
+"""Run callables in parallel threads, each with its own database connection."""
+
+import threading
+from collections.abc import Callable
+
+from django.db import connection
+
+
+def run_in_parallel(work: Callable[[int], object], count: int) -> list[object]:
+    """Starts `count` threads at the same instant; returns each result or raised exception."""
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def target(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work(index)
+        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

@@ -1,0 +1,83 @@
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from accounts.cards import generate_card_number
+from accounts.models import Member, Store
+from points.models import ActivityType, EarningRule, PointAccount
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"S{n:03d}")
+    name = factory.Sequence(lambda n: f"Store {n}")
+    channel = Store.Channel.OFFLINE
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A member with an open, empty point account (what enrolment produces)."""
+
+    class Meta:
+        model = Member
+        skip_postgeneration_save = True
+
+    card_number = factory.LazyFunction(generate_card_number)
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    language = "nl"
+
+    @factory.post_generation
+    def point_account(self, create, extracted, **kwargs):
+        if create:
+            PointAccount.objects.get_or_create(member=self)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@shop.example")
+    is_staff = True
+    password = factory.django.Password("correct horse battery")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class EarningRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EarningRule
+        skip_postgeneration_save = True
+
+    name_nl = factory.Sequence(lambda n: f"Regel {n}")
+    name_en = factory.Sequence(lambda n: f"Rule {n}")
+    kind = EarningRule.Kind.FIXED_BONUS
+    bonus_points = 10
+    points_per_unit = Decimal("1.00")
+    multiplier = Decimal("2.00")
+
+    @factory.post_generation
+    def stores(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.stores.set(extracted)
+
+
+class ActivityTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActivityType
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"activity-{n}")
+    name_nl = factory.Sequence(lambda n: f"Activiteit {n}")
+    name_en = factory.Sequence(lambda n: f"Activity {n}")
+    points = 25

@@ -1,0 +1,67 @@
+"""Small helpers shared by tests: building purchases through the real services."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from points.earning import BasketLine
+from points.models import PointsEntry, Purchase
+from points.services import PurchaseRequest, purchase_record
+
+
+def buy(
+    member,
+    store,
+    amount,
+    *,
+    transaction_id=None,
+    occurred_at=None,
+    lines=(),
+    codes=(),
+    store_credit=None,
+    channel=None,
+):
+    """Records a purchase through the service and returns the outcome."""
+    buy.counter += 1
+    return purchase_record(
+        request=PurchaseRequest(
+            store=store,
+            member=member,
+            transaction_id=transaction_id or f"T{buy.counter}",
+            amount=Decimal(str(amount)),
+            currency="EUR",
+            channel=channel,
+            occurred_at=occurred_at,
+            lines=tuple(
+                BasketLine(
+                    sku=sku, category=category, quantity=Decimal("1"), amount=Decimal(str(value))
+                )
+                for sku, category, value in lines
+            ),
+            codes=tuple(codes),
+            store_credit=Decimal(str(store_credit)) if store_credit is not None else None,
+        )
+    )
+
+
+buy.counter = 0
+
+
+def days_ago(days: float) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+def ledger_counts() -> tuple[int, int]:
+    return PointsEntry.objects.count(), Purchase.objects.count()
+
+
+def purchase_body(card_number: str, **overrides) -> dict:
+    body = {
+        "transaction_id": "T-1001",
+        "card_number": card_number,
+        "amount": "24.95",
+        "currency": "EUR",
+    }
+    body.update(overrides)
+    return body
