@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import ConsentChange, PosApiKey, StaffAction, Store
@@ -17,6 +19,24 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    """Settings stored as one row (`Model.current()`): the list page goes straight to it."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.current().pk]
+            )
+        )
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):

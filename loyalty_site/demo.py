@@ -18,7 +18,7 @@ from accounts import roles
 from accounts.models import PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
 from points.earning import BasketLine
-from points.models import ActivityType, EarningRule
+from points.models import ActivityType, EarningRule, Tier
 from points.services import (
     PurchaseRequest,
     RefundRequest,
@@ -26,6 +26,8 @@ from points.services import (
     purchase_record,
     refund_record,
 )
+from rewards.models import Reward, RewardKind, Stacking
+from rewards.services import reward_redeem
 
 DEMO_API_KEY = "pos_demo-key-for-local-use-only"
 DEMO_STORE = "AMS01"
@@ -179,6 +181,58 @@ def _rules(stores: dict[str, Store]) -> None:
         )
 
 
+def _tiers() -> dict[str, Tier]:
+    tiers = {}
+    for rank, name_nl, name_en, threshold, multiplier, colour in [
+        (1, "Brons", "Bronze", 0, "1.00", "#B08D57"),
+        (2, "Zilver", "Silver", 500, "1.25", "#A8A9AD"),
+        (3, "Goud", "Gold", 1500, "1.50", "#D4AF37"),
+    ]:
+        tiers[name_en], _created = Tier.objects.get_or_create(
+            rank=rank,
+            defaults={
+                "name_nl": name_nl, "name_en": name_en, "threshold": threshold,
+                "earn_multiplier": Decimal(multiplier), "colour": colour,
+            },
+        )
+    return tiers
+
+
+def _rewards(tiers: dict[str, Tier]) -> None:
+    rewards = [
+        ("10% korting", "10% off", RewardKind.PERCENTAGE_DISCOUNT, "10", 250, None,
+         Stacking.ONE_PER_GROUP, "percentage", "", "0"),
+        ("€5 korting vanaf €25", "€5 off from €25", RewardKind.FIXED_DISCOUNT, "5", 200, None,
+         Stacking.COMBINABLE, "", "", "25"),
+        ("€10 tegoed", "€10 store credit", RewardKind.STORE_CREDIT, "10", 400, None,
+         Stacking.COMBINABLE, "", "", "0"),
+        ("Gratis koffie", "Free coffee", RewardKind.FREE_PRODUCT, "0", 150, None,
+         Stacking.COMBINABLE, "", "KOF-250", "0"),
+        ("Zilver: 15% korting", "Silver: 15% off", RewardKind.PERCENTAGE_DISCOUNT, "15", 300,
+         tiers["Silver"], Stacking.ONE_PER_GROUP, "percentage", "", "0"),
+        ("Goud: 20% op alles", "Gold: 20% off everything", RewardKind.PERCENTAGE_DISCOUNT, "20",
+         400, tiers["Gold"], Stacking.EXCLUSIVE, "", "", "0"),
+    ]
+    for name_nl, name_en, kind, value, cost, tier, stacking, group, sku, minimum in rewards:
+        Reward.objects.get_or_create(
+            name_nl=name_nl,
+            defaults={
+                "name_en": name_en, "kind": kind, "value": Decimal(value), "points_cost": cost,
+                "minimum_tier": tier, "stacking": stacking, "stacking_group": group, "sku": sku,
+                "minimum_spend": Decimal(minimum), "validity_days": 60,
+                "description_nl": f"{name_nl} op je volgende aankoop.",
+                "description_en": f"{name_en} on your next purchase.",
+            },
+        )
+    Reward.objects.get_or_create(
+        name_nl="Welkom in Goud: €15 tegoed",
+        defaults={
+            "name_en": "Welcome to Gold: €15 store credit", "kind": RewardKind.STORE_CREDIT,
+            "value": Decimal("15"), "points_cost": 0, "gift_for_tier": tiers["Gold"],
+        },
+    )
+
+
 def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[int, int]:
     store_list = list(stores.values())
     now = timezone.now()
@@ -205,14 +259,16 @@ def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[
                 reference=f"signup-{member.card_number}",
                 occurred_at=now - datetime.timedelta(days=rng.randint(1, 80)),
             )
-        # Loyal, occasional and dormant customers: a spread the dashboards can show.
+        # Loyal, occasional and dormant customers: a spread the dashboards can show; every
+        # tenth member is a big spender, so each tier has members.
         visits = rng.choice([0, 1, 2, 3, 5, 8, 12])
+        big_spender = index % 10 == 3
         for visit in range(visits):
             store = home if rng.random() < 0.7 else rng.choice(store_list)
             lines = [
                 BasketLine(sku=sku, category=category, quantity=Decimal(qty), amount=price * qty)
                 for sku, category, price in rng.sample(PRODUCTS, rng.randint(1, 3))
-                for qty in [rng.randint(1, 3)]
+                for qty in [rng.randint(4, 12) if big_spender else rng.randint(1, 3)]
             ]
             outcome = purchase_record(
                 request=PurchaseRequest(
@@ -235,7 +291,23 @@ def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[
                         amount=outcome.purchase.amount,
                     )
                 )
+        _redeem_something(member, stores[DEMO_STORE], rng)
     return count, purchases
+
+
+def _redeem_something(member, store: Store, rng: random.Random) -> None:
+    """Some members already bought rewards, so codes and credit show up everywhere."""
+    member.refresh_from_db()
+    balance = member.point_account.balance
+    affordable = [reward for reward in Reward.objects.filter(points_cost__gt=0, minimum_tier=None)
+                  if reward.points_cost <= balance]
+    if affordable and rng.random() < 0.5:
+        reward_redeem(
+            store=store,
+            member=member,
+            reward_id=rng.choice(affordable).pk,
+            idempotency_key=f"demo-{member.card_number}",
+        )
 
 
 def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
@@ -246,5 +318,6 @@ def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
         _staff()
         stores = _stores()
         _rules(stores)
+        _rewards(_tiers())
     member_count, purchases = _members(stores, rng, members)
     return DemoResult(created=True, members=member_count, purchases=purchases)

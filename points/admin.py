@@ -1,9 +1,7 @@
 from django.contrib import admin
-from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from accounts.admin import ReadOnlyAdminMixin, ReadOnlyInline, SingletonAdmin
 
 from .models import (
     Activity,
@@ -15,6 +13,8 @@ from .models import (
     Purchase,
     PurchaseLine,
     Refund,
+    Tier,
+    TierChange,
 )
 
 
@@ -39,8 +39,8 @@ class PointsEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(PointAccount)
 class PointAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["member", "balance", "flagged_at", "updated_at"]
-    list_filter = [("flagged_at", admin.EmptyFieldListFilter)]
+    list_display = ["member", "balance", "tier", "tier_valid_until", "flagged_at", "updated_at"]
+    list_filter = [("flagged_at", admin.EmptyFieldListFilter), "tier"]
     search_fields = ["=member__card_number", "member__email"]
     list_select_related = ["member"]
     show_full_result_count = False
@@ -128,17 +128,28 @@ class ActivityTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(LoyaltyProgram)
-class LoyaltyProgramAdmin(admin.ModelAdmin):
-    """A single row: the list page goes straight to it."""
+class LoyaltyProgramAdmin(SingletonAdmin):
+    pass
 
-    def has_add_permission(self, request) -> bool:
-        return False
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ["rank", "__str__", "threshold", "earn_multiplier", "colour", "members"]
+    ordering = ["rank"]
+
+    @admin.display(description=_("members"))
+    def members(self, tier) -> int:
+        return tier.accounts.count()
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+        # Members hold tiers; removing one would silently drop them a level.
+        return obj is None or not obj.accounts.exists()
 
-    def changelist_view(self, request, extra_context=None):
-        program = LoyaltyProgram.current()
-        return HttpResponseRedirect(
-            reverse("admin:points_loyaltyprogram_change", args=[program.pk])
-        )
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "account", "from_tier", "to_tier", "reason", "qualifying_points"]
+    list_filter = ["reason", "to_tier"]
+    search_fields = ["=account__member__card_number"]
+    list_select_related = ["account__member", "from_tier", "to_tier"]
+    date_hierarchy = "created_at"

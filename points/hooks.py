@@ -4,6 +4,7 @@
 them in the purchase's transaction, and gives them back on refunds.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -37,3 +38,16 @@ def register_checkout_hook(hook: CheckoutHook) -> None:
 
 def checkout_hook() -> CheckoutHook | None:
     return _checkout_hook
+
+
+# Other ledgers (store credit) add their consistency check to `check_ledger`.
+LedgerCheck = Callable[[], list[str]]
+_ledger_checks: dict[str, LedgerCheck] = {}
+
+
+def register_ledger_check(name: str, check: LedgerCheck) -> None:
+    _ledger_checks[name] = check
+
+
+def ledger_checks() -> dict[str, LedgerCheck]:
+    return dict(_ledger_checks)

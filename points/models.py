@@ -2,7 +2,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,60 @@ class LoyaltyProgram(models.Model):
         return program
 
 
+class Tier(TranslatedNameMixin, models.Model):
+    """A level members reach with the points they earn in the tier window."""
+
+    name_nl = models.CharField(_("name (Dutch)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#B08D57",
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour like #C0C0C0."))],
+        help_text=_("Shown on the member portal, e.g. #C0C0C0 for silver."),
+    )
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("1 for the first tier, 2 for the next, and so on.")
+    )
+    threshold = models.PositiveIntegerField(
+        _("points needed"),
+        unique=True,
+        help_text=_(
+            "Points a member must earn within the tier window to reach this tier. "
+            "Give the first tier 0 so every member has one."
+        ),
+    )
+    earn_multiplier = models.DecimalField(
+        _("earn multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("1"))],
+        help_text=_("Purchases earn this many times the points: 1.25 = a quarter extra."),
+    )
+
+    class Meta:
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.translated("name")
+
+    def clean(self) -> None:
+        # A higher rank must need more points, or "upgrade" would mean nothing.
+        others = Tier.objects.exclude(pk=self.pk)
+        if self.rank is None or self.threshold is None:
+            return
+        if (
+            others.filter(rank__lt=self.rank, threshold__gte=self.threshold).exists()
+            or others.filter(rank__gt=self.rank, threshold__lte=self.threshold).exists()
+        ):
+            raise ValidationError(
+                {"threshold": _("Higher ranks must need more points than lower ones.")}
+            )
+
+
 class PointAccount(models.Model):
     """A member's points. `balance` is a cache of SUM(entries), written in the same transaction
     as every entry (see `check_ledger`)."""
@@ -74,6 +129,20 @@ class PointAccount(models.Model):
         Member, on_delete=models.PROTECT, related_name="point_account", verbose_name=_("member")
     )
     balance = models.BigIntegerField(_("balance"), default=0)
+    tier = models.ForeignKey(
+        Tier,
+        on_delete=models.PROTECT,  # a tier in use is not deleted; members would lose it silently
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("tier"),
+    )
+    tier_valid_until = models.DateTimeField(
+        _("tier valid until"),
+        null=True,
+        blank=True,
+        help_text=_("The tier is kept at least until then. Empty = for good."),
+    )
     flagged_at = models.DateTimeField(
         _("flagged at"),
         null=True,
@@ -86,6 +155,13 @@ class PointAccount(models.Model):
         verbose_name = _("point account")
         verbose_name_plural = _("point accounts")
         permissions = [("adjust_points", _("Can adjust points with a reason"))]
+        indexes = [
+            models.Index(
+                fields=["tier_valid_until"],
+                condition=models.Q(tier_valid_until__isnull=False),
+                name="account_tier_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.member.card_number}: {self.balance}"
@@ -451,6 +527,46 @@ class EarningRule(TranslatedNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.translated("name")
+
+
+class TierChange(AppendOnlyModel):
+    """Every change of a member's tier, and why."""
+
+    class Reason(models.TextChoices):
+        UPGRADE = "upgrade", _("Reached with earned points")
+        DOWNGRADE = "downgrade", _("Not enough points at the end of the period")
+        ENTRY = "entry", _("Starting tier")
+
+    account = models.ForeignKey(
+        PointAccount,
+        on_delete=models.PROTECT,
+        related_name="tier_changes",
+        verbose_name=_("account"),
+    )
+    from_tier = models.ForeignKey(
+        Tier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    to_tier = models.ForeignKey(
+        Tier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to"),
+    )
+    reason = models.CharField(_("why"), max_length=16, choices=Reason.choices)
+    qualifying_points = models.BigIntegerField(_("qualifying points"))
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tier change")
+        verbose_name_plural = _("tier changes")
+        ordering = ["-created_at", "-pk"]
 
 
 class JobWatermark(models.Model):

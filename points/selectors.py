@@ -13,6 +13,7 @@ from accounts.models import Member
 
 from .earning import RuleSpec, Scope, split_codes
 from .models import EarningRule, PointAccount, PointsEntry
+from .tiers import TierProgress, tier_progress
 
 EXPIRING_SOON_DAYS = 30
 
@@ -79,6 +80,7 @@ class MemberSummary:
     points_balance: int
     points_expiring_soon: int
     points_expiring_by: datetime.datetime
+    tier: TierProgress
 
 
 def member_summary_get(*, member: Member) -> MemberSummary:
@@ -90,6 +92,7 @@ def member_summary_get(*, member: Member) -> MemberSummary:
         points_balance=account.balance if account else 0,
         points_expiring_soon=points_expiring_by(account=account, until=until),
         points_expiring_by=until,
+        tier=tier_progress(account),
     )
 
 

@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group
 
 from accounts.cards import generate_card_number
 from accounts.models import Member, Store
-from points.models import ActivityType, EarningRule, PointAccount
+from points.models import ActivityType, EarningRule, PointAccount, Tier
+from rewards.models import Reward, RewardKind, Stacking
 
 
 class StoreFactory(factory.django.DjangoModelFactory):
@@ -81,3 +82,35 @@ class ActivityTypeFactory(factory.django.DjangoModelFactory):
     name_nl = factory.Sequence(lambda n: f"Activiteit {n}")
     name_en = factory.Sequence(lambda n: f"Activity {n}")
     points = 25
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tier
+        django_get_or_create = ["rank"]
+
+    name_nl = factory.Sequence(lambda n: f"Niveau {n}")
+    name_en = factory.Sequence(lambda n: f"Tier {n}")
+    rank = factory.Sequence(lambda n: n + 1)
+    threshold = factory.LazyAttribute(lambda tier: (tier.rank - 1) * 500)
+    earn_multiplier = Decimal("1.00")
+
+
+class RewardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reward
+
+    name_nl = factory.Sequence(lambda n: f"Beloning {n}")
+    name_en = factory.Sequence(lambda n: f"Reward {n}")
+    kind = RewardKind.PERCENTAGE_DISCOUNT
+    value = Decimal("10.00")
+    points_cost = 100
+    validity_days = 30
+    stacking = Stacking.COMBINABLE
+
+    class Params:
+        fixed = factory.Trait(kind=RewardKind.FIXED_DISCOUNT, value=Decimal("5.00"))
+        credit = factory.Trait(kind=RewardKind.STORE_CREDIT, value=Decimal("10.00"))
+        free_product = factory.Trait(
+            kind=RewardKind.FREE_PRODUCT, value=Decimal("0"), sku="KOF-250"
+        )

@@ -46,6 +46,7 @@ def buy(
 
 
 buy.counter = 0
+buy.last_id = lambda: f"T{buy.counter}"
 
 
 def days_ago(days: float) -> datetime.datetime:
@@ -65,3 +66,20 @@ def purchase_body(card_number: str, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def issue(member, reward, *, source="staff", **kwargs):
+    """Hands a member a reward (a code) through the service."""
+    from django.db import transaction
+
+    from rewards.services import reward_issue
+
+    with transaction.atomic():
+        return reward_issue(member=member, reward=reward, source=source, **kwargs)
+
+
+def fresh(member):
+    """The member as the API would load it (no stale cached account)."""
+    from accounts.models import Member
+
+    return Member.objects.select_related("point_account").get(pk=member.pk)

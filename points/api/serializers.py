@@ -6,6 +6,7 @@ from rest_framework import serializers
 from accounts.api.base import money_field
 from accounts.models import ConsentChannel, Store
 
+from ..earning import BasketLine
 from ..selectors import entry_description
 
 
@@ -42,6 +43,17 @@ class ExpiringSerializer(serializers.Serializer):
     by = serializers.DateTimeField()
 
 
+class TierOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.SerializerMethodField()
+    colour = serializers.CharField()
+    threshold = serializers.IntegerField()
+    earn_multiplier = serializers.DecimalField(max_digits=4, decimal_places=2)
+
+    def get_name(self, tier) -> str:
+        return tier.translated("name")
+
+
 class MemberSummaryOutput(serializers.Serializer):
     card_number = serializers.CharField(source="member.card_number")
     first_name = serializers.CharField(source="member.first_name")
@@ -51,6 +63,13 @@ class MemberSummaryOutput(serializers.Serializer):
     enrolled_at = serializers.DateTimeField(source="member.enrolled_at")
     points_balance = serializers.IntegerField()
     points_expiring_soon = serializers.SerializerMethodField()
+    tier = TierOutput(source="tier.tier", allow_null=True)
+    next_tier = TierOutput(source="tier.next_tier", allow_null=True)
+    qualifying_points = serializers.IntegerField(source="tier.qualifying_points")
+    points_to_next_tier = serializers.IntegerField(
+        source="tier.points_to_next_tier", allow_null=True
+    )
+    tier_valid_until = serializers.DateTimeField(source="tier.valid_until", allow_null=True)
 
     def get_points_expiring_soon(self, summary) -> dict:
         return {
@@ -81,6 +100,18 @@ class LineInput(serializers.Serializer):
         max_digits=10, decimal_places=3, min_value=0, required=False, default=1
     )
     amount = money_field()
+
+
+def basket_lines(data: dict) -> tuple[BasketLine, ...]:
+    return tuple(
+        BasketLine(
+            sku=line["sku"],
+            category=line["category"],
+            quantity=line["quantity"],
+            amount=line["amount"],
+        )
+        for line in data.get("lines", [])
+    )
 
 
 class PurchaseInput(serializers.Serializer):
@@ -118,6 +149,10 @@ class PurchaseOutput(serializers.Serializer):
     points_earned = serializers.IntegerField()
     explanation = ExplanationLineOutput(many=True)
     points_balance = serializers.IntegerField()
+    discount_total = serializers.CharField()
+    store_credit_used = serializers.CharField()
+    amount_payable = serializers.CharField()
+    codes = serializers.ListField(child=serializers.DictField(), required=False)
 
 
 class QuoteOutput(serializers.Serializer):
@@ -128,6 +163,10 @@ class QuoteOutput(serializers.Serializer):
     explanation = ExplanationLineOutput(many=True)
     points_balance = serializers.IntegerField()
     points_balance_after = serializers.IntegerField()
+    discount_total = serializers.CharField()
+    store_credit_used = serializers.CharField()
+    amount_payable = serializers.CharField()
+    codes = serializers.ListField(child=serializers.DictField(), required=False)
 
 
 class RefundInput(serializers.Serializer):

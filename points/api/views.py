@@ -12,7 +12,6 @@ from accounts.normalise import normalise_email, normalise_phone
 from accounts.services import member_enrol
 
 from .. import selectors, services
-from ..earning import BasketLine
 from . import serializers as s
 
 
@@ -123,17 +122,10 @@ def purchase_request(view: PosApiView, data: dict) -> services.PurchaseRequest:
         currency=data["currency"],
         channel=data.get("channel"),
         occurred_at=data.get("occurred_at"),
-        lines=tuple(
-            BasketLine(
-                sku=line["sku"],
-                category=line["category"],
-                quantity=line["quantity"],
-                amount=line["amount"],
-            )
-            for line in data.get("lines", [])
-        ),
+        lines=s.basket_lines(data),
         codes=tuple(data.get("codes", [])),
         store_credit=data.get("store_credit"),
+        api_key_id=view.request.auth.pk,
     )
 
 

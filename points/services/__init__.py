@@ -10,6 +10,7 @@ from .purchases import (
     fingerprint,
     purchase_quote,
     purchase_record,
+    validate_basket,
 )
 from .refunds import RefundExceedsPurchase, RefundOutcome, RefundRequest, refund_record
 
@@ -35,4 +36,5 @@ __all__ = [
     "purchase_quote",
     "purchase_record",
     "refund_record",
+    "validate_basket",
 ]

@@ -14,6 +14,7 @@ from accounts.services import staff_action_record
 
 from ..dates import add_months
 from ..models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry
+from .tiers import tier_upgrade_if_qualified
 
 # Kinds whose points count towards tiers by default.
 QUALIFYING_KINDS = {EntryKind.EARN, EntryKind.ACTIVITY, EntryKind.REFUND_REVERSAL}
@@ -65,6 +66,7 @@ def ledger_append(
     """Appends one entry and moves the cached balance with it. `account` must be locked.
 
     Credits get their expiry date here, from the programme settings in force when written.
+    A qualifying credit upgrades the tier in the same transaction when it crosses a threshold.
     """
     if not isinstance(points, int) or points == 0:
         raise ValueError("a ledger entry moves a non-zero whole number of points")
@@ -89,6 +91,8 @@ def ledger_append(
         balance=F("balance") + points, updated_at=timezone.now()
     )
     account.balance = balance_after
+    if entry.is_qualifying and points > 0:
+        tier_upgrade_if_qualified(account)
     return entry
 
 

@@ -19,8 +19,8 @@ from ..earning import Basket, BasketLine, EarningResult, compute_points
 from ..models import EntryKind, PointAccount, Purchase, PurchaseLine
 from ..selectors import account_of, earning_rules_active, label_in_language
 from ..signals import purchase_recorded
+from ..tiers import tier_earning_context
 from .ledger import account_lock, ledger_append
-from .tiers import tier_earning_context, tier_upgrade_if_qualified
 
 
 def fingerprint(payload: dict) -> str:
@@ -41,6 +41,7 @@ class PurchaseRequest:
     lines: tuple[BasketLine, ...] = ()
     codes: tuple[str, ...] = ()
     store_credit: Decimal | None = None
+    api_key_id: int | None = None  # who asks: failed code checks are counted per key
 
     def fingerprint(self) -> str:
         return fingerprint(
@@ -89,8 +90,18 @@ class PurchaseQuote:
             "explanation": self.result.explanation(),
             "points_balance": self.points_balance,
             "points_balance_after": self.points_balance + self.result.points,
-            **self.decision.receipt,
+            **_payment(request.amount, self.decision),
         }
+
+
+def _payment(amount: Decimal, decision: hooks.CheckoutDecision) -> dict:
+    payable = amount - decision.discount_total - decision.store_credit_used
+    return {
+        "discount_total": f"{decision.discount_total:.2f}",
+        "store_credit_used": f"{decision.store_credit_used:.2f}",
+        "amount_payable": f"{payable:.2f}",
+        **decision.receipt,
+    }
 
 
 def validate_occurred_at(
@@ -114,21 +125,26 @@ def validate_occurred_at(
     return occurred_at
 
 
-def _validate(request: PurchaseRequest, now: datetime.datetime) -> datetime.datetime:
-    if request.currency.upper() != settings.LOYALTY_CURRENCY:
+def validate_basket(*, amount: Decimal, currency: str, lines: tuple[BasketLine, ...]) -> None:
+    """Business checks on a basket that the shape of the input cannot express."""
+    if currency.upper() != settings.LOYALTY_CURRENCY:
         raise InvalidInput(
             _("This programme works in %(currency)s.") % {"currency": settings.LOYALTY_CURRENCY},
             code="currency_mismatch",
             field="currency",
         )
-    if request.amount < 0:
+    if amount < 0:
         raise InvalidInput(_("The amount cannot be negative."), code="min_value", field="amount")
-    if sum((line.amount for line in request.lines), Decimal("0")) > request.amount:
+    if sum((line.amount for line in lines), Decimal("0")) > amount:
         raise InvalidInput(
             _("The lines add up to more than the amount."),
             code="lines_exceed_amount",
             field="lines",
         )
+
+
+def _validate(request: PurchaseRequest, now: datetime.datetime) -> datetime.datetime:
+    validate_basket(amount=request.amount, currency=request.currency, lines=request.lines)
     if not request.member.is_active:
         raise MemberBlocked(field="card_number")
     return validate_occurred_at(request.occurred_at, now=now)
@@ -201,9 +217,10 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
     """Records a purchase and the points it earns, once per (store, transaction_id).
 
     Locks the member's account; writes the purchase, its lines and one EARN entry; applies codes
-    and store credit through the checkout hook; upgrades the tier when the earning crosses a
-    threshold; sends `purchase_recorded`. An identical retry returns the first answer, also
-    while the first is still in flight (it waits on the account lock or the unique constraint).
+    and store credit through the checkout hook; the earning upgrades the tier when it crosses a
+    threshold (see ledger_append); sends `purchase_recorded`. An identical retry returns the
+    first answer, also while the first is still in flight (it waits on the account lock or the
+    unique constraint).
     """
     request_fingerprint = request.fingerprint()
     now = timezone.now()
@@ -258,7 +275,6 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
         hook = hooks.checkout_hook()
         if hook is not None and decision.state is not None:
             hook.apply(purchase=purchase, decision=decision)
-        tier_upgrade_if_qualified(account)
         is_first = (
             not Purchase.objects.filter(member=request.member).exclude(pk=purchase.pk).exists()
         )
@@ -272,7 +288,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
             "points_earned": result.points,
             "explanation": result.explanation(),
             "points_balance": account.balance,
-            **decision.receipt,
+            **_payment(purchase.amount, decision),
         }
         purchase.save(update_fields=["response_body"])
         purchase_recorded.send(

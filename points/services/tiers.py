@@ -1,21 +1,172 @@
-"""Tier qualification (filled in with the tiers feature)."""
+"""Tiers: reached immediately with earned points, lost only at an evaluation after `valid_until`."""
 
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
-from ..models import PointAccount
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ..models import PointAccount, Tier, TierChange
+from ..signals import tier_changed
+from ..tiers import (
+    qualifying_entries,
+    qualifying_points,
+    tier_by_id,
+    tier_for_points,
+    tiers_all,
+    valid_until_from,
+)
 
 
-@dataclass(frozen=True)
-class TierEarningContext:
-    tier_id: int | None = None
-    multiplier: Decimal = Decimal("1")
-    label: str = ""
+def _change_tier(
+    account: PointAccount,
+    *,
+    to_tier: Tier | None,
+    reason: str,
+    points: int,
+    now: datetime.datetime,
+) -> TierChange:
+    from_tier = tier_by_id(account.tier_id)
+    # The entry tier, or no tier at all, cannot be lost: nothing to keep it valid for.
+    can_be_lost = to_tier is not None and to_tier.threshold > 0
+    account.tier = to_tier
+    account.tier_valid_until = valid_until_from(now) if can_be_lost else None
+    PointAccount.objects.filter(pk=account.pk).update(
+        tier=to_tier, tier_valid_until=account.tier_valid_until, updated_at=now
+    )
+    change = TierChange.objects.create(
+        account=account,
+        from_tier=from_tier,
+        to_tier=to_tier,
+        reason=reason,
+        qualifying_points=points,
+        created_at=now,
+    )
+    tier_changed.send(
+        sender=PointAccount, account=account, from_tier=from_tier, to_tier=to_tier, reason=reason
+    )
+    return change
 
 
-def tier_earning_context(account: PointAccount | None) -> TierEarningContext:
-    return TierEarningContext()
+def tier_upgrade_if_qualified(account: PointAccount) -> TierChange | None:
+    """Moves a locked account up as soon as its qualifying points reach a higher tier.
+
+    Called in the transaction of every qualifying credit, so the upgrade commits with the
+    earning that crossed the threshold. Never moves down.
+    """
+    tiers = tiers_all()
+    if not tiers:
+        return None
+    current = tier_by_id(account.tier_id)
+    if current is not None and current.pk == tiers[-1].pk:
+        return None  # already at the top: no need to count
+    now = timezone.now()
+    points = qualifying_points(account, now=now)
+    target = tier_for_points(points, tiers)
+    if target is None or (current is not None and target.rank <= current.rank):
+        return None
+    reason = (
+        TierChange.Reason.ENTRY
+        if current is None and target.threshold == 0
+        else TierChange.Reason.UPGRADE
+    )
+    return _change_tier(account, to_tier=target, reason=reason, points=points, now=now)
 
 
-def tier_upgrade_if_qualified(account: PointAccount) -> None:
-    return None
+def tier_assign_entry(account: PointAccount) -> TierChange | None:
+    """A new member starts in the tier that needs no points, if there is one."""
+    tiers = tiers_all()
+    if account.tier_id is not None or not tiers or tiers[0].threshold != 0:
+        return None
+    return _change_tier(
+        account, to_tier=tiers[0], reason=TierChange.Reason.ENTRY, points=0, now=timezone.now()
+    )
+
+
+@dataclass
+class TierEvaluationRun:
+    evaluated: int = 0
+    downgraded: int = 0
+    renewed: int = 0
+    assigned: int = 0
+
+
+def tiers_evaluate_due(
+    *,
+    now: datetime.datetime | None = None,
+    batch_size: int = 1000,
+    progress: Callable[[TierEvaluationRun], None] | None = None,
+) -> TierEvaluationRun:
+    """Looks at every account whose tier period ended (or that has no tier yet).
+
+    A member who still qualifies keeps the tier for another window; one who does not moves down to
+    the tier their points reach. Batches of accounts, each locked in pk order in its own
+    transaction; qualifying points are summed per batch in one query. Safe to repeat.
+    """
+    now = now or timezone.now()
+    run = TierEvaluationRun()
+    tiers = tiers_all()
+    if not tiers:
+        return run
+    due = PointAccount.objects.filter(tier_valid_until__lte=now) | PointAccount.objects.filter(
+        tier__isnull=True
+    )
+    last_id = 0
+    while True:
+        ids = list(
+            due.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        last_id = ids[-1]
+        with transaction.atomic():
+            accounts = list(
+                PointAccount.objects.filter(pk__in=ids)
+                .order_by("pk")
+                .select_for_update(no_key=True)
+            )
+            totals = dict(
+                qualifying_entries(now)
+                .filter(account__in=accounts)
+                .values("account_id")
+                .annotate(total=Sum("points"))
+                .values_list("account_id", "total")
+            )
+            for account in accounts:
+                points = max(0, totals.get(account.pk) or 0)
+                target = tier_for_points(points, tiers)
+                current = tier_by_id(account.tier_id)
+                run.evaluated += 1
+                if current is None:
+                    if target is not None:
+                        _change_tier(
+                            account,
+                            to_tier=target,
+                            reason=TierChange.Reason.ENTRY,
+                            points=points,
+                            now=now,
+                        )
+                        run.assigned += 1
+                    continue
+                if account.tier_valid_until is None or account.tier_valid_until > now:
+                    continue  # not due (matched by the tier-less filter only)
+                if target is not None and target.rank >= current.rank:
+                    account.tier_valid_until = valid_until_from(now)
+                    PointAccount.objects.filter(pk=account.pk).update(
+                        tier_valid_until=account.tier_valid_until
+                    )
+                    run.renewed += 1
+                else:
+                    _change_tier(
+                        account,
+                        to_tier=target,
+                        reason=TierChange.Reason.DOWNGRADE,
+                        points=points,
+                        now=now,
+                    )
+                    run.downgraded += 1
+        if progress:
+            progress(run)
+    return run

@@ -78,7 +78,7 @@ def test_check_ledger_passes_when_every_balance_matches(member, store, capsys):
     buy(member, store, "10.00")
     buy(other, store, "20.00")
     call_command("check_ledger")
-    assert "Points ledger OK" in capsys.readouterr().out
+    assert "Ledgers OK (points, store credit)" in capsys.readouterr().out
 
 
 def test_check_ledger_fails_and_names_a_tampered_balance(member, store, capsys):

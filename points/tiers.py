@@ -1,0 +1,105 @@
+"""Reading tiers: the cached tier list, qualifying points, a member's progress."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Sum
+from django.utils import timezone
+
+from .dates import add_months
+from .models import LoyaltyProgram, PointAccount, PointsEntry, Tier
+
+TIERS_CACHE_KEY = "points:tiers"
+
+
+def tiers_all() -> list[Tier]:
+    """All tiers, lowest rank first. Cached: read on every purchase, edited rarely."""
+    tiers = cache.get(TIERS_CACHE_KEY)
+    if tiers is None:
+        tiers = list(Tier.objects.order_by("rank"))
+        cache.set(TIERS_CACHE_KEY, tiers, 300)
+    return tiers
+
+
+def tiers_cache_clear() -> None:
+    cache.delete(TIERS_CACHE_KEY)
+
+
+def tier_for_points(points: int, tiers: list[Tier] | None = None) -> Tier | None:
+    reached = [
+        tier for tier in (tiers if tiers is not None else tiers_all()) if tier.threshold <= points
+    ]
+    return reached[-1] if reached else None
+
+
+def window_start(now: datetime.datetime) -> datetime.datetime | None:
+    months = LoyaltyProgram.current().qualifying_window_months
+    return add_months(now, -months) if months else None
+
+
+def valid_until_from(now: datetime.datetime) -> datetime.datetime | None:
+    months = LoyaltyProgram.current().qualifying_window_months
+    return add_months(now, months) if months else None
+
+
+def qualifying_entries(now: datetime.datetime):
+    entries = PointsEntry.objects.filter(is_qualifying=True, effective_at__lte=now)
+    start = window_start(now)
+    return entries.filter(effective_at__gt=start) if start else entries
+
+
+def qualifying_points(account: PointAccount, *, now: datetime.datetime | None = None) -> int:
+    """Points earned in the tier window (refunds of those purchases subtract)."""
+    now = now or timezone.now()
+    total = qualifying_entries(now).filter(account=account).aggregate(total=Sum("points"))["total"]
+    return max(0, total or 0)
+
+
+@dataclass(frozen=True)
+class TierEarningContext:
+    tier_id: int | None = None
+    multiplier: Decimal = Decimal("1")
+    label: str = ""
+
+
+def tier_by_id(tier_id: int | None) -> Tier | None:
+    return next((tier for tier in tiers_all() if tier.pk == tier_id), None)
+
+
+def tier_earning_context(account: PointAccount | None) -> TierEarningContext:
+    tier = tier_by_id(account.tier_id) if account else None
+    if tier is None:
+        return TierEarningContext()
+    return TierEarningContext(
+        tier_id=tier.pk,
+        multiplier=tier.earn_multiplier,
+        label=f"{tier.translated('name')} ×{tier.earn_multiplier.normalize()}",
+    )
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    tier: Tier | None
+    next_tier: Tier | None
+    qualifying_points: int
+    points_to_next_tier: int | None
+    valid_until: datetime.datetime | None
+
+
+def tier_progress(account: PointAccount | None) -> TierProgress:
+    tiers = tiers_all()
+    if account is None or not tiers:
+        return TierProgress(None, None, 0, None, None)
+    points = qualifying_points(account)
+    current = tier_by_id(account.tier_id)
+    rank = current.rank if current else 0
+    next_tier = next((tier for tier in tiers if tier.rank > rank), None)
+    return TierProgress(
+        tier=current,
+        next_tier=next_tier,
+        qualifying_points=points,
+        points_to_next_tier=max(0, next_tier.threshold - points) if next_tier else None,
+        valid_until=account.tier_valid_until,
+    )

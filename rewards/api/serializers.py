@@ -1,0 +1,109 @@
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from accounts.api.base import money_field
+from points.api.serializers import CardNumberField, LineInput
+
+
+class RewardOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="reward.pk")
+    name = serializers.SerializerMethodField()
+    description = serializers.SerializerMethodField()
+    kind = serializers.CharField(source="reward.kind")
+    value = serializers.DecimalField(source="reward.value", max_digits=12, decimal_places=2)
+    minimum_spend = serializers.DecimalField(
+        source="reward.minimum_spend", max_digits=12, decimal_places=2
+    )
+    points_cost = serializers.IntegerField(source="reward.points_cost")
+    minimum_tier = serializers.SerializerMethodField()
+    is_exclusive = serializers.BooleanField()
+    is_affordable = serializers.BooleanField()
+    stacking = serializers.CharField(source="reward.stacking")
+    validity_days = serializers.IntegerField(source="reward.validity_days")
+
+    def get_name(self, item) -> str:
+        return item.reward.translated("name")
+
+    def get_description(self, item) -> str:
+        return item.reward.translated("description")
+
+    def get_minimum_tier(self, item) -> str | None:
+        tier = item.reward.minimum_tier
+        return tier.translated("name") if tier else None
+
+
+class IssuedCodeOutput(serializers.Serializer):
+    code = serializers.CharField()
+    display_code = serializers.CharField()
+    reward_id = serializers.IntegerField()
+    reward = serializers.SerializerMethodField()
+    kind = serializers.CharField(source="reward.kind")
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    status = serializers.SerializerMethodField()
+    issued_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+    def get_reward(self, issued) -> str:
+        return issued.reward.translated("name")
+
+    def get_status(self, issued) -> str:
+        return issued.effective_status()
+
+
+class MemberRewardsOutput(serializers.Serializer):
+    points_balance = serializers.IntegerField()
+    catalogue = RewardOutput(many=True)
+    codes = IssuedCodeOutput(many=True)
+    store_credit = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class RedemptionInput(serializers.Serializer):
+    reward_id = serializers.IntegerField(min_value=1)
+
+
+class RedemptionOutput(serializers.Serializer):
+    reward_id = serializers.IntegerField()
+    reward = serializers.CharField()
+    kind = serializers.CharField()
+    code = serializers.CharField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    points_spent = serializers.IntegerField()
+    points_balance = serializers.IntegerField()
+
+
+class CheckoutInput(serializers.Serializer):
+    card_number = CardNumberField()
+    amount = money_field()
+    currency = serializers.CharField(max_length=3, min_length=3, required=False)
+    lines = LineInput(many=True, required=False, max_length=1000)
+    codes = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, max_length=10
+    )
+    store_credit = money_field(required=False, min_value=Decimal("0"))
+
+
+class CodeVerdictOutput(serializers.Serializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=["applied", "rejected"])
+    discount = serializers.CharField()
+    reason = serializers.CharField(allow_null=True)
+    message = serializers.CharField(required=False)
+    conflicts_with = serializers.CharField(required=False)
+    reward = serializers.CharField(required=False)
+
+
+class StoreCreditVerdictOutput(serializers.Serializer):
+    requested = serializers.CharField()
+    available = serializers.CharField()
+    used = serializers.CharField()
+    reason = serializers.CharField(allow_null=True)
+    message = serializers.CharField(required=False)
+
+
+class CheckoutOutput(serializers.Serializer):
+    amount = serializers.CharField()
+    codes = CodeVerdictOutput(many=True)
+    discount_total = serializers.CharField()
+    store_credit = StoreCreditVerdictOutput()
+    amount_payable = serializers.CharField()

@@ -1,0 +1,78 @@
+"""POS API of the rewards app: what a member can get, redeeming, checking codes at the till."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from accounts.api.base import PosApiView, created_or_replayed, idempotency_key
+from points.api.serializers import basket_lines
+from points.selectors import account_of, member_get_by_card
+from points.services import validate_basket
+
+from .. import selectors, services
+from . import serializers as s
+
+
+class MemberRewardsApi(PosApiView):
+    @extend_schema(
+        responses={200: s.MemberRewardsOutput},
+        summary="Rewards this member can see, their unused codes and store credit",
+    )
+    def get(self, request, card_number: str):
+        member = member_get_by_card(card_number)
+        account = account_of(member)
+        body = {
+            "points_balance": account.balance if account else 0,
+            "catalogue": selectors.catalogue_for(member=member, account=account),
+            "codes": selectors.unused_codes_for(member=member),
+            "store_credit": selectors.store_credit_balance(member=member),
+        }
+        return Response(s.MemberRewardsOutput(body).data)
+
+
+class RedemptionCreateApi(PosApiView):
+    @extend_schema(
+        request=s.RedemptionInput,
+        responses={201: s.RedemptionOutput, 200: s.RedemptionOutput},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
+        ],
+        summary="Buy a reward with points (idempotent on the Idempotency-Key header)",
+    )
+    def post(self, request, card_number: str):
+        key = idempotency_key(request, required=True)
+        data = self.parse(s.RedemptionInput)
+        outcome = services.reward_redeem(
+            store=self.store,
+            member=member_get_by_card(card_number),
+            reward_id=data["reward_id"],
+            idempotency_key=key,
+        )
+        return created_or_replayed(outcome.body, replayed=outcome.replayed)
+
+
+class CheckoutValidateApi(PosApiView):
+    @extend_schema(
+        request=s.CheckoutInput,
+        responses={200: s.CheckoutOutput},
+        summary="Which codes apply to a basket, the discounts, store credit and amount payable",
+    )
+    def post(self, request):
+        data = self.parse(s.CheckoutInput)
+        lines = basket_lines(data)
+        validate_basket(
+            amount=data["amount"],
+            currency=data.get("currency", settings.LOYALTY_CURRENCY),
+            lines=lines,
+        )
+        member = member_get_by_card(data["card_number"])
+        result = services.checkout_evaluate(
+            member=member,
+            account=account_of(member),
+            amount=data["amount"],
+            lines=lines,
+            codes=tuple(data.get("codes", [])),
+            store_credit=data.get("store_credit"),
+            api_key_id=request.auth.pk,
+        )
+        return Response(result.as_dict())

@@ -1,0 +1,54 @@
+"""State changes of the rewards app."""
+
+from .checkout import (
+    CheckoutResult,
+    CodeAlreadyUsed,
+    CodesRejected,
+    CodeVerdict,
+    RewardsCheckoutHook,
+    checkout_evaluate,
+)
+from .credit import InsufficientStoreCredit, credit_account_lock, credit_append, store_credit_adjust
+from .issuing import (
+    OutOfStock,
+    RewardUnavailable,
+    code_revoke,
+    codes_expire_due,
+    reward_grant,
+    reward_issue,
+    tier_gifts_issue,
+)
+from .redemption import (
+    MemberLimitReached,
+    NotForSale,
+    RedemptionOutcome,
+    TierRequired,
+    reward_redeem,
+    tier_allows,
+)
+
+__all__ = [
+    "CheckoutResult",
+    "CodeAlreadyUsed",
+    "CodeVerdict",
+    "CodesRejected",
+    "InsufficientStoreCredit",
+    "MemberLimitReached",
+    "NotForSale",
+    "OutOfStock",
+    "RedemptionOutcome",
+    "RewardUnavailable",
+    "RewardsCheckoutHook",
+    "TierRequired",
+    "checkout_evaluate",
+    "code_revoke",
+    "codes_expire_due",
+    "credit_account_lock",
+    "credit_append",
+    "reward_grant",
+    "reward_issue",
+    "reward_redeem",
+    "store_credit_adjust",
+    "tier_allows",
+    "tier_gifts_issue",
+]

@@ -1,0 +1,181 @@
+"""Issuing rewards: codes, credit, stock; staff grants and revocations; expiring codes."""
+
+import datetime
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, Conflict, InvalidInput
+from accounts.models import Member
+from accounts.services import staff_action_record
+from points.models import EntryKind, PointsEntry
+from points.services import account_lock, ledger_append
+
+from ..codes import generate_code
+from ..models import IssuedReward, Reward, StoreCreditEntry
+from .credit import credit_account_lock, credit_append
+
+logger = logging.getLogger(__name__)
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+
+
+class RewardUnavailable(ApplicationError):
+    status_code = 404
+    code = "reward_not_found"
+
+
+def _take_from_stock(reward: Reward) -> None:
+    if reward.stock is None:
+        return
+    # A conditional decrement: parallel issues cannot take the stock below zero.
+    taken = Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1)
+    if not taken:
+        raise OutOfStock(_("This reward is out of stock."), field="reward_id")
+
+
+def _save_with_fresh_code(issued: IssuedReward) -> None:
+    for _attempt in range(5):
+        issued.code = generate_code()
+        try:
+            with transaction.atomic():
+                issued.save()
+            return
+        except IntegrityError:
+            continue  # a collision in 2**60 codes; try another
+    raise RuntimeError("Could not find a free reward code after 5 attempts")
+
+
+def reward_issue(
+    *,
+    member: Member,
+    reward: Reward,
+    source: str,
+    points_spent: int = 0,
+    points_entry: PointsEntry | None = None,
+    source_reference: str = "",
+    validity_days: int | None = None,
+    now: datetime.datetime | None = None,
+) -> IssuedReward:
+    """Issues one reward to a member inside the caller's transaction.
+
+    Takes one from stock (refusing when sold out). A code reward gets a fresh code; a store
+    credit reward adds its value to the member's credit at once and is marked used.
+    """
+    now = now or timezone.now()
+    _take_from_stock(reward)
+    issued = IssuedReward(
+        reward=reward,
+        member=member,
+        source=source,
+        value=reward.value,
+        minimum_spend=reward.minimum_spend,
+        points_spent=points_spent,
+        points_entry=points_entry,
+        source_reference=source_reference,
+        issued_at=now,
+        expires_at=now + datetime.timedelta(days=validity_days or reward.validity_days),
+    )
+    if reward.gives_code:
+        _save_with_fresh_code(issued)
+        return issued
+    issued.status, issued.used_at = IssuedReward.Status.USED, now
+    issued.save()
+    credit_append(
+        credit_account_lock(member.pk),
+        kind=StoreCreditEntry.Kind.REWARD,
+        amount=reward.value,
+        issued_reward=issued,
+    )
+    return issued
+
+
+def reward_grant(
+    *, member: Member, reward: Reward, actor: AbstractBaseUser, reason: str
+) -> IssuedReward:
+    """Staff give a reward for free, with a reason (audited)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
+    with transaction.atomic():
+        issued = reward_issue(member=member, reward=reward, source=IssuedReward.Source.STAFF)
+        staff_action_record(
+            actor=actor,
+            action="grant_reward",
+            member=member,
+            reason=reason,
+            after={"reward": reward.pk, "issued_reward": issued.pk, "code": issued.code or ""},
+        )
+    return issued
+
+
+def code_revoke(*, issued: IssuedReward, actor: AbstractBaseUser, reason: str) -> IssuedReward:
+    """Revokes an unused code. Points paid for it go back to the member (a new entry)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
+    with transaction.atomic():
+        account = account_lock(issued.member_id)
+        issued = IssuedReward.objects.select_for_update().get(pk=issued.pk)
+        if issued.status != IssuedReward.Status.ISSUED:
+            raise Conflict(
+                _("Only unused codes can be revoked (this one is %(status)s).")
+                % {"status": issued.get_status_display()},
+                code="code_not_revocable",
+            )
+        issued.status = IssuedReward.Status.REVOKED
+        issued.revoked_at, issued.revoked_by, issued.revoked_reason = timezone.now(), actor, reason
+        issued.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+        if issued.points_spent:
+            ledger_append(
+                account,
+                kind=EntryKind.REDEMPTION_REVERSAL,
+                points=issued.points_spent,
+                corrects=issued.points_entry,
+                staff_user=actor,
+                reason=reason,
+                note=str(issued.reward),
+            )
+        staff_action_record(
+            actor=actor,
+            action="revoke_code",
+            member=issued.member,
+            reason=reason,
+            before={"code": issued.code, "status": IssuedReward.Status.ISSUED},
+            after={"status": IssuedReward.Status.REVOKED, "points_returned": issued.points_spent},
+        )
+    return issued
+
+
+def codes_expire_due(*, now: datetime.datetime | None = None) -> int:
+    """Marks codes past their date as expired (one set-based UPDATE). Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return IssuedReward.objects.filter(
+            status=IssuedReward.Status.ISSUED, expires_at__lte=now
+        ).update(status=IssuedReward.Status.EXPIRED)
+
+
+def tier_gifts_issue(*, member: Member, tier) -> list[IssuedReward]:
+    """Gifts for reaching a tier; a sold-out gift is skipped, not an error for the earning."""
+    issued = []
+    for reward in Reward.objects.available().filter(gift_for_tier=tier):
+        try:
+            with transaction.atomic():
+                issued.append(
+                    reward_issue(
+                        member=member,
+                        reward=reward,
+                        source=IssuedReward.Source.TIER_GIFT,
+                        source_reference=f"tier:{tier.pk}",
+                    )
+                )
+        except OutOfStock:
+            logger.warning("Tier gift %s is out of stock; member %s got none", reward.pk, member.pk)
+    return issued

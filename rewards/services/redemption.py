@@ -1,0 +1,107 @@
+"""Buying a reward with points: idempotent, never overspending, whatever races."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
+from accounts.models import Member, Store
+from accounts.services import idempotency_record_claim
+from points.models import EntryKind, Tier
+from points.services import account_lock, fingerprint, points_spend
+
+from ..models import IssuedReward, Reward
+from .credit import credit_account_lock
+from .issuing import RewardUnavailable, reward_issue
+
+
+class TierRequired(Forbidden):
+    code = "tier_required"
+
+
+class MemberLimitReached(Conflict):
+    code = "member_limit_reached"
+
+
+class NotForSale(ApplicationError):
+    code = "not_for_sale"
+
+
+@dataclass(frozen=True)
+class RedemptionOutcome:
+    body: dict
+    replayed: bool
+
+
+def tier_allows(member_tier: Tier | None, reward: Reward) -> bool:
+    if reward.minimum_tier_id is None:
+        return True
+    return member_tier is not None and member_tier.rank >= reward.minimum_tier.rank
+
+
+def reward_redeem(
+    *, store: Store, member: Member, reward_id: int, idempotency_key: str
+) -> RedemptionOutcome:
+    """Spends points on a reward and issues it, once per Idempotency-Key.
+
+    Locks the member's point account first, so parallel redemptions queue and each sees the
+    balance the previous one left: with points for N rewards, exactly N succeed.
+    """
+    request_hash = fingerprint({"card_number": member.card_number, "reward_id": reward_id})
+    with transaction.atomic(durable=True):
+        record, is_new = idempotency_record_claim(
+            store=store, key=idempotency_key, scope="redeem", request_hash=request_hash
+        )
+        if not is_new:
+            return RedemptionOutcome(body=record.response_body, replayed=True)
+        reward = (
+            Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id).first()
+        )
+        if reward is None:
+            raise RewardUnavailable(_("This reward is not available."), field="reward_id")
+        if reward.points_cost == 0:
+            raise NotForSale(_("This reward cannot be bought with points."), field="reward_id")
+        if not member.is_active:
+            raise MemberBlocked(field="card_number")
+        account = account_lock(member.pk)
+        if not tier_allows(account.tier, reward):
+            raise TierRequired(
+                _("This reward is for %(tier)s members and up.") % {"tier": reward.minimum_tier},
+                field="reward_id",
+                extra={"minimum_tier": str(reward.minimum_tier)},
+            )
+        if reward.per_member_limit is not None:
+            bought = IssuedReward.objects.filter(
+                reward=reward, member=member, source=IssuedReward.Source.POINTS
+            ).exclude(status=IssuedReward.Status.REVOKED)
+            if bought.count() >= reward.per_member_limit:
+                raise MemberLimitReached(
+                    _("This member already has the most of this reward they can buy."),
+                    field="reward_id",
+                )
+        entry = points_spend(
+            account, points=reward.points_cost, kind=EntryKind.REDEMPTION, note=str(reward)
+        )
+        issued = reward_issue(
+            member=member,
+            reward=reward,
+            source=IssuedReward.Source.POINTS,
+            points_spent=reward.points_cost,
+            points_entry=entry,
+        )
+        body = {
+            "reward_id": reward.pk,
+            "reward": str(reward),
+            "kind": reward.kind,
+            "code": issued.code,
+            "expires_at": issued.expires_at.isoformat() if issued.code else None,
+            "points_spent": reward.points_cost,
+            "points_balance": account.balance,
+        }
+        if not reward.gives_code:
+            body["store_credit_added"] = f"{reward.value:.2f}"
+            body["store_credit_balance"] = f"{credit_account_lock(member.pk).balance:.2f}"
+        record.response_status, record.response_body = 201, body
+        record.save(update_fields=["response_status", "response_body"])
+    return RedemptionOutcome(body=body, replayed=False)
