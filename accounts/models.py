@@ -70,6 +70,25 @@ class Member(models.Model):
     whatsapp_consent_at = models.DateTimeField(
         _("WhatsApp consent given at"), null=True, blank=True
     )
+    preferred_channel = models.CharField(
+        _("preferred channel"),
+        max_length=16,
+        choices=[("email", _("E-mail")), ("sms", _("SMS")), ("whatsapp", _("WhatsApp"))],
+        blank=True,
+        help_text=_("Messages go here first, when the member consented to it."),
+    )
+    # What a member shares to bring friends in; unique, readable, generated on enrolment.
+    referral_code = models.CharField(
+        _("referral code"), max_length=12, unique=True, null=True, blank=True, editable=False
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,  # the newcomer stays a member if the referrer is anonymised
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )

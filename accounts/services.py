@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .cards import generate_card_number
+from .codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
 from .errors import Conflict, IdempotencyConflict, InvalidInput
 from .models import (
     CONSENT_FIELDS,
@@ -107,6 +108,7 @@ def member_enrol(
 ) -> Member:
     """Creates a member with a fresh card number and records the consents given.
 
+    A valid `referral_code` (of another member) records who brought the member in.
     Sends `member_enrolled` inside the transaction (points opens the account, campaigns
     react to welcome and referral triggers).
     """
@@ -116,7 +118,9 @@ def member_enrol(
     now = timezone.now()
     with transaction.atomic():
         _raise_if_contact_taken(email=email, phone=phone)
+        referrer = _referrer(referral_code)
         member = Member(
+            referred_by=referrer,
             email=email,
             phone=phone,
             first_name=first_name.strip(),
@@ -139,9 +143,21 @@ def member_enrol(
     return member
 
 
+def _referrer(referral_code: str | None) -> Member | None:
+    if not referral_code:
+        return None
+    referrer = Member.objects.filter(referral_code=normalise_code(referral_code)).first()
+    if referrer is None:
+        raise InvalidInput(
+            _("Unknown referral code."), code="unknown_referral_code", field="referral_code"
+        )
+    return referrer
+
+
 def _save_with_fresh_card_number(member: Member) -> None:
     for _attempt in range(5):
         member.card_number = generate_card_number()
+        member.referral_code = readable_code(REFERRAL_CODE_LENGTH)
         try:
             with transaction.atomic():
                 member.save()

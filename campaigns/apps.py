@@ -5,3 +5,20 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from django.db.models.signals import m2m_changed
+
+        from points.earning import register_bonus_provider
+
+        from . import receivers
+        from .bonus import campaign_bonus_lines
+        from .models import BonusCampaign
+
+        register_bonus_provider(campaign_bonus_lines)
+        for through in (BonusCampaign.stores.through, BonusCampaign.tiers.through):
+            m2m_changed.connect(
+                receivers.forget_cached_bonus_campaigns,
+                sender=through,
+                dispatch_uid=f"bonus-m2m-{through}",
+            )

@@ -12,11 +12,14 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts import roles
 from accounts.models import PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
+from campaigns.models import Automation, BonusCampaign, Segment, Trigger
+from campaigns.services import automations_run_due, member_stats_refresh
 from points.earning import BasketLine
 from points.models import ActivityType, EarningRule, Tier
 from points.services import (
@@ -191,8 +194,11 @@ def _tiers() -> dict[str, Tier]:
         tiers[name_en], _created = Tier.objects.get_or_create(
             rank=rank,
             defaults={
-                "name_nl": name_nl, "name_en": name_en, "threshold": threshold,
-                "earn_multiplier": Decimal(multiplier), "colour": colour,
+                "name_nl": name_nl,
+                "name_en": name_en,
+                "threshold": threshold,
+                "earn_multiplier": Decimal(multiplier),
+                "colour": colour,
             },
         )
     return tiers
@@ -200,26 +206,93 @@ def _tiers() -> dict[str, Tier]:
 
 def _rewards(tiers: dict[str, Tier]) -> None:
     rewards = [
-        ("10% korting", "10% off", RewardKind.PERCENTAGE_DISCOUNT, "10", 250, None,
-         Stacking.ONE_PER_GROUP, "percentage", "", "0"),
-        ("€5 korting vanaf €25", "€5 off from €25", RewardKind.FIXED_DISCOUNT, "5", 200, None,
-         Stacking.COMBINABLE, "", "", "25"),
-        ("€10 tegoed", "€10 store credit", RewardKind.STORE_CREDIT, "10", 400, None,
-         Stacking.COMBINABLE, "", "", "0"),
-        ("Gratis koffie", "Free coffee", RewardKind.FREE_PRODUCT, "0", 150, None,
-         Stacking.COMBINABLE, "", "KOF-250", "0"),
-        ("Zilver: 15% korting", "Silver: 15% off", RewardKind.PERCENTAGE_DISCOUNT, "15", 300,
-         tiers["Silver"], Stacking.ONE_PER_GROUP, "percentage", "", "0"),
-        ("Goud: 20% op alles", "Gold: 20% off everything", RewardKind.PERCENTAGE_DISCOUNT, "20",
-         400, tiers["Gold"], Stacking.EXCLUSIVE, "", "", "0"),
+        (
+            "10% korting",
+            "10% off",
+            RewardKind.PERCENTAGE_DISCOUNT,
+            "10",
+            250,
+            None,
+            Stacking.ONE_PER_GROUP,
+            "percentage",
+            "",
+            "0",
+        ),
+        (
+            "€5 korting vanaf €25",
+            "€5 off from €25",
+            RewardKind.FIXED_DISCOUNT,
+            "5",
+            200,
+            None,
+            Stacking.COMBINABLE,
+            "",
+            "",
+            "25",
+        ),
+        (
+            "€10 tegoed",
+            "€10 store credit",
+            RewardKind.STORE_CREDIT,
+            "10",
+            400,
+            None,
+            Stacking.COMBINABLE,
+            "",
+            "",
+            "0",
+        ),
+        (
+            "Gratis koffie",
+            "Free coffee",
+            RewardKind.FREE_PRODUCT,
+            "0",
+            150,
+            None,
+            Stacking.COMBINABLE,
+            "",
+            "KOF-250",
+            "0",
+        ),
+        (
+            "Zilver: 15% korting",
+            "Silver: 15% off",
+            RewardKind.PERCENTAGE_DISCOUNT,
+            "15",
+            300,
+            tiers["Silver"],
+            Stacking.ONE_PER_GROUP,
+            "percentage",
+            "",
+            "0",
+        ),
+        (
+            "Goud: 20% op alles",
+            "Gold: 20% off everything",
+            RewardKind.PERCENTAGE_DISCOUNT,
+            "20",
+            400,
+            tiers["Gold"],
+            Stacking.EXCLUSIVE,
+            "",
+            "",
+            "0",
+        ),
     ]
     for name_nl, name_en, kind, value, cost, tier, stacking, group, sku, minimum in rewards:
         Reward.objects.get_or_create(
             name_nl=name_nl,
             defaults={
-                "name_en": name_en, "kind": kind, "value": Decimal(value), "points_cost": cost,
-                "minimum_tier": tier, "stacking": stacking, "stacking_group": group, "sku": sku,
-                "minimum_spend": Decimal(minimum), "validity_days": 60,
+                "name_en": name_en,
+                "kind": kind,
+                "value": Decimal(value),
+                "points_cost": cost,
+                "minimum_tier": tier,
+                "stacking": stacking,
+                "stacking_group": group,
+                "sku": sku,
+                "minimum_spend": Decimal(minimum),
+                "validity_days": 60,
                 "description_nl": f"{name_nl} op je volgende aankoop.",
                 "description_en": f"{name_en} on your next purchase.",
             },
@@ -227,8 +300,11 @@ def _rewards(tiers: dict[str, Tier]) -> None:
     Reward.objects.get_or_create(
         name_nl="Welkom in Goud: €15 tegoed",
         defaults={
-            "name_en": "Welcome to Gold: €15 store credit", "kind": RewardKind.STORE_CREDIT,
-            "value": Decimal("15"), "points_cost": 0, "gift_for_tier": tiers["Gold"],
+            "name_en": "Welcome to Gold: €15 store credit",
+            "kind": RewardKind.STORE_CREDIT,
+            "value": Decimal("15"),
+            "points_cost": 0,
+            "gift_for_tier": tiers["Gold"],
         },
     )
 
@@ -299,8 +375,11 @@ def _redeem_something(member, store: Store, rng: random.Random) -> None:
     """Some members already bought rewards, so codes and credit show up everywhere."""
     member.refresh_from_db()
     balance = member.point_account.balance
-    affordable = [reward for reward in Reward.objects.filter(points_cost__gt=0, minimum_tier=None)
-                  if reward.points_cost <= balance]
+    affordable = [
+        reward
+        for reward in Reward.objects.filter(points_cost__gt=0, minimum_tier=None)
+        if reward.points_cost <= balance
+    ]
     if affordable and rng.random() < 0.5:
         reward_redeem(
             store=store,
@@ -308,6 +387,69 @@ def _redeem_something(member, store: Store, rng: random.Random) -> None:
             reward_id=rng.choice(affordable).pk,
             idempotency_key=f"demo-{member.card_number}",
         )
+
+
+def _campaigns() -> None:
+    loyal, _created = Segment.objects.get_or_create(
+        name="Loyale klanten",
+        defaults={"description": "100 punten of meer", "min_points_balance": 100},
+    )
+    Segment.objects.get_or_create(
+        name="Slapende klanten",
+        defaults={
+            "description": "Langer dan 60 dagen niets gekocht",
+            "min_days_since_last_purchase": 60,
+        },
+    )
+    comeback = Reward.objects.get_or_create(
+        name_nl="€5 welkom terug",
+        defaults={
+            "name_en": "€5 welcome back",
+            "kind": RewardKind.FIXED_DISCOUNT,
+            "value": Decimal("5"),
+            "points_cost": 0,
+            "minimum_spend": Decimal("15"),
+            "stacking": Stacking.COMBINABLE,
+            "validity_days": 30,
+        },
+    )[0]
+    Automation.objects.get_or_create(
+        name="Reactivatie na 60 dagen",
+        defaults={
+            "trigger": Trigger.DORMANT,
+            "days": 60,
+            "reward": comeback,
+            "cooldown_days": 90,
+            "max_per_day": 500,
+        },
+    )
+    Automation.objects.get_or_create(
+        name="Welkomstpunten",
+        defaults={"trigger": Trigger.WELCOME, "bonus_points": 25, "cooldown_days": 0},
+    )
+    Automation.objects.get_or_create(
+        name="Verjaardagskorting",
+        defaults={
+            "trigger": Trigger.BIRTHDAY,
+            "reward": Reward.objects.get(name_nl="10% korting"),
+            "cooldown_days": 300,
+        },
+    )
+    Automation.objects.get_or_create(
+        name="Extra voor loyale klanten bij Zilver",
+        defaults={"trigger": Trigger.TIER_REACHED, "segment": loyal, "bonus_points": 50},
+    )
+    now = timezone.now()
+    BonusCampaign.objects.get_or_create(
+        name_nl="Dubbele punten weekend",
+        defaults={
+            "name_en": "Double points weekend",
+            "kind": BonusCampaign.Kind.MULTIPLIER,
+            "multiplier": Decimal("2"),
+            "starts_at": now - datetime.timedelta(days=30),
+            "ends_at": now - datetime.timedelta(days=28),
+        },
+    )
 
 
 def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
@@ -320,4 +462,10 @@ def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
         _rules(stores)
         _rewards(_tiers())
     member_count, purchases = _members(stores, rng, members)
+    member_stats_refresh()
+    _campaigns()
+    # The reactivation offer has run once, so its deliveries show in admin; its e-mails stay
+    # in memory instead of flooding the console.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        automations_run_due()
     return DemoResult(created=True, members=member_count, purchases=purchases)

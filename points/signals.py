@@ -7,3 +7,5 @@ from django.dispatch import Signal
 purchase_recorded = Signal()
 # sender=PointAccount, account=PointAccount, from_tier=Tier|None, to_tier=Tier|None, reason=str
 tier_changed = Signal()
+# sender=Refund, refund=Refund, purchase=Purchase
+refund_recorded = Signal()

@@ -4,17 +4,13 @@ With a million live codes an attacker guessing at random expects one hit in abou
 million tries (2**60 / 10**6 ≈ 1.2e12), and failed checks are rate-limited on top of that.
 """
 
-import secrets
+from accounts.codes import READABLE_ALPHABET, normalise_code, readable_code
 
-# No 0/O and no 1/I: nothing to confuse when a code is read aloud or typed from a screen.
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ALPHABET = READABLE_ALPHABET
 CODE_LENGTH = 12
+
+__all__ = ["ALPHABET", "CODE_LENGTH", "generate_code", "normalise_code"]
 
 
 def generate_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalise_code(value: str) -> str:
-    """Codes are case-insensitive and may be typed with spaces or dashes."""
-    return "".join(char for char in str(value).upper() if char not in " -")
+    return readable_code(CODE_LENGTH)

@@ -2,8 +2,11 @@
 
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, connections
+
+from accounts.locks import _lock_id, job_lock
 
 
 def run_in_parallel(work: Callable[[int], object], count: int) -> list[object]:
@@ -26,3 +29,21 @@ def run_in_parallel(work: Callable[[int], object], count: int) -> list[object]:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+@contextmanager
+def held_elsewhere(name: str):
+    """Holds a job lock as another process would: on PostgreSQL from a second connection
+    (advisory locks are re-entrant within one session)."""
+    if connection.vendor != "postgresql":
+        with job_lock(name) as acquired:
+            assert acquired
+            yield
+        return
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_id(name)])
+        yield
+    finally:
+        other.close()

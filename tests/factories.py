@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 
 from accounts.cards import generate_card_number
 from accounts.models import Member, Store
+from campaigns.models import Automation, Segment
 from points.models import ActivityType, EarningRule, PointAccount, Tier
 from rewards.models import Reward, RewardKind, Stacking
 
@@ -114,3 +115,23 @@ class RewardFactory(factory.django.DjangoModelFactory):
         free_product = factory.Trait(
             kind=RewardKind.FREE_PRODUCT, value=Decimal("0"), sku="KOF-250"
         )
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Segment
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Segment {n}")
+
+
+class AutomationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Automation
+
+    name = factory.Sequence(lambda n: f"Automation {n}")
+    trigger = "dormant"
+    days = 60
+    reward = factory.SubFactory(RewardFactory, points_cost=0, fixed=True)
+    channel = "preferred"
+    cooldown_days = 90

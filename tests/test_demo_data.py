@@ -20,7 +20,11 @@ def test_demo_data_loads_once_and_its_ledgers_add_up(capsys):
     assert PosApiKey.objects.filter(key_hash=hash_api_key(DEMO_API_KEY)).exists()
     assert Purchase.objects.exists()
     assert Tier.objects.count() == 3
-    assert {reward.stacking for reward in Reward.objects.all()} == {"exclusive", "one_per_group", "combinable"}
+    assert {reward.stacking for reward in Reward.objects.all()} == {
+        "exclusive",
+        "one_per_group",
+        "combinable",
+    }
     call_command("check_ledger")
     # and a second run changes nothing
     purchases = Purchase.objects.count()

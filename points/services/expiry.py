@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from accounts.locks import job_lock
+
 from ..models import EntryKind, JobWatermark, PointAccount, PointsEntry
 from .ledger import ledger_append
 
@@ -18,6 +20,7 @@ WATERMARK = "points_expiry"
 class ExpiryRun:
     accounts: int = 0
     points: int = 0
+    skipped: bool = False  # another run held the lock
 
 
 def _candidate_batches(*, now: datetime.datetime, since: datetime.datetime | None, size: int):
@@ -49,10 +52,18 @@ def points_expire_due(
     """Writes one EXPIRY entry per account whose expired credits were not spent.
 
     What has expired = the balance minus the credits still valid (spending used the oldest
-    first). Safe to repeat: a second run finds nothing left to expire. Each batch is its own
-    transaction and locks its accounts in pk order.
+    first). Safe to repeat: a second run finds nothing left to expire, and a run that overlaps
+    another skips (job lock). Each batch is its own transaction and locks its accounts in pk
+    order.
     """
     now = now or timezone.now()
+    with job_lock(WATERMARK) as acquired:
+        if not acquired:
+            return ExpiryRun(skipped=True)
+        return _expire(now, batch_size, progress)
+
+
+def _expire(now, batch_size, progress) -> ExpiryRun:
     watermark = JobWatermark.objects.filter(name=WATERMARK).first()
     since = watermark.reached_at if watermark else None
     run = ExpiryRun()

@@ -12,6 +12,7 @@ from accounts.models import Store
 
 from .. import hooks
 from ..models import EntryKind, PointAccount, Purchase, Refund
+from ..signals import refund_recorded
 from .ledger import account_lock, ledger_append
 from .purchases import fingerprint
 
@@ -164,4 +165,5 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
             **extra,
         }
         refund.save(update_fields=["response_body"])
+        refund_recorded.send(sender=Refund, refund=refund, purchase=purchase)
     return RefundOutcome(refund=refund, replayed=False)

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.locks import job_lock
+
 from ..models import PointAccount, Tier, TierChange
 from ..signals import tier_changed
 from ..tiers import (
@@ -91,6 +93,7 @@ class TierEvaluationRun:
     downgraded: int = 0
     renewed: int = 0
     assigned: int = 0
+    skipped: bool = False  # another run held the lock
 
 
 def tiers_evaluate_due(
@@ -106,6 +109,13 @@ def tiers_evaluate_due(
     transaction; qualifying points are summed per batch in one query. Safe to repeat.
     """
     now = now or timezone.now()
+    with job_lock("tiers_evaluate") as acquired:
+        if not acquired:
+            return TierEvaluationRun(skipped=True)
+        return _evaluate(now, batch_size, progress)
+
+
+def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
     run = TierEvaluationRun()
     tiers = tiers_all()
     if not tiers:

@@ -1,0 +1,322 @@
+import csv
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ReadOnlyAdminMixin
+
+from . import selectors, services
+from .models import (
+    Automation,
+    AutomationRun,
+    BonusCampaign,
+    Delivery,
+    OutboundMessage,
+    Segment,
+    Trigger,
+)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "description", "updated_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["tiers", "stores"]
+    readonly_fields = ["current_size"]
+    actions = ["export_csv"]
+    fieldsets = [
+        (None, {"fields": ["name", "description", "current_size"]}),
+        (_("Points and tier"), {"fields": ["min_points_balance", "max_points_balance", "tiers"]}),
+        (
+            _("Purchases"),
+            {
+                "fields": [
+                    "min_days_since_last_purchase",
+                    "max_days_since_last_purchase",
+                    "period_days",
+                    "min_purchases",
+                    "max_purchases",
+                    "min_spend",
+                    "max_spend",
+                    "stores",
+                    "channel",
+                ]
+            },
+        ),
+        (
+            _("RFM scores (1–5, 5 = best)"),
+            {
+                "fields": [
+                    ("min_recency_score", "max_recency_score"),
+                    ("min_frequency_score", "max_frequency_score"),
+                    ("min_monetary_score", "max_monetary_score"),
+                ],
+                "description": _(
+                    "Recency: how recently, frequency: how often, monetary: how much a member "
+                    "bought, each in fifths of all buying members. Recomputed every night."
+                ),
+            },
+        ),
+        (_("Consent"), {"fields": ["consent_channel"]}),
+    ]
+
+    @admin.display(description=_("members now"))
+    def current_size(self, segment) -> str:
+        if segment.pk is None:
+            return "–"
+        return f"{selectors.segment_members(segment).count():,}".replace(",", ".")
+
+    def has_export_csv_permission(self, request) -> bool:
+        return request.user.has_perm("campaigns.export_segment")
+
+    @admin.action(description=_("Export members to CSV"), permissions=["export_csv"])
+    def export_csv(self, request, queryset):
+        segments = list(queryset)
+        writer = csv.writer(_Echo())
+        header = [
+            "segment",
+            "card_number",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "language",
+            "points_balance",
+            "tier",
+            "last_purchase_at",
+        ]
+
+        def rows():
+            yield writer.writerow(header)
+            for segment in segments:
+                members = (
+                    selectors.segment_members(segment)
+                    .order_by("pk")
+                    .values_list(
+                        "card_number",
+                        "first_name",
+                        "last_name",
+                        "email",
+                        "phone",
+                        "language",
+                        "point_account__balance",
+                        "point_account__tier__name_nl",
+                        "stats__last_purchase_at",
+                    )
+                )
+                for row in members.iterator(chunk_size=2000):
+                    yield writer.writerow([segment.name, *row])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="segment-{stamp}.csv"'
+        return response
+
+
+@admin.register(Automation)
+class AutomationAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "trigger",
+        "segment",
+        "reward",
+        "bonus_points",
+        "channel",
+        "is_active",
+        "sent",
+        "converted",
+    ]
+    list_filter = ["trigger", "is_active", "channel"]
+    search_fields = ["name"]
+    actions = ["dry_run", "run_now", "pause", "resume"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active", "starts_at", "ends_at"]}),
+        (
+            _("When"),
+            {
+                "fields": ["trigger", "days", "every_n", "category", "tier"],
+                "description": _(
+                    "Dormant, birthday and points-expiring automations run every hour; the "
+                    "others react at once to enrolments, purchases and tier upgrades."
+                ),
+            },
+        ),
+        (_("Who"), {"fields": ["segment", "only_reachable"]}),
+        (
+            _("What they get"),
+            {"fields": ["reward", "reward_validity_days", "bonus_points", "reward_newcomer"]},
+        ),
+        (
+            _("Message"),
+            {
+                "fields": [
+                    "channel",
+                    "message_subject_nl",
+                    "message_body_nl",
+                    "message_subject_en",
+                    "message_body_en",
+                ],
+                "description": _(
+                    "Messages go only to members who consented to the channel. Leave the texts "
+                    "empty to use the standard text of the trigger, in the member's language."
+                ),
+            },
+        ),
+        (
+            _("Limits"),
+            {"fields": ["cooldown_days", "max_per_day", "max_total", "conversion_days"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("segment", "reward")
+            .annotate(
+                sent_count=Count("deliveries", filter=Q(deliveries__status="sent")),
+                converted_count=Count(
+                    "deliveries", filter=Q(deliveries__converted_at__isnull=False)
+                ),
+            )
+        )
+
+    @admin.display(description=_("sent"), ordering="sent_count")
+    def sent(self, automation) -> int:
+        return automation.sent_count
+
+    @admin.display(description=_("converted"), ordering="converted_count")
+    def converted(self, automation) -> int:
+        return automation.converted_count
+
+    @admin.action(description=_("Dry run: who would get it now, and the cost"))
+    def dry_run(self, request, queryset):
+        for automation in queryset:
+            result = services.automation_dry_run(automation)
+            self.message_user(
+                request,
+                _(
+                    "%(name)s: %(members)s members qualify now, %(would)s would get it "
+                    "(budget). Cost: € %(value)s in fixed-value rewards, %(points)s bonus points "
+                    "(€ %(points_cost)s)."
+                )
+                % {
+                    "name": automation.name,
+                    "members": result.members,
+                    "would": result.would_get,
+                    "value": f"{result.reward_value:.2f}",
+                    "points": result.bonus_points,
+                    "points_cost": result.points_cost,
+                },
+                messages.INFO,
+            )
+
+    @admin.action(description=_("Run now (scheduled triggers)"), permissions=["change"])
+    def run_now(self, request, queryset):
+        for automation in queryset.filter(trigger__in=Trigger.scheduled(), is_active=True):
+            run = services.automation_run(automation)
+            self.message_user(
+                request,
+                _("%(name)s: %(count)s deliveries created.")
+                % {"name": automation.name, "count": run.created},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Pause"), permissions=["change"])
+    def pause(self, request, queryset):
+        for automation in queryset:
+            automation.is_active = False
+            automation.save(update_fields=["is_active", "updated_at"])
+
+    @admin.action(description=_("Resume"), permissions=["change"])
+    def resume(self, request, queryset):
+        for automation in queryset:
+            automation.is_active = True
+            automation.save(update_fields=["is_active", "updated_at"])
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "automation",
+        "member",
+        "status",
+        "skip_reason",
+        "channel",
+        "attempts",
+        "converted_at",
+    ]
+    list_filter = ["status", "skip_reason", "channel", "automation"]
+    search_fields = ["=member__card_number", "member__email"]
+    list_select_related = ["automation", "member"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    show_full_result_count = False
+
+    def has_resend_permission(self, request) -> bool:
+        return request.user.has_perm("campaigns.change_automation")
+
+    @admin.action(description=_("Send the message again"), permissions=["resend"])
+    def resend(self, request, queryset):
+        count = 0
+        for delivery in queryset.exclude(status=Delivery.Status.SENT):
+            services.delivery_resend(delivery=delivery)
+            count += 1
+        self.message_user(request, _("%(count)s message(s) queued again.") % {"count": count})
+
+
+@admin.register(AutomationRun)
+class AutomationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "automation",
+        "audience",
+        "created",
+        "left_out_by_budget",
+        "skipped_lock_held",
+        "finished_at",
+    ]
+    list_filter = ["automation"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["sent_at", "channel", "to", "subject"]
+    list_filter = ["channel"]
+    search_fields = ["to", "=delivery__member__card_number"]
+
+
+@admin.register(BonusCampaign)
+class BonusCampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "multiplier",
+        "bonus_points",
+        "starts_at",
+        "ends_at",
+        "is_active",
+    ]
+    list_filter = ["kind", "is_active"]
+    filter_horizontal = ["stores", "tiers"]
+    fieldsets = [
+        (None, {"fields": ["name_nl", "name_en", "is_active"]}),
+        (_("Points"), {"fields": ["kind", "multiplier", "bonus_points", "minimum_spend"]}),
+        (_("When"), {"fields": ["starts_at", "ends_at"]}),
+        (
+            _("For whom and what"),
+            {
+                "fields": ["stores", "channel", "categories", "skus", "tiers", "segment"],
+                "description": _("Leave empty to cover every store, channel, product and member."),
+            },
+        ),
+    ]

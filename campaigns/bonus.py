@@ -1,0 +1,105 @@
+"""Bonus-point campaigns join the earning engine as a bonus provider (see points.earning)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+
+from accounts.models import Member
+from points.earning import BonusContext, ExplanationLine, Scope, floor_points, split_codes
+
+from .models import BonusCampaign
+
+CACHE_KEY = "campaigns:bonus-campaigns"
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    id: int
+    kind: str
+    name_nl: str
+    name_en: str
+    multiplier: Decimal
+    bonus_points: int
+    minimum_spend: Decimal
+    starts_at: object
+    ends_at: object
+    scope: Scope
+    tier_ids: frozenset[int]
+    segment_id: int | None
+
+
+def _active_campaigns() -> list[CampaignSpec]:
+    specs = cache.get(CACHE_KEY)
+    if specs is None:
+        specs = [
+            CampaignSpec(
+                id=campaign.pk,
+                kind=campaign.kind,
+                name_nl=campaign.name_nl,
+                name_en=campaign.name_en,
+                multiplier=campaign.multiplier,
+                bonus_points=campaign.bonus_points,
+                minimum_spend=campaign.minimum_spend,
+                starts_at=campaign.starts_at,
+                ends_at=campaign.ends_at,
+                scope=Scope(
+                    store_ids=frozenset(store.pk for store in campaign.stores.all()),
+                    channel=campaign.channel,
+                    categories=split_codes(campaign.categories),
+                    skus=split_codes(campaign.skus),
+                ),
+                tier_ids=frozenset(tier.pk for tier in campaign.tiers.all()),
+                segment_id=campaign.segment_id,
+            )
+            for campaign in BonusCampaign.objects.filter(is_active=True).prefetch_related(
+                "stores", "tiers"
+            )
+        ]
+        cache.set(CACHE_KEY, specs, 60)
+    return specs
+
+
+def bonus_campaigns_cache_clear() -> None:
+    cache.delete(CACHE_KEY)
+
+
+def _in_segment(segment_id: int, member_id: int | None) -> bool:
+    from .models import Segment
+    from .selectors import segment_members
+
+    if member_id is None:
+        return False
+    segment = Segment.objects.get(pk=segment_id)
+    return segment_members(segment, base=Member.objects.filter(pk=member_id)).exists()
+
+
+def campaign_bonus_lines(context: BonusContext) -> list[ExplanationLine]:
+    """Each campaign in force at the purchase time, for its scope, is one explanation line."""
+    basket = context.basket
+    lines = []
+    for campaign in _active_campaigns():
+        if not (campaign.starts_at <= basket.occurred_at < campaign.ends_at):
+            continue
+        if campaign.tier_ids and basket.tier_id not in campaign.tier_ids:
+            continue
+        eligible = campaign.scope.eligible_amount(basket)
+        if eligible <= 0 or eligible < campaign.minimum_spend:
+            continue
+        if campaign.segment_id and not _in_segment(campaign.segment_id, basket.member_id):
+            continue
+        if campaign.kind == BonusCampaign.Kind.MULTIPLIER:
+            base = floor_points(eligible * context.base_rate)
+            points = floor_points(Decimal(base) * (campaign.multiplier - 1))
+        else:
+            points = campaign.bonus_points
+        if points:
+            lines.append(
+                ExplanationLine(
+                    "campaign",
+                    campaign.id,
+                    context.labels(campaign.name_nl, campaign.name_en),
+                    points,
+                )
+            )
+    return lines

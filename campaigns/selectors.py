@@ -1,0 +1,176 @@
+"""Audiences as database queries: segments, trigger conditions, reachability."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Member
+from points.models import PointsEntry, Purchase
+
+from .models import Automation, Delivery, Segment, Trigger
+
+CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
+
+
+def reachable_on(channel: str) -> Q:
+    """Members with consent and an address for `channel`."""
+    if channel == "email":
+        return Q(email_consent_at__isnull=False, email__isnull=False)
+    if channel in ("sms", "whatsapp"):
+        return Q(**{f"{channel}_consent_at__isnull": False}, phone__isnull=False)
+    return Q(pk__in=[])
+
+
+def reachable_for(automation: Automation) -> Q:
+    if automation.channel == "preferred":
+        condition = Q(pk__in=[])
+        for channel in CHANNEL_FALLBACK:
+            condition |= reachable_on(channel)
+        return condition
+    if automation.channel == "none":
+        return Q()
+    return reachable_on(automation.channel)
+
+
+def segment_members(
+    segment: Segment, *, now: datetime.datetime | None = None, base: QuerySet | None = None
+) -> QuerySet:
+    """The members of a segment: every condition that is set must hold."""
+    now = now or timezone.now()
+    members = base if base is not None else Member.objects.all()
+    if segment.min_points_balance is not None:
+        members = members.filter(point_account__balance__gte=segment.min_points_balance)
+    if segment.max_points_balance is not None:
+        members = members.filter(point_account__balance__lte=segment.max_points_balance)
+    tier_ids = list(segment.tiers.values_list("pk", flat=True))
+    if tier_ids:
+        members = members.filter(point_account__tier__in=tier_ids)
+    if segment.min_days_since_last_purchase is not None:
+        members = members.filter(
+            stats__last_purchase_at__lte=now
+            - datetime.timedelta(days=segment.min_days_since_last_purchase)
+        )
+    if segment.max_days_since_last_purchase is not None:
+        members = members.filter(
+            stats__last_purchase_at__gte=now
+            - datetime.timedelta(days=segment.max_days_since_last_purchase)
+        )
+    for field, lookup in (
+        ("min_recency_score", "stats__recency_score__gte"),
+        ("max_recency_score", "stats__recency_score__lte"),
+        ("min_frequency_score", "stats__frequency_score__gte"),
+        ("max_frequency_score", "stats__frequency_score__lte"),
+        ("min_monetary_score", "stats__monetary_score__gte"),
+        ("max_monetary_score", "stats__monetary_score__lte"),
+    ):
+        if getattr(segment, field) is not None:
+            members = members.filter(**{lookup: getattr(segment, field)})
+    if segment.consent_channel:
+        members = members.filter(reachable_on(segment.consent_channel))
+    members = _filter_by_purchases_in_period(members, segment, now)
+    return members
+
+
+def _filter_by_purchases_in_period(members: QuerySet, segment: Segment, now) -> QuerySet:
+    store_ids = list(segment.stores.values_list("pk", flat=True))
+    has_minimum = (
+        segment.min_purchases or segment.min_spend is not None or store_ids or segment.channel
+    )
+    has_maximum = segment.max_purchases is not None or segment.max_spend is not None
+    if not (has_minimum or has_maximum):
+        return members
+    purchases = Purchase.objects.filter(
+        occurred_at__gte=now - datetime.timedelta(days=segment.period_days)
+    )
+    if store_ids:
+        purchases = purchases.filter(store__in=store_ids)
+    if segment.channel:
+        purchases = purchases.filter(channel=segment.channel)
+    per_member = purchases.values("member").annotate(count=Count("pk"), spend=Sum("amount"))
+    if not has_minimum:
+        # Only upper limits: members without any purchase in the period belong too.
+        over = Q(count__gt=segment.max_purchases) if segment.max_purchases is not None else Q()
+        if segment.max_spend is not None:
+            over = over | Q(spend__gt=segment.max_spend) if over else Q(spend__gt=segment.max_spend)
+        return members.exclude(pk__in=per_member.filter(over).values("member"))
+    if segment.min_purchases:
+        per_member = per_member.filter(count__gte=segment.min_purchases)
+    if segment.max_purchases is not None:
+        per_member = per_member.filter(count__lte=segment.max_purchases)
+    if segment.min_spend is not None:
+        per_member = per_member.filter(spend__gte=segment.min_spend)
+    if segment.max_spend is not None:
+        per_member = per_member.filter(spend__lte=segment.max_spend)
+    return members.filter(pk__in=per_member.values("member"))
+
+
+def local_today(now: datetime.datetime) -> datetime.date:
+    return timezone.localtime(now).date()
+
+
+def trigger_audience(automation: Automation, *, now: datetime.datetime) -> QuerySet:
+    """Members the scheduled trigger applies to right now (before cooldown and budget)."""
+    members = Member.objects.filter(status=Member.Status.ACTIVE)
+    if automation.trigger == Trigger.DORMANT:
+        members = members.filter(
+            stats__last_purchase_at__lte=now - datetime.timedelta(days=automation.days or 0)
+        )
+    elif automation.trigger == Trigger.BIRTHDAY:
+        today = local_today(now)
+        birthday = Q(birth_date__month=today.month, birth_date__day=today.day)
+        is_leap = today.year % 4 == 0 and (today.year % 100 != 0 or today.year % 400 == 0)
+        if today.month == 2 and today.day == 28 and not is_leap:
+            birthday |= Q(birth_date__month=2, birth_date__day=29)
+        members = members.filter(birthday)
+    elif automation.trigger == Trigger.POINTS_EXPIRING:
+        until = now + datetime.timedelta(days=automation.days or 0)
+        still_valid = (
+            PointsEntry.objects.filter(account=OuterRef("point_account"), points__gt=0)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=until))
+            .values("account")
+            .annotate(total=Sum("points"))
+            .values("total")
+        )
+        members = members.alias(still_valid=Coalesce(Subquery(still_valid), 0)).filter(
+            point_account__balance__gt=F("still_valid")
+        )
+    else:
+        raise ValueError(f"{automation.trigger} is not a scheduled trigger")
+    return members
+
+
+def audience(automation: Automation, members: QuerySet, *, now: datetime.datetime) -> QuerySet:
+    """Applies what every automation applies: segment, reachability, cooldown."""
+    if automation.segment_id:
+        members = segment_members(automation.segment, now=now, base=members)
+    if automation.only_reachable:
+        members = members.filter(reachable_for(automation))
+    if automation.cooldown_days:
+        recent = Delivery.objects.filter(
+            automation=automation,
+            member=OuterRef("pk"),
+            created_at__gte=now - datetime.timedelta(days=automation.cooldown_days),
+        )
+        members = members.exclude(Exists(recent))
+    return members
+
+
+def delivered_count(automation: Automation, *, since: datetime.datetime | None = None) -> int:
+    deliveries = Delivery.objects.filter(automation=automation)
+    if since is not None:
+        deliveries = deliveries.filter(created_at__gte=since)
+    return deliveries.count()
+
+
+def budget_left(automation: Automation, *, now: datetime.datetime) -> int | None:
+    """How many more deliveries the budget allows now; None = unlimited."""
+    left = []
+    if automation.max_total is not None:
+        left.append(automation.max_total - delivered_count(automation))
+    if automation.max_per_day is not None:
+        start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        left.append(automation.max_per_day - delivered_count(automation, since=start))
+    return max(0, min(left)) if left else None

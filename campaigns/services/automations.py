@@ -1,0 +1,263 @@
+"""Running automations: set-based for scheduled triggers, per event for the others."""
+
+import datetime
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Min
+from django.utils import timezone
+
+from accounts.locks import job_lock
+from accounts.models import Member
+from points.models import LoyaltyProgram
+
+from .. import selectors
+from ..models import Automation, AutomationRun, Delivery, Trigger
+from .deliveries import deliveries_fulfil
+
+logger = logging.getLogger(__name__)
+
+LIVE_CACHE_KEY = "campaigns:live-event-automations"
+
+
+def period_key(automation: Automation, now: datetime.datetime) -> str:
+    """The period a scheduled delivery belongs to; (automation, member, period) is unique."""
+    today = timezone.localtime(now).date()
+    if automation.trigger == Trigger.BIRTHDAY:
+        return f"birthday:{today.year}"
+    span = max(1, automation.cooldown_days or 1)
+    return f"{automation.trigger}:{today.toordinal() // span}"
+
+
+def _insert_deliveries(automation: Automation, members, *, key: str, now, limit: int | None) -> int:
+    """INSERT … SELECT of new pending deliveries; conflicts (already delivered) are skipped."""
+    ids = members.order_by("pk").annotate(member_ref=F("pk")).values("member_ref")
+    if limit is not None:
+        ids = ids[:limit]
+    select_sql, params = ids.query.sql_with_params()
+    sql = (
+        f"INSERT INTO {Delivery._meta.db_table} "
+        "(automation_id, member_id, period_key, created_at, status, skip_reason, channel, "
+        "attempts, last_error) "
+        "SELECT %s, chosen.member_ref, %s, %s, 'pending', '', '', 0, '' "
+        f"FROM ({select_sql}) chosen "
+        # WHERE true: SQLite needs it to parse an upsert after INSERT … SELECT.
+        "WHERE true ON CONFLICT (automation_id, member_id, period_key) DO NOTHING"
+    )
+    created_at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [automation.pk, key, created_at, *params])
+        return max(0, cursor.rowcount)
+
+
+@dataclass
+class RunProgress:
+    members_seen: int
+    members_total: int
+    created: int
+
+
+def automation_run(
+    automation: Automation,
+    *,
+    now: datetime.datetime | None = None,
+    batch_size: int = 10_000,
+    progress: Callable[[RunProgress], None] | None = None,
+) -> AutomationRun:
+    """One run of a scheduled automation over all members, in member-id ranges.
+
+    Holds a lock per automation and period, so a second beat or an overlapping run skips; the
+    unique constraint on deliveries stops anything that slips past. Each range is one
+    INSERT … SELECT (no members in memory); then the new deliveries are fulfilled in batches
+    and their messages enqueued.
+    """
+    now = now or timezone.now()
+    key = period_key(automation, now)
+    run = AutomationRun.objects.create(automation=automation, started_at=now)
+    with job_lock(f"automation:{automation.pk}:{key}") as acquired:
+        if not acquired:
+            run.skipped_lock_held = True
+            run.finished_at = timezone.now()
+            run.save()
+            return run
+        base = selectors.audience(
+            automation, selectors.trigger_audience(automation, now=now), now=now
+        )
+        bounds = Member.objects.aggregate(low=Min("pk"), high=Max("pk"))
+        low, high = bounds["low"] or 0, bounds["high"] or -1
+        start = low
+        while start <= high:
+            end = start + batch_size
+            left = selectors.budget_left(automation, now=now)
+            created = 0
+            if left != 0:
+                with transaction.atomic():
+                    created = _insert_deliveries(
+                        automation,
+                        base.filter(pk__gte=start, pk__lt=end),
+                        key=key,
+                        now=now,
+                        limit=left,
+                    )
+                run.created += created
+            if left is not None and created >= left:
+                # Budget spent: count who else would have qualified, for the run's record.
+                delivered = Delivery.objects.filter(automation=automation, period_key=key)
+                run.left_out_by_budget = (
+                    base.filter(pk__gte=start).exclude(pk__in=delivered.values("member_id")).count()
+                )
+                break
+            if progress:
+                progress(RunProgress(min(end, high + 1) - low, high + 1 - low, run.created))
+            start = end
+        run.audience = run.created + run.left_out_by_budget
+        deliveries_fulfil_pending(automation, key=key, batch_size=min(batch_size, 1000))
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def deliveries_fulfil_pending(automation: Automation, *, key: str, batch_size: int = 1000) -> int:
+    done, last_id = 0, 0
+    while True:
+        ids = list(
+            Delivery.objects.filter(
+                automation=automation, period_key=key, fulfilled_at__isnull=True, pk__gt=last_id
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return done
+        deliveries_fulfil(ids)
+        done += len(ids)
+        last_id = ids[-1]
+
+
+def automations_run_due(
+    *,
+    now: datetime.datetime | None = None,
+    progress: Callable[[Automation, RunProgress], None] | None = None,
+) -> list[AutomationRun]:
+    """Runs every live scheduled automation once (what Celery beat calls)."""
+    now = now or timezone.now()
+    runs = []
+    for automation in (
+        Automation.objects.live(now)
+        .filter(trigger__in=Trigger.scheduled())
+        .select_related("reward", "segment")
+    ):
+        runs.append(
+            automation_run(
+                automation,
+                now=now,
+                progress=(lambda p, a=automation: progress(a, p)) if progress else None,
+            )
+        )
+    return runs
+
+
+@dataclass(frozen=True)
+class DryRun:
+    members: int
+    budget_left: int | None
+    would_get: int
+    reward_value: Decimal
+    bonus_points: int
+    points_cost: Decimal
+
+
+def automation_dry_run(automation: Automation, *, now: datetime.datetime | None = None) -> DryRun:
+    """How many members would get it now, and what it would cost. Writes nothing."""
+    now = now or timezone.now()
+    if automation.trigger in Trigger.scheduled():
+        members = selectors.audience(
+            automation, selectors.trigger_audience(automation, now=now), now=now
+        )
+    else:
+        members = selectors.audience(
+            automation, Member.objects.filter(status=Member.Status.ACTIVE), now=now
+        )
+    count = members.count()
+    left = selectors.budget_left(automation, now=now)
+    would_get = count if left is None else min(count, left)
+    reward = automation.reward
+    per_member_value = (
+        reward.value
+        if reward is not None and reward.kind != "percentage_discount"
+        else Decimal("0")
+    )
+    point_value = LoyaltyProgram.current().point_value
+    return DryRun(
+        members=count,
+        budget_left=left,
+        would_get=would_get,
+        reward_value=per_member_value * would_get,
+        bonus_points=automation.bonus_points * would_get,
+        points_cost=(point_value * automation.bonus_points * would_get).quantize(Decimal("0.01")),
+    )
+
+
+# --- event triggers -----------------------------------------------------------------------
+
+
+def live_event_automations(trigger: str) -> list[Automation]:
+    """Cached: consulted on every purchase, so no query when nothing listens."""
+    automations = cache.get(LIVE_CACHE_KEY)
+    if automations is None:
+        automations = list(
+            Automation.objects.filter(is_active=True)
+            .exclude(trigger__in=Trigger.scheduled())
+            .select_related("reward", "segment", "tier")
+        )
+        cache.set(LIVE_CACHE_KEY, automations, 300)
+    now = timezone.now()
+    return [
+        automation
+        for automation in automations
+        if automation.trigger == trigger
+        and (automation.starts_at is None or automation.starts_at <= now)
+        and (automation.ends_at is None or automation.ends_at > now)
+    ]
+
+
+def automations_cache_clear() -> None:
+    cache.delete(LIVE_CACHE_KEY)
+
+
+def delivery_create_for_event(
+    automation: Automation, *, member: Member, key: str
+) -> Delivery | None:
+    """Inside the event's transaction: a pending delivery, if the member qualifies.
+
+    Fulfilment and the message follow after commit (a task), so the event is never slowed by
+    issuing codes or sending mail.
+    """
+    now = timezone.now()
+    if member.status != Member.Status.ACTIVE:
+        return None
+    candidates = selectors.audience(automation, Member.objects.filter(pk=member.pk), now=now)
+    if not candidates.exists():
+        return None
+    if selectors.budget_left(automation, now=now) == 0:
+        logger.info("Automation %s: budget spent, member %s left out", automation.pk, member.pk)
+        return None
+    try:
+        with transaction.atomic():
+            delivery = Delivery.objects.create(
+                automation=automation, member=member, period_key=key[:64], created_at=now
+            )
+    except IntegrityError:
+        return None  # already delivered for this event
+    transaction.on_commit(lambda: _enqueue_fulfil(delivery.pk))
+    return delivery
+
+
+def _enqueue_fulfil(delivery_id: int) -> None:
+    from ..tasks import delivery_fulfil_task
+
+    delivery_fulfil_task.delay(delivery_id)
