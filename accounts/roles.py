@@ -26,7 +26,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rewards.grant_reward",
         "rewards.revoke_code",
         "campaigns.view_delivery",
-        "campaigns.view_npsresponse",
+        "campaigns.view_surveyresponse",
     ],
     MARKETING: [
         "accounts.view_member",

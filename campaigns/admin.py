@@ -16,6 +16,7 @@ from .models import (
     Delivery,
     OutboundMessage,
     Segment,
+    SurveyResponse,
     Trigger,
 )
 
@@ -320,3 +321,19 @@ class BonusCampaignAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "member",
+        "recommend_score",
+        "repurchase_score",
+        "try_new_score",
+        "comment",
+    ]
+    list_filter = ["recommend_score"]
+    search_fields = ["=member__card_number", "comment"]
+    list_select_related = ["member"]
+    date_hierarchy = "created_at"

@@ -33,6 +33,10 @@ from .forms import (
 
 ROWS_SHOWN = 100
 
+admin.site.site_header = _("Loyalty programme")
+admin.site.site_title = _("Loyalty programme")
+admin.site.index_title = _("Back office")
+
 
 @dataclass(frozen=True)
 class MemberAction:

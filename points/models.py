@@ -41,6 +41,19 @@ class LoyaltyProgram(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("What one point costs the shop, for the liability figures."),
     )
+    dormant_after_days = models.PositiveSmallIntegerField(
+        _("dormant after (days)"),
+        default=180,
+        help_text=_(
+            "A member who bought nothing for this many days counts as dormant (lost) in the "
+            "figures: churn, active and dormant members."
+        ),
+    )
+    survey_interval_days = models.PositiveSmallIntegerField(
+        _("survey at most every (days)"),
+        default=90,
+        help_text=_("How often a member may be asked the short survey on the portal."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     CACHE_KEY = "points:loyalty-program"

@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 
+from .browser import page  # noqa: F401  (the headless-browser fixture)
 from .factories import MemberFactory, StoreFactory
 
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
