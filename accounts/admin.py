@@ -1,10 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import ConsentChange, PosApiKey, StaffAction, Store
+from .models import ClosureRequest, ConsentChange, PosApiKey, StaffAction, Store
+from .portal import member_close
 from .services import api_key_create, api_key_revoke
 
 
@@ -119,3 +121,46 @@ class StaffActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["member__card_number", "reason", "staff_user__username"]
     list_select_related = ["member", "staff_user"]
     date_hierarchy = "created_at"
+
+
+class CloseAccountForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
+
+
+@admin.register(ClosureRequest)
+class ClosureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["requested_at", "member", "reason", "handled_at"]
+    list_filter = [("handled_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=member__card_number", "member__email"]
+    list_select_related = ["member"]
+    actions = ["close_accounts"]
+
+    def has_close_accounts_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.block_member")
+
+    @admin.action(
+        description=_("Close these accounts (remove personal data)"), permissions=["close_accounts"]
+    )
+    def close_accounts(self, request, queryset):
+        form = CloseAccountForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for closure in queryset.filter(handled_at__isnull=True).select_related("member"):
+                member_close(
+                    member=closure.member, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            self.message_user(request, _("Accounts closed."), messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/accounts/close_accounts.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Close accounts"),
+                "requests": queryset,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

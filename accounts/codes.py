@@ -7,7 +7,9 @@ REFERRAL_CODE_LENGTH = 8
 
 
 def readable_code(length: int) -> str:
-    return "".join(secrets.choice(READABLE_ALPHABET) for _ in range(length))
+    """`length` characters carrying 5 random bits each, from one draw of the system's CSPRNG."""
+    bits = secrets.randbits(5 * length)
+    return "".join(READABLE_ALPHABET[(bits >> (5 * index)) & 31] for index in range(length))
 
 
 def normalise_code(value: str) -> str:

@@ -81,6 +81,15 @@ class Member(models.Model):
     referral_code = models.CharField(
         _("referral code"), max_length=12, unique=True, null=True, blank=True, editable=False
     )
+    # The member's sign-in on the portal (no staff rights); created at the first sign-in.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member",
+        editable=False,
+    )
     referred_by = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,  # the newcomer stays a member if the referrer is anonymised
@@ -210,13 +219,14 @@ class PosApiKey(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a POS write sent with an `Idempotency-Key`, replayed on retries.
+    """The first answer to a write sent with an idempotency key, replayed on retries.
 
-    The unique constraint is what makes the write happen once: a concurrent retry blocks on it
-    until the first transaction commits, then finds this row and replays its answer.
+    Keys belong to a client: a store's tills (`store:<id>`) or a member on the portal
+    (`member:<id>`). The unique constraint is what makes the write happen once: a concurrent
+    retry blocks on it until the first transaction commits, then finds this row and replays it.
     """
 
-    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    client = models.CharField(max_length=64)
     key = models.CharField(max_length=255)
     scope = models.CharField(max_length=64)
     request_hash = models.CharField(max_length=64)
@@ -227,7 +237,7 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["store", "key"], name="idempotency_key_unique_per_store"
+                fields=["client", "key"], name="idempotency_key_unique_per_client"
             )
         ]
 
@@ -262,3 +272,39 @@ class StaffAction(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.staff_user}"
+
+
+class LoginToken(models.Model):
+    """A one-time sign-in link sent by e-mail. Only the hash is stored."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="login_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "created_at"], name="login_token_member_recent")]
+
+
+class ClosureRequest(models.Model):
+    """A member asked to close their account; staff handle it (anonymise, settle credit)."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="closure_requests", verbose_name=_("member")
+    )
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request to close an account")
+        verbose_name_plural = _("requests to close an account")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(handled_at__isnull=True),
+                name="one_open_closure_request_per_member",
+            )
+        ]

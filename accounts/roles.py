@@ -26,7 +26,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rewards.grant_reward",
         "rewards.revoke_code",
         "campaigns.view_delivery",
+        "campaigns.resend_delivery",
         "campaigns.view_surveyresponse",
+        "accounts.view_staffaction",  # support sees earlier corrections before making one
     ],
     MARKETING: [
         "accounts.view_member",
@@ -38,9 +40,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "points.*_tier",
         "points.change_loyaltyprogram",
         "rewards.view_*",
-        "rewards.*_reward",
+        # The catalogue, not individual members: no granting rewards or credit to a member.
+        "rewards.add_reward",
+        "rewards.change_reward",
+        "rewards.delete_reward",
         "rewards.change_stackingpolicy",
-        "campaigns.*",
+        "campaigns.*",  # includes the KPI dashboard (campaigns.view_kpis)
         "django_celery_beat.view_*",
     ],
     MANAGER: [
@@ -51,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.*",
         "auth.view_user",
         "auth.view_group",
+        "axes.view_*",
+        "axes.delete_accessattempt",  # unlocks a staff login locked after wrong passwords
     ],
 }
 

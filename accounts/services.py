@@ -23,6 +23,7 @@ from .models import (
     hash_api_key,
 )
 from .normalise import normalise_email, normalise_phone
+from .queries import one_or_none
 from .signals import member_enrolled
 
 API_KEY_PREFIX = "pos_"
@@ -273,23 +274,23 @@ def member_set_status(
 
 
 def idempotency_record_claim(
-    *, store: Store, key: str, scope: str, request_hash: str
+    *, client: str, key: str, scope: str, request_hash: str
 ) -> tuple[IdempotencyRecord, bool]:
     """Inside the caller's transaction: returns (record, is_new).
 
     A new record holds the unique key until the caller's transaction ends; a concurrent request
     with the same key waits on it, then receives the committed record (is_new False).
     """
-    existing = IdempotencyRecord.objects.filter(store=store, key=key).first()
+    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
     if existing is None:
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    store=store, key=key, scope=scope, request_hash=request_hash
+                    client=client, key=key, scope=scope, request_hash=request_hash
                 )
             return record, True
         except IntegrityError:
-            existing = IdempotencyRecord.objects.get(store=store, key=key)
+            existing = IdempotencyRecord.objects.get(client=client, key=key)
     if existing.scope != scope or existing.request_hash != request_hash:
         raise IdempotencyConflict(field="Idempotency-Key")
     return existing, False

@@ -71,6 +71,9 @@ def ensure_database(*, members: int, fresh: bool, seed: int = 42) -> None:
         if loaded == f"{members}:{seed}":
             print(f"Using the loaded data set in {name} ({members:,} members, seed {seed}).")
             setup_django()
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)  # the code may have moved on since the load
             return
     if exists:
         _psql(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -1,24 +1,37 @@
 import csv
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin
+from points.models import LoyaltyProgram
 
-from . import selectors, services
+from . import kpis, selectors, services
+from .kpis import presentation
 from .models import (
     Automation,
     AutomationRun,
     BonusCampaign,
     Delivery,
+    KpiRefresh,
     OutboundMessage,
     Segment,
     SurveyResponse,
     Trigger,
 )
+
+
+class ResendForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
 
 
 class _Echo:
@@ -264,15 +277,35 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
     def has_resend_permission(self, request) -> bool:
-        return request.user.has_perm("campaigns.change_automation")
+        return request.user.has_perm("campaigns.resend_delivery")
 
-    @admin.action(description=_("Send the message again"), permissions=["resend"])
+    @admin.action(description=_("Send the message again (with a reason)"), permissions=["resend"])
     def resend(self, request, queryset):
-        count = 0
-        for delivery in queryset.exclude(status=Delivery.Status.SENT):
-            services.delivery_resend(delivery=delivery)
-            count += 1
-        self.message_user(request, _("%(count)s message(s) queued again.") % {"count": count})
+        form = ResendForm(request.POST if "apply" in request.POST else None)
+        unsent = queryset.exclude(status=Delivery.Status.SENT).select_related(
+            "automation", "member"
+        )
+        if form.is_valid():
+            count = 0
+            for delivery in unsent:
+                services.delivery_resend_by_staff(
+                    delivery=delivery, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+                count += 1
+            self.message_user(request, _("%(count)s message(s) queued again.") % {"count": count})
+            return None
+        return TemplateResponse(
+            request,
+            "admin/campaigns/resend.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Send messages again"),
+                "deliveries": unsent,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(AutomationRun)
@@ -337,3 +370,80 @@ class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=member__card_number", "comment"]
     list_select_related = ["member"]
     date_hierarchy = "created_at"
+
+
+@admin.register(KpiRefresh)
+class KpiDashboardAdmin(admin.ModelAdmin):
+    """Admin → Campaigns → KPI dashboard: the figures for a period, store or channel, with a
+    CSV export of each. Needs the permission "Can see the KPI dashboard" (manager, marketing)."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("campaigns.view_kpis")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "export/<slug:figure>/",
+                self.admin_site.admin_view(self.export_view),
+                name="campaigns_kpirefresh_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _form(self, request) -> presentation.KpiFilterForm:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return presentation.KpiFilterForm.from_query(request.GET, timezone.localdate())
+
+    def changelist_view(self, request, extra_context=None):
+        form = self._form(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("KPI dashboard"),
+            "opts": self.model._meta,
+            "form": form,
+            "query": request.GET.urlencode(),
+        }
+        if form.is_valid():
+            board = kpis.dashboard(form.kpi_filter())
+            context.update(
+                board=board,
+                tiles=presentation.tiles(board),
+                sections=presentation.sections(board),
+                dormant_threshold_changed=(
+                    board.refresh is not None
+                    and board.refresh.dormant_after_days
+                    != LoyaltyProgram.current().dormant_after_days
+                ),
+            )
+        return TemplateResponse(request, "admin/kpis/dashboard.html", context)
+
+    def export_view(self, request, figure: str):
+        form = self._form(request)
+        export = presentation.EXPORTS.get(figure)
+        if export is None:
+            raise Http404
+        if not form.is_valid():
+            return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain")
+        kpi_filter = form.kpi_filter()
+        table = export(kpi_filter)
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow(table.header)
+            for row in table.rows:
+                yield writer.writerow(["" if value is None else value for value in row])
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        name = f"kpi-{figure}-{kpi_filter.start:%Y%m%d}-{kpi_filter.end:%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

@@ -34,6 +34,24 @@ def delivery_send_task(self, delivery_id: int) -> str:
         raise self.retry(exc=error, countdown=min(60 * 60, 30 * 2**self.request.retries)) from error
 
 
+@shared_task(name="campaigns.deliveries_send", acks_late=True)
+def deliveries_send_task(delivery_ids: list[int]) -> int:
+    """Sends a chunk of messages; one that fails goes on alone, with its own retries."""
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            sent += services.delivery_send(delivery_id) == "sent"
+        except SendError:
+            delivery_send_task.apply_async((delivery_id,), countdown=30)
+    return sent
+
+
 @shared_task(name="campaigns.member_stats_refresh")
 def member_stats_refresh_task() -> int:
     return services.member_stats_refresh()
+
+
+@shared_task(name="campaigns.kpi_summaries_refresh")
+def kpi_summaries_refresh_task() -> int:
+    refresh = services.kpi_summaries_refresh()
+    return refresh.members if refresh else 0

@@ -16,10 +16,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import PosApiKey, Store, hash_api_key
+from accounts.models import Member, PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
-from campaigns.models import Automation, BonusCampaign, Segment, Trigger
-from campaigns.services import automations_run_due, member_stats_refresh
+from campaigns.models import Automation, BonusCampaign, Segment, SurveyResponse, Trigger
+from campaigns.services import automations_run_due, kpi_summaries_refresh, member_stats_refresh
 from points.earning import BasketLine
 from points.models import ActivityType, EarningRule, Tier
 from points.services import (
@@ -313,10 +313,13 @@ def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[
     store_list = list(stores.values())
     now = timezone.now()
     purchases = 0
+    referrer = None
     for index in range(count):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         home = rng.choice(store_list)
         member = member_enrol(
+            # every seventh member was brought in by the one before: ambassadors on the ladder
+            referral_code=referrer.referral_code if referrer and index % 7 == 6 else None,
             email=f"{first.lower()}.{index}@demo.example",
             first_name=first,
             last_name=last,
@@ -368,6 +371,7 @@ def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[
                     )
                 )
         _redeem_something(member, stores[DEMO_STORE], rng)
+        referrer = member
     return count, purchases
 
 
@@ -452,6 +456,27 @@ def _campaigns() -> None:
     )
 
 
+def _survey_answers(rng: random.Random) -> None:
+    """Two in three members answered the short survey once in the last 80 days (NPS and the
+    loyalty index on the KPI dashboard)."""
+    now = timezone.now()
+    answers = []
+    for member in Member.objects.order_by("pk"):
+        if rng.random() < 0.34:
+            continue
+        fan = rng.random() < 0.5
+        answers.append(
+            SurveyResponse(
+                member=member,
+                recommend_score=rng.randint(8, 10) if fan else rng.randint(2, 8),
+                repurchase_score=rng.randint(7, 10) if fan else rng.randint(3, 8),
+                try_new_score=rng.choice([None, rng.randint(4, 10)]),
+                created_at=now - datetime.timedelta(days=rng.randint(1, 80)),
+            )
+        )
+    SurveyResponse.objects.bulk_create(answers)
+
+
 def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
     if Store.objects.filter(code=DEMO_STORE).exists():
         return DemoResult(created=False, members=0, purchases=0)
@@ -468,4 +493,6 @@ def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
     # in memory instead of flooding the console.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         automations_run_due()
+    _survey_answers(rng)
+    kpi_summaries_refresh()  # the KPI dashboard has figures at once
     return DemoResult(created=True, members=member_count, purchases=purchases)

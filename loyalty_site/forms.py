@@ -1,10 +1,14 @@
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import ApplicationError
 from accounts.models import Member
 from accounts.normalise import normalise_email, normalise_phone
-from rewards.models import Reward
+from campaigns.models import Delivery
+from rewards.models import IssuedReward, Reward
+from rewards.selectors import unused_codes_for
 
 
 class MemberAdminForm(forms.ModelForm):
@@ -36,6 +40,10 @@ class ReasonForm(forms.Form):
         max_length=500,
         help_text=_("Required. Recorded in the audit trail."),
     )
+
+    def __init__(self, *args, member: Member | None = None, **kwargs) -> None:
+        self.member = member  # the member the action is for; choices may depend on it
+        super().__init__(*args, **kwargs)
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -86,3 +94,45 @@ class RewardGrantForm(ReasonForm):
         label=_("Reward"), queryset=Reward.objects.filter(is_active=True).order_by("name_nl")
     )
     field_order = ["reward", "reason"]
+
+
+class CodeRevokeForm(ReasonForm):
+    code = forms.ModelChoiceField(label=_("Code"), queryset=IssuedReward.objects.none())
+    field_order = ["code", "reason"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].queryset = unused_codes_for(member=self.member)
+        self.fields["code"].label_from_instance = lambda issued: (
+            _("%(code)s – %(reward)s (valid until %(date)s)")
+            % {
+                "code": issued.display_code,
+                "reward": issued.reward,
+                "date": date_format(timezone.localtime(issued.expires_at), "SHORT_DATE_FORMAT"),
+            }
+        )
+
+
+class DeliveryResendForm(ReasonForm):
+    delivery = forms.ModelChoiceField(
+        label=_("Message"),
+        queryset=Delivery.objects.none(),
+        help_text=_(
+            "Messages that were sent cannot be sent twice; the member finds the reward on the "
+            "portal and at the till."
+        ),
+    )
+    field_order = ["delivery", "reason"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["delivery"].queryset = (
+            Delivery.objects.filter(member=self.member)
+            .exclude(status=Delivery.Status.SENT)
+            .select_related("automation")
+            .order_by("-created_at", "-pk")
+        )
+        self.fields["delivery"].label_from_instance = lambda delivery: (
+            f"{delivery.automation} – {delivery.get_status_display()} "
+            f"({date_format(timezone.localtime(delivery.created_at), 'SHORT_DATE_FORMAT')})"
+        )

@@ -25,6 +25,8 @@ SCHEDULES = [
     ("campaigns.member_stats_refresh", "Refresh member figures and RFM scores", "15", "4"),
     # "15 5 * * *" = 05:15 every day
     ("points.ledger_check", "Reconcile ledgers (balance = sum of entries)", "15", "5"),
+    # "45 4 * * *" = 04:45 every day, after the member figures and RFM scores
+    ("campaigns.kpi_summaries_refresh", "Rebuild the KPI dashboard summaries", "45", "4"),
 ]
 
 

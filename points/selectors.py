@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.cards import is_valid_card_number, normalise_card_number
 from accounts.errors import InvalidInput, MemberNotFound
 from accounts.models import Member
+from accounts.queries import one_or_none
 
 from .earning import RuleSpec, Scope, split_codes
 from .models import EarningRule, PointAccount, PointsEntry
@@ -27,7 +28,9 @@ def member_get_by_card(card_number: str, *, field: str = "card_number") -> Membe
             code="invalid_card_number",
             field=field,
         )
-    member = Member.objects.filter(card_number=number).select_related("point_account").first()
+    member = one_or_none(
+        Member.objects.filter(card_number=number).select_related("point_account__tier")
+    )
     if member is None:
         raise MemberNotFound(field=field)
     return member

@@ -183,6 +183,10 @@ class Reward(TranslatedNameMixin, models.Model):
             raise ValidationError(errors)
 
     @property
+    def description(self) -> str:
+        return self.translated("description")
+
+    @property
     def gives_code(self) -> bool:
         return self.kind != RewardKind.STORE_CREDIT
 
@@ -221,7 +225,9 @@ class IssuedReward(models.Model):
     points_entry = models.ForeignKey(
         PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    source_reference = models.CharField(_("source reference"), max_length=100, blank=True)
+    source_reference = models.CharField(
+        _("source reference"), max_length=100, blank=True, db_index=True
+    )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)

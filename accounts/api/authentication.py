@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from accounts.models import PosApiKey, hash_api_key
+from accounts.queries import one_or_none
 
 # Writing last_used_at on every request would add a write to every till call; a minute's
 # precision is plenty to see which keys are alive.
@@ -25,11 +26,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Use the header 'Authorization: Api-Key <key>'.")
             )
-        api_key = (
+        api_key = one_or_none(
             PosApiKey.objects.usable()
             .select_related("store")
             .filter(key_hash=hash_api_key(raw_key.strip()))
-            .first()
         )
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))
@@ -40,6 +40,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
 
 
 from . import schema  # noqa: E402, F401  (registers the OpenAPI description of this scheme)

@@ -70,7 +70,7 @@ def run_idempotent(request, *, scope: str, request_hash: str, work) -> Response:
             status, body = work()
             return Response(body, status=status)
         record, is_new = idempotency_record_claim(
-            store=request.auth.store, key=key, scope=scope, request_hash=request_hash
+            client=f"store:{request.auth.store_id}", key=key, scope=scope, request_hash=request_hash
         )
         if not is_new:
             return created_or_replayed(record.response_body, replayed=True)

@@ -1,14 +1,45 @@
-from rest_framework.throttling import SimpleRateThrottle
+import time
+
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from accounts.models import PosApiKey
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    """A budget per POS key, so one misbehaving till cannot starve the others."""
+class ApiKeyRateThrottle(BaseThrottle):
+    """A request budget per POS key, so one misbehaving till cannot starve the others.
+
+    A fixed-window counter (one atomic `incr` in the cache per request). DRF's SimpleRateThrottle
+    keeps every request time of the window in one cache value, which grows with the rate and
+    made each request slower the busier a till was.
+    """
 
     scope = "pos"
 
-    def get_cache_key(self, request, view):
+    def __init__(self) -> None:
+        from rest_framework.settings import api_settings
+
+        rate = api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        self.limit, self.window = SimpleRateThrottle.parse_rate(None, rate)
+
+    def _identity(self, request) -> str:
         if isinstance(request.auth, PosApiKey):
-            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+            return f"key:{request.auth.pk}"
+        return f"ip:{self.get_ident(request)}"
+
+    def allow_request(self, request, view) -> bool:
+        now = time.time()
+        window_start = int(now // self.window) * self.window
+        self.retry_after = window_start + self.window - now
+        key = f"throttle:{self.scope}:{self._identity(request)}:{window_start}"
+        if cache.add(key, 1, self.window + 1):
+            return True
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, self.window + 1)
+            return True
+        return count <= self.limit
+
+    def wait(self) -> float:
+        return self.retry_after

@@ -19,7 +19,10 @@ from .deliveries import (
     delivery_resend,
     delivery_send,
 )
+from .kpis import kpi_summaries_refresh
+from .staff import delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
+from .surveys import survey_answer, survey_next_due
 
 __all__ = [
     "MAX_SEND_ATTEMPTS",
@@ -34,10 +37,14 @@ __all__ = [
     "delivery_create_for_event",
     "delivery_give_up",
     "delivery_resend",
+    "delivery_resend_by_staff",
     "delivery_send",
+    "kpi_summaries_refresh",
     "live_event_automations",
     "member_stats_record_purchase",
     "member_stats_record_refund",
     "member_stats_refresh",
     "period_key",
+    "survey_answer",
+    "survey_next_due",
 ]

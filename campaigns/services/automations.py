@@ -115,7 +115,7 @@ def automation_run(
                 progress(RunProgress(min(end, high + 1) - low, high + 1 - low, run.created))
             start = end
         run.audience = run.created + run.left_out_by_budget
-        deliveries_fulfil_pending(automation, key=key, batch_size=min(batch_size, 1000))
+        deliveries_fulfil_pending(automation, key=key, batch_size=min(batch_size, 20_000))
     run.finished_at = timezone.now()
     run.save()
     return run

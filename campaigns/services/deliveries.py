@@ -2,18 +2,20 @@
 
 import datetime
 import logging
+import secrets
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Member
 from points.models import EntryKind
 from points.services import account_lock, ledger_append
-from rewards.codes import generate_code
 from rewards.models import IssuedReward, Reward
-from rewards.services import OutOfStock, reward_issue
+from rewards.services import OutOfStock, codes_issue_bulk, reward_issue
 
 from .. import messaging
 from ..models import Automation, Delivery, OutboundMessage
@@ -36,152 +38,186 @@ def _take_stock(reward: Reward, wanted: int) -> int:
     return taken
 
 
-def _issue_codes(automation: Automation, deliveries: list[Delivery], now) -> list[Delivery]:
-    """Bulk-issues the automation's code reward to these deliveries; returns those left out
-    for lack of stock."""
-    reward = automation.reward
-    taken = _take_stock(reward, len(deliveries))
-    served, left_out = deliveries[:taken], deliveries[taken:]
-    expires_at = now + datetime.timedelta(
-        days=automation.reward_validity_days or reward.validity_days
-    )
-    for _attempt in range(3):
-        issued = [
-            IssuedReward(
-                reward=reward,
-                member_id=delivery.member_id,
-                code=generate_code(),
-                source=IssuedReward.Source.CAMPAIGN,
-                source_reference=f"automation:{automation.pk}",
-                value=reward.value,
-                minimum_spend=reward.minimum_spend,
-                issued_at=now,
-                expires_at=expires_at,
-            )
-            for delivery in served
-        ]
-        try:
-            with transaction.atomic():
-                IssuedReward.objects.bulk_create(issued)
-            break
-        except IntegrityError:  # a code collision in 2**60: draw the batch again
-            continue
-    else:
-        raise RuntimeError("could not draw unique codes")
-    # bulk_create sets pks on PostgreSQL and SQLite 3.35+; fall back to a lookup otherwise.
-    if issued and issued[0].pk is None:
-        by_code = dict(
-            IssuedReward.objects.filter(code__in=[i.code for i in issued]).values_list("code", "pk")
-        )
-        for item in issued:
-            item.pk = by_code[item.code]
-    for delivery, item in zip(served, issued, strict=True):
-        delivery.issued_reward = item
-        delivery.offer_expires_at = expires_at
-    return left_out
+@dataclass
+class _Row:
+    """What fulfilment needs of one delivery (no model instances: a run may hold 100,000s)."""
+
+    pk: int
+    member_id: int
+    is_active: bool
+    status: str = Delivery.Status.PENDING
+    skip_reason: str = ""
+    offer_expires_at: datetime.datetime | None = None
+    issued_reward_id: int | None = None
+    bonus_entry_id: int | None = None
+    is_saved: bool = False  # written together with its code already
+
+    def skip(self, reason: str) -> None:
+        self.status, self.skip_reason = Delivery.Status.SKIPPED, reason
 
 
 def deliveries_fulfil(delivery_ids: Iterable[int]) -> list[int]:
     """Gives the reward and bonus points of each unfulfilled delivery, in one transaction.
 
-    Codes are issued in bulk; store credit and bonus points go through their ledgers (locks in
-    member order). Returns the deliveries that now wait for a message; the send tasks are
-    enqueued when the transaction commits.
+    Codes are issued in bulk and linked with one UPDATE … FROM; store credit and bonus points go
+    through their ledgers one member at a time (locks in member order). Returns the deliveries
+    that now wait for a message; their send tasks are enqueued when the transaction commits.
     """
     now = timezone.now()
     to_send: list[int] = []
     with transaction.atomic():
-        deliveries = list(
+        rows = (
             Delivery.objects.filter(pk__in=list(delivery_ids), fulfilled_at__isnull=True)
-            .select_related("automation__reward", "member")
             .order_by("member_id", "pk")
             .select_for_update(of=("self",))
+            .values_list("pk", "automation_id", "member_id", "member__status")
         )
-        by_automation: dict[int, list[Delivery]] = {}
-        for delivery in deliveries:
-            by_automation.setdefault(delivery.automation_id, []).append(delivery)
-        for group in by_automation.values():
-            to_send.extend(_fulfil_group(group[0].automation, group, now))
-        Delivery.objects.bulk_update(
-            deliveries,
-            [
-                "issued_reward",
-                "bonus_entry",
-                "offer_expires_at",
-                "fulfilled_at",
-                "status",
-                "skip_reason",
-            ],
-            batch_size=500,
-        )
+        groups: dict[int, list[_Row]] = defaultdict(list)
+        for pk, automation_id, member_id, member_status in rows:
+            groups[automation_id].append(_Row(pk, member_id, member_status == Member.Status.ACTIVE))
+        automations = Automation.objects.select_related("reward").in_bulk(list(groups))
+        for automation_id, group in groups.items():
+            to_send.extend(_fulfil_group(automations[automation_id], group, now))
+            _save_fulfilment(group, now)
         if to_send:
             ids = list(to_send)
             transaction.on_commit(lambda: _enqueue_sends(ids))
     return to_send
 
 
-def _fulfil_group(automation: Automation, deliveries: list[Delivery], now) -> list[int]:
+def _fulfil_group(automation: Automation, rows: list[_Row], now) -> list[int]:
     active = []
-    for delivery in deliveries:
-        delivery.fulfilled_at = now
-        if delivery.member.status != Member.Status.ACTIVE:
-            delivery.status, delivery.skip_reason = (
-                Delivery.Status.SKIPPED,
-                Delivery.SkipReason.BLOCKED,
-            )
+    for row in rows:
+        if row.is_active:
+            row.offer_expires_at = now + datetime.timedelta(days=automation.conversion_days)
+            active.append(row)
         else:
-            active.append(delivery)
-            delivery.offer_expires_at = now + datetime.timedelta(days=automation.conversion_days)
+            row.skip(Delivery.SkipReason.BLOCKED)
     reward = automation.reward
     if reward is not None and reward.gives_code and active:
-        for delivery in _issue_codes(automation, active, now):
-            delivery.status, delivery.skip_reason = (
-                Delivery.Status.SKIPPED,
-                Delivery.SkipReason.OUT_OF_STOCK,
-            )
-            active.remove(delivery)
-    for delivery in active:
+        taken = _take_stock(reward, len(active))
+        for row in active[taken:]:
+            row.skip(Delivery.SkipReason.OUT_OF_STOCK)
+        active = active[:taken]
+        if active:
+            _issue_codes(automation, active, now)
+    for row in active:
         if reward is not None and not reward.gives_code:
             try:
-                delivery.issued_reward = reward_issue(
-                    member=delivery.member,
+                issued = reward_issue(
+                    member=Member.objects.get(pk=row.member_id),
                     reward=reward,
                     source=IssuedReward.Source.CAMPAIGN,
                     source_reference=f"automation:{automation.pk}",
                     now=now,
                 )
             except OutOfStock:
-                delivery.status, delivery.skip_reason = (
-                    Delivery.Status.SKIPPED,
-                    Delivery.SkipReason.OUT_OF_STOCK,
-                )
+                row.skip(Delivery.SkipReason.OUT_OF_STOCK)
                 continue
+            row.issued_reward_id = issued.pk
         if automation.bonus_points:
-            delivery.bonus_entry = ledger_append(
-                account_lock(delivery.member_id),
+            row.bonus_entry_id = ledger_append(
+                account_lock(row.member_id),
                 kind=EntryKind.BONUS,
                 points=automation.bonus_points,
                 note=automation.name,
-            )
+            ).pk
     waiting = []
-    for delivery in active:
-        if delivery.status != Delivery.Status.PENDING:
+    for row in active:
+        if row.status != Delivery.Status.PENDING:
             continue
         if automation.channel == "none":
-            delivery.status, delivery.skip_reason = (
-                Delivery.Status.SKIPPED,
-                Delivery.SkipReason.NO_MESSAGE,
-            )
+            row.skip(Delivery.SkipReason.NO_MESSAGE)
         else:
-            waiting.append(delivery.pk)
+            waiting.append(row.pk)
     return waiting
 
 
-def _enqueue_sends(delivery_ids: list[int]) -> None:
-    from ..tasks import delivery_send_task
+def _issue_codes(automation: Automation, rows: list[_Row], now) -> None:
+    """One code per delivery, inserted in bulk and linked by one UPDATE … FROM per batch."""
+    reward = automation.reward
+    expires_at = now + datetime.timedelta(
+        days=automation.reward_validity_days or reward.validity_days
+    )
+    # A batch reference ties the new codes to their deliveries (one code per member per batch).
+    by_member: dict[int, list[_Row]] = defaultdict(list)
+    for row in rows:
+        by_member[row.member_id].append(row)
+    rounds = max(len(group) for group in by_member.values())
+    for round_index in range(rounds):  # more than one round only if a member appears twice
+        chosen = [group[round_index] for group in by_member.values() if len(group) > round_index]
+        reference = f"automation:{automation.pk}/{secrets.token_hex(4)}"
+        codes_issue_bulk(
+            reward=reward,
+            member_ids=[row.member_id for row in chosen],
+            source=IssuedReward.Source.CAMPAIGN,
+            source_reference=reference,
+            issued_at=now,
+            expires_at=expires_at,
+        )
+        table, issued = Delivery._meta.db_table, IssuedReward._meta.db_table
+        adapt = connection.ops.adapt_datetimefield_value
+        for start in range(0, len(chosen), 5000):
+            part = chosen[start : start + 5000]
+            with connection.cursor() as cursor:
+                # The outcome goes with the link: one pass over the deliveries.
+                cursor.execute(
+                    f"UPDATE {table} SET issued_reward_id = code.id, offer_expires_at = %s, "
+                    f"fulfilled_at = %s FROM {issued} AS code "
+                    f"WHERE code.source_reference = %s AND code.member_id = {table}.member_id "
+                    f"AND {table}.id IN ({', '.join(['%s'] * len(part))})",
+                    [adapt(expires_at), adapt(now), reference, *(row.pk for row in part)],
+                )
+        for row in chosen:
+            row.offer_expires_at = expires_at
+            row.is_saved = True
 
-    for delivery_id in delivery_ids:
-        delivery_send_task.delay(delivery_id)
+
+def _save_fulfilment(rows: list[_Row], now) -> None:
+    """Writes the outcome with a few set-based UPDATEs: one per distinct outcome, plus the
+    per-row links of store credit rewards and bonus points."""
+    outcomes: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        if row.is_saved and row.status == Delivery.Status.PENDING:
+            continue
+        outcomes[(row.status, row.skip_reason, row.offer_expires_at)].append(row.pk)
+    for (status, skip_reason, offer_expires_at), ids in outcomes.items():
+        for start in range(0, len(ids), 5000):
+            Delivery.objects.filter(pk__in=ids[start : start + 5000]).update(
+                fulfilled_at=now,
+                status=status,
+                skip_reason=skip_reason,
+                offer_expires_at=offer_expires_at,
+            )
+    for column in ("issued_reward_id", "bonus_entry_id"):
+        pairs = [(row.pk, getattr(row, column)) for row in rows if getattr(row, column)]
+        for start in range(0, len(pairs), 2000):
+            _set_column(column, pairs[start : start + 2000])
+
+
+def _set_column(column: str, pairs: list[tuple[int, int]]) -> None:
+    """UPDATE … one value per row, from a VALUES list (portable to SQLite and PostgreSQL)."""
+    table = Delivery._meta.db_table
+    values = ", ".join(["(%s, %s)"] * len(pairs))
+    sql = (
+        f"WITH chosen (delivery_id, value) AS (VALUES {values}) "
+        f"UPDATE {table} SET {column} = "
+        f"(SELECT chosen.value FROM chosen WHERE chosen.delivery_id = {table}.id) "
+        f"WHERE id IN (SELECT delivery_id FROM chosen)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [item for pair in pairs for item in pair])
+
+
+SEND_CHUNK = 100
+
+
+def _enqueue_sends(delivery_ids: list[int]) -> None:
+    """One task per hundred messages: a large run does not flood the broker with tiny tasks."""
+    from ..tasks import deliveries_send_task
+
+    for start in range(0, len(delivery_ids), SEND_CHUNK):
+        deliveries_send_task.delay(delivery_ids[start : start + SEND_CHUNK])
 
 
 def delivery_send(delivery_id: int) -> str:

@@ -15,3 +15,6 @@ STORAGES = {
 }
 LANGUAGE_CODE = "nl"
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+# Logins are not rate-limited in tests (and `client.login()` needs no request); the tests of the
+# lockout switch it on (tests/staff/test_login_lockout.py).
+AXES_ENABLED = False

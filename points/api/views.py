@@ -9,6 +9,7 @@ from accounts.api.base import PosApiView, created_or_replayed, run_idempotent
 from accounts.errors import InvalidInput, MemberNotFound
 from accounts.models import Member
 from accounts.normalise import normalise_email, normalise_phone
+from accounts.queries import one_or_none
 from accounts.services import member_enrol
 
 from .. import selectors, services
@@ -83,7 +84,7 @@ class MemberLookupApi(PosApiView):
                 if field == "email"
                 else normalise_phone(params[field])
             )
-            member = Member.objects.filter(**{field: value}).first()
+            member = one_or_none(Member.objects.filter(**{field: value}))
             if member is None:
                 raise MemberNotFound(_("No member found."), field=field)
         return Response(summary_body(member))

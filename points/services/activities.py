@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, InvalidInput, MemberBlocked
 from accounts.models import Member, Store
+from accounts.queries import one_or_none
 
 from ..dates import period_end, period_start
 from ..models import Activity, ActivityType, EntryKind
@@ -37,7 +38,7 @@ def _replay(existing: Activity, request_fingerprint: str) -> ActivityOutcome:
 
 
 def activity_type_get(code: str) -> ActivityType:
-    activity_type = ActivityType.objects.filter(code=code, is_active=True).first()
+    activity_type = one_or_none(ActivityType.objects.filter(code=code, is_active=True))
     if activity_type is None:
         raise InvalidInput(
             _("Unknown activity type."), code="unknown_activity_type", field="activity_type"
@@ -68,11 +69,11 @@ def activity_record(
         raise MemberBlocked(field="card_number")
     lookup = {"member": member, "activity_type": activity_type, "reference": reference}
     with transaction.atomic(durable=True):
-        existing = Activity.objects.filter(**lookup).first()
+        existing = one_or_none(Activity.objects.filter(**lookup))
         if existing is not None:
             return _replay(existing, request_fingerprint)
         account = account_lock(member.pk)
-        existing = Activity.objects.filter(**lookup).first()
+        existing = one_or_none(Activity.objects.filter(**lookup))
         if existing is not None:
             return _replay(existing, request_fingerprint)
         if activity_type.cap is not None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, InvalidInput
 from accounts.models import Member
+from accounts.queries import one_or_none
 from accounts.services import staff_action_record
 
 from ..dates import add_months
@@ -39,7 +40,7 @@ def account_lock(member_id: int) -> PointAccount:
     same row. Call inside a transaction.
     """
     queryset = PointAccount.objects.select_for_update(no_key=True)
-    account = queryset.filter(member_id=member_id).first()
+    account = one_or_none(queryset.filter(member_id=member_id))
     if account is None:
         try:
             with transaction.atomic():

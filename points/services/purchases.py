@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, InvalidInput, MemberBlocked
 from accounts.models import Member, Store
+from accounts.queries import one_or_none
 
 from .. import hooks
 from ..earning import Basket, BasketLine, EarningResult, compute_points
@@ -208,9 +209,9 @@ def _replay(existing: Purchase, request_fingerprint: str) -> PurchaseOutcome:
 
 
 def _existing(request: PurchaseRequest) -> Purchase | None:
-    return Purchase.objects.filter(
-        store=request.store, transaction_id=request.transaction_id
-    ).first()
+    return one_or_none(
+        Purchase.objects.filter(store=request.store, transaction_id=request.transaction_id)
+    )
 
 
 def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import Store
+from accounts.queries import one_or_none
 
 from .. import hooks
 from ..models import EntryKind, PointAccount, Purchase, Refund
@@ -86,10 +87,10 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
     """
     request_fingerprint = request.fingerprint()
     with transaction.atomic(durable=True):
-        purchase = (
-            Purchase.objects.filter(store=request.store, transaction_id=request.transaction_id)
-            .select_related("member")
-            .first()
+        purchase = one_or_none(
+            Purchase.objects.filter(
+                store=request.store, transaction_id=request.transaction_id
+            ).select_related("member")
         )
         if purchase is None:
             raise NotFound(
@@ -97,12 +98,12 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
                 code="purchase_not_found",
                 field="transaction_id",
             )
-        existing = purchase.refunds.filter(refund_id=request.refund_id).first()
+        existing = one_or_none(purchase.refunds.filter(refund_id=request.refund_id))
         if existing is not None:
             return _replay(existing, request_fingerprint)
         account = account_lock(purchase.member_id)
         purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
-        existing = purchase.refunds.filter(refund_id=request.refund_id).first()
+        existing = one_or_none(purchase.refunds.filter(refund_id=request.refund_id))
         if existing is not None:
             return _replay(existing, request_fingerprint)
         refundable = purchase.net_amount - purchase.refunded_amount

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, InvalidInput
 from accounts.models import Member
+from accounts.queries import one_or_none
 from accounts.services import staff_action_record
 
 from ..models import StoreCreditAccount, StoreCreditEntry
@@ -21,7 +22,7 @@ class InsufficientStoreCredit(ApplicationError):
 def credit_account_lock(member_id: int) -> StoreCreditAccount:
     """Locks (creating if needed) the member's store credit row. Call inside a transaction."""
     queryset = StoreCreditAccount.objects.select_for_update(no_key=True)
-    account = queryset.filter(member_id=member_id).first()
+    account = one_or_none(queryset.filter(member_id=member_id))
     if account is None:
         try:
             with transaction.atomic():

@@ -4,7 +4,7 @@ import datetime
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,6 +94,74 @@ def reward_issue(
         issued_reward=issued,
     )
     return issued
+
+
+_BULK_COLUMNS = (
+    "reward_id, member_id, code, status, source, value, minimum_spend, points_spent, "
+    "source_reference, issued_at, expires_at, revoked_reason"
+)
+
+
+def codes_issue_bulk(
+    *,
+    reward: Reward,
+    member_ids: list[int],
+    source: str,
+    source_reference: str,
+    issued_at: datetime.datetime,
+    expires_at: datetime.datetime,
+    chunk: int = 5000,
+) -> int:
+    """Issues one code of `reward` to each member, inside the caller's transaction.
+
+    For campaigns reaching many members at once: no model instances (stock is the caller's
+    business). On PostgreSQL one INSERT … SELECT FROM unnest(arrays) per chunk, elsewhere a
+    multi-row INSERT. A code collision (2**60 codes) redraws that chunk.
+    """
+    table = IssuedReward._meta.db_table
+    issued = connection.ops.adapt_datetimefield_value(issued_at)
+    expires = connection.ops.adapt_datetimefield_value(expires_at)
+    constant = [
+        IssuedReward.Status.ISSUED,
+        source,
+        reward.value,
+        reward.minimum_spend,
+        0,
+        source_reference,
+        issued,
+        expires,
+        "",
+    ]
+    postgres = connection.vendor == "postgresql"
+    size = chunk if postgres else 1000
+    for start in range(0, len(member_ids), size):
+        part = member_ids[start : start + size]
+        for _attempt in range(3):
+            codes = [generate_code() for _ in part]
+            if postgres:
+                sql = (
+                    f"INSERT INTO {table} ({_BULK_COLUMNS}) SELECT %s, member_id, code, "
+                    "%s, %s, %s, %s, %s, %s, %s, %s, %s "
+                    "FROM unnest(%s::bigint[], %s::text[]) AS issued (member_id, code)"
+                )
+                params = [reward.pk, *constant, part, codes]
+            else:
+                row = "(" + ", ".join(["%s"] * 12) + ")"
+                sql = f"INSERT INTO {table} ({_BULK_COLUMNS}) VALUES " + ", ".join(
+                    [row] * len(part)
+                )
+                params = []
+                for member_id, code in zip(part, codes, strict=True):
+                    params.extend([reward.pk, member_id, code, *constant])
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                break
+            except IntegrityError:
+                continue
+        else:
+            raise RuntimeError("could not draw unique codes")
+    return len(member_ids)
 
 
 def reward_grant(

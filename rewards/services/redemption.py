@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
 from accounts.models import Member, Store
+from accounts.queries import one_or_none
 from accounts.services import idempotency_record_claim
 from points.models import EntryKind, Tier
 from points.services import account_lock, fingerprint, points_spend
@@ -41,22 +42,24 @@ def tier_allows(member_tier: Tier | None, reward: Reward) -> bool:
 
 
 def reward_redeem(
-    *, store: Store, member: Member, reward_id: int, idempotency_key: str
+    *, store: Store | None, member: Member, reward_id: int, idempotency_key: str
 ) -> RedemptionOutcome:
-    """Spends points on a reward and issues it, once per Idempotency-Key.
+    """Spends points on a reward and issues it, once per idempotency key of the client (a
+    store's tills, or the member on the portal when `store` is None).
 
     Locks the member's point account first, so parallel redemptions queue and each sees the
     balance the previous one left: with points for N rewards, exactly N succeed.
     """
     request_hash = fingerprint({"card_number": member.card_number, "reward_id": reward_id})
     with transaction.atomic(durable=True):
+        client = f"store:{store.pk}" if store is not None else f"member:{member.pk}"
         record, is_new = idempotency_record_claim(
-            store=store, key=idempotency_key, scope="redeem", request_hash=request_hash
+            client=client, key=idempotency_key, scope="redeem", request_hash=request_hash
         )
         if not is_new:
             return RedemptionOutcome(body=record.response_body, replayed=True)
-        reward = (
-            Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id).first()
+        reward = one_or_none(
+            Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id)
         )
         if reward is None:
             raise RewardUnavailable(_("This reward is not available."), field="reward_id")

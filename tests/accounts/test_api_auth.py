@@ -100,3 +100,16 @@ def test_the_openapi_schema_and_docs_are_served_without_a_key(client):
     assert schema.status_code == 200
     assert b"/api/v1/purchases/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_a_till_over_its_request_budget_is_told_to_wait(pos, member, settings):
+    # DRF reloads its settings on the setting_changed signal; the fixture restores them after.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"pos": "3/min"},
+    }
+    statuses = [pos.get(f"/api/v1/members/{member.card_number}/").status_code for _ in range(4)]
+    response = pos.get(f"/api/v1/members/{member.card_number}/")
+    assert statuses == [200, 200, 200, 429]
+    assert response.json()["code"] == "throttled"
+    assert int(response.headers["Retry-After"]) <= 60

@@ -158,9 +158,36 @@ def test_failed_deliveries_can_be_sent_again_by_staff(client):
         delivery.member.card_number in response.content.decode()
         or str(delivery.member) in response.content.decode()
     )
+    data = {"action": "resend", "_selected_action": [delivery.pk]}
+    # the first post asks for a reason, and changes nothing
+    response = client.post(reverse("admin:campaigns_delivery_changelist"), data)
+    assert b'name="reason"' in response.content
+    assert Delivery.objects.get(pk=delivery.pk).status == "failed"
     client.post(
         reverse("admin:campaigns_delivery_changelist"),
-        {"action": "resend", "_selected_action": [delivery.pk]},
+        {**data, "apply": "1", "reason": "Customer changed their e-mail address"},
     )
     # on_commit callbacks do not run in a test transaction: the delivery waits for its task
     assert Delivery.objects.get(pk=delivery.pk).status == "pending"
+    assert delivery.member.staff_actions.get().reason == "Customer changed their e-mail address"
+
+
+def test_a_chunk_sends_each_message_and_hands_a_failing_one_to_its_own_retries():
+    from campaigns.tasks import deliveries_send_task
+
+    good, bad = _pending_delivery(), _pending_delivery()
+    real_send = messaging.DjangoEmailBackend.send
+
+    def send(self, message):
+        if message.to == bad.member.email:
+            raise messaging.SendError("mailbox full")
+        return real_send(self, message)
+
+    with (
+        mock.patch.object(messaging.DjangoEmailBackend, "send", send),
+        mock.patch.object(delivery_send_task, "apply_async") as retry_alone,
+    ):
+        assert deliveries_send_task.apply(args=[[good.pk, bad.pk]]).get() == 1
+    assert [message.to for message in mail.outbox] == [[good.member.email]]
+    retry_alone.assert_called_once_with((bad.pk,), countdown=30)
+    assert Delivery.objects.get(pk=bad.pk).status == "failed"

@@ -104,3 +104,10 @@ def test_expire_codes_marks_only_codes_past_their_date(member, capsys):
     assert "1 code(s) marked as expired." in capsys.readouterr().out
     assert IssuedReward.objects.get(pk=old.pk).status == "expired"
     assert IssuedReward.objects.get(pk=fresh.pk).status == "issued"
+
+
+def test_every_character_of_the_alphabet_appears_in_every_position():
+    # a broken bit extraction would leave characters or positions unused
+    codes = [generate_code() for _ in range(4000)]
+    for position in range(CODE_LENGTH):
+        assert {code[position] for code in codes} == set(ALPHABET)

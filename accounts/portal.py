@@ -1,0 +1,134 @@
+"""Members on the portal: their sign-in user, one-time login links, closing an account."""
+
+import datetime
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .errors import ApplicationError, Conflict, InvalidInput
+from .models import CONSENT_FIELDS, ClosureRequest, ConsentChange, LoginToken, Member
+from .services import staff_action_record
+
+LOGIN_LINK_VALIDITY = datetime.timedelta(minutes=20)
+
+
+class LoginLinkInvalid(ApplicationError):
+    code = "login_link_invalid"
+
+
+def _hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def portal_user_for(member: Member) -> AbstractBaseUser:
+    """The member's own user (no staff rights, no password until they set one)."""
+    if member.user_id:
+        return member.user
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if member.user_id:
+            return member.user
+        user = get_user_model()(username=f"member-{member.card_number}", email=member.email or "")
+        user.set_unusable_password()
+        user.save()
+        member.user = user
+        member.save(update_fields=["user", "updated_at"])
+    return user
+
+
+def login_link_create(*, member: Member) -> str:
+    """Returns a fresh one-time token (its hash is stored); valid for 20 minutes."""
+    raw_token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        LoginToken.objects.create(
+            member=member,
+            token_hash=_hash(raw_token),
+            expires_at=timezone.now() + LOGIN_LINK_VALIDITY,
+        )
+    return raw_token
+
+
+def login_link_peek(raw_token: str) -> Member | None:
+    """The member a link is for, if it is still usable (without using it)."""
+    token = (
+        LoginToken.objects.select_related("member")
+        .filter(token_hash=_hash(raw_token), used_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    return token.member if token and token.member.is_active else None
+
+
+def login_link_consume(raw_token: str) -> Member:
+    """Uses a link once: a second use, an expired or unknown link is refused."""
+    now = timezone.now()
+    with transaction.atomic():
+        token = (
+            LoginToken.objects.select_for_update()
+            .select_related("member")
+            .filter(token_hash=_hash(raw_token))
+            .first()
+        )
+        if token is None or token.used_at is not None or token.expires_at <= now:
+            raise LoginLinkInvalid(_("This sign-in link is no longer valid. Ask for a new one."))
+        if not token.member.is_active:
+            raise LoginLinkInvalid(_("This account cannot sign in. Please contact the shop."))
+        token.used_at = now
+        token.save(update_fields=["used_at"])
+        # Other links sent before stop working once the member is in.
+        LoginToken.objects.filter(member=token.member, used_at__isnull=True).update(used_at=now)
+    return token.member
+
+
+def closure_request_create(*, member: Member, reason: str = "") -> ClosureRequest:
+    try:
+        with transaction.atomic():
+            return ClosureRequest.objects.create(member=member, reason=reason.strip()[:2000])
+    except IntegrityError as error:
+        raise Conflict(
+            _("Your request to close your account is already being handled."),
+            code="closure_already_requested",
+        ) from error
+
+
+def member_close(*, member: Member, actor: AbstractBaseUser, reason: str) -> Member:
+    """Closes an account: personal data removed, consents withdrawn, sign-in disabled.
+
+    The card number, ledger and purchases stay (bookkeeping), no longer tied to a person.
+    Open closure requests are marked handled. Audited.
+    """
+    if not (reason or "").strip():
+        raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
+    now = timezone.now()
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        before = {"status": member.status, "email": bool(member.email), "phone": bool(member.phone)}
+        withdrawn = [channel for channel, field in CONSENT_FIELDS.items() if getattr(member, field)]
+        member.email = member.phone = member.birth_date = None
+        member.first_name = member.last_name = ""
+        for field in CONSENT_FIELDS.values():
+            setattr(member, field, None)
+        member.status = Member.Status.BLOCKED
+        member.save()
+        ConsentChange.objects.bulk_create(
+            ConsentChange(member=member, channel=channel, is_granted=False, source="staff")
+            for channel in withdrawn
+        )
+        if member.user_id:
+            member.user.is_active = False
+            member.user.set_unusable_password()
+            member.user.save(update_fields=["is_active", "password"])
+        ClosureRequest.objects.filter(member=member, handled_at__isnull=True).update(handled_at=now)
+        staff_action_record(
+            actor=actor,
+            action="close_account",
+            member=member,
+            reason=reason.strip(),
+            before=before,
+            after={"status": member.status, "anonymised": True},
+        )
+    return member

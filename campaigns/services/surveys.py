@@ -1,0 +1,84 @@
+"""The short survey on the portal: NPS and loyalty-index scores, at most once per period."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.errors import ApplicationError, Conflict, InvalidInput
+from accounts.models import Member
+from points.models import ActivityType, LoyaltyProgram
+from points.services import activity_record
+
+from ..models import SurveyResponse
+
+SURVEY_ACTIVITY = "survey"
+
+
+def survey_next_due(
+    member: Member, *, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """When the member may answer again; None when they may answer now."""
+    now = now or timezone.now()
+    last = (
+        SurveyResponse.objects.filter(member=member)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    due = last + datetime.timedelta(days=LoyaltyProgram.current().survey_interval_days)
+    return due if due > now else None
+
+
+def _score(value, *, field: str, low: int) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or not low <= value <= 10:
+        raise InvalidInput(
+            _("Choose a score from %(low)s to 10.") % {"low": low},
+            code="invalid_score",
+            field=field,
+        )
+    return value
+
+
+def survey_answer(
+    *,
+    member: Member,
+    recommend_score: int,
+    repurchase_score: int | None = None,
+    try_new_score: int | None = None,
+    comment: str = "",
+) -> SurveyResponse:
+    """Stores an answer (once per survey period) and awards the survey activity's points, if the
+    programme has a 'survey' activity type."""
+    if recommend_score is None:
+        raise InvalidInput(
+            _("Choose a score from 0 to 10."), code="required", field="recommend_score"
+        )
+    _score(recommend_score, field="recommend_score", low=0)
+    _score(repurchase_score, field="repurchase_score", low=1)
+    _score(try_new_score, field="try_new_score", low=1)
+    with transaction.atomic():
+        Member.objects.select_for_update().filter(pk=member.pk).first()  # one answer at a time
+        if survey_next_due(member) is not None:
+            raise Conflict(_("Thank you, you already answered recently."), code="survey_not_due")
+        response = SurveyResponse.objects.create(
+            member=member,
+            recommend_score=recommend_score,
+            repurchase_score=repurchase_score,
+            try_new_score=try_new_score,
+            comment=(comment or "").strip()[:2000],
+        )
+    activity_type = ActivityType.objects.filter(code=SURVEY_ACTIVITY, is_active=True).first()
+    if activity_type is not None:
+        try:
+            activity_record(
+                member=member, activity_type=activity_type, reference=f"survey-{response.pk}"
+            )
+        except ApplicationError:
+            pass  # over the activity's cap: the answer still counts, the points do not
+    return response

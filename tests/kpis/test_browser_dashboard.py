@@ -1,0 +1,29 @@
+import pytest
+
+from loyalty_site.demo import DEMO_PASSWORD, load_demo_data
+from tests.browser import screenshot
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_manager_opens_the_kpi_dashboard_with_demo_data_in_a_real_browser(page):
+    # given: the demo programme (its loader also builds the KPI summaries)
+    load_demo_data(members=40)
+    # when: the demo manager signs in and opens the dashboard from the admin index
+    page.goto(page.base_url + "/admin/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    page.click("a[href='/admin/campaigns/kpirefresh/']")
+    page.wait_for_selector(".kpi-tiles")
+    # then: every figure has its chart (with a title for screen readers) and its table
+    charts = page.locator("svg.kpi-chart[role=img]")
+    assert charts.count() == 9
+    assert page.locator("svg.kpi-chart title").first.text_content()
+    assert page.locator(".kpi-section table").count() >= 10
+    assert page.locator(".kpi-tile .value").first.inner_text() not in ("", "–")
+    screenshot(page, "kpi-dashboard")
+    # and the member figures can be downloaded
+    with page.expect_download() as download:
+        page.click("#activity a[download]")
+    assert download.value.suggested_filename.startswith("kpi-activity-")

@@ -1,0 +1,105 @@
+"""Each staff role logs in and sees and does exactly what it needs (accounts/roles.py)."""
+
+import pytest
+from django.urls import reverse
+
+from accounts import roles
+from tests.factories import MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CAN, CANNOT = 200, 403
+
+
+def pages(member) -> dict[str, str]:
+    return {
+        "member page": reverse("admin:accounts_member_change", args=[member.pk]),
+        "members": reverse("admin:accounts_member_changelist"),
+        "adjust points": reverse("admin:accounts_member_action", args=[member.pk, "adjust-points"]),
+        "grant a reward": reverse("admin:accounts_member_action", args=[member.pk, "grant-reward"]),
+        "revoke a code": reverse("admin:accounts_member_action", args=[member.pk, "revoke-code"]),
+        "resend a message": reverse(
+            "admin:accounts_member_action", args=[member.pk, "resend-message"]
+        ),
+        "block a member": reverse("admin:accounts_member_action", args=[member.pk, "block"]),
+        "audit trail": reverse("admin:accounts_staffaction_changelist"),
+        "new earning rule": reverse("admin:points_earningrule_add"),
+        "new reward": reverse("admin:rewards_reward_add"),
+        "new automation": reverse("admin:campaigns_automation_add"),
+        "programme settings": reverse("admin:points_loyaltyprogram_change", args=[1]),
+        "KPI dashboard": reverse("admin:campaigns_kpirefresh_changelist"),
+        "KPI export": reverse("admin:campaigns_kpirefresh_export", args=["points"]),
+        "new POS key": reverse("admin:accounts_posapikey_add"),
+        "staff users": reverse("admin:auth_user_changelist"),
+    }
+
+
+MATRIX = {
+    # page: (cashier/support, marketing, manager)
+    "member page": (CAN, CAN, CAN),
+    "members": (CAN, CAN, CAN),
+    "adjust points": (CAN, CANNOT, CAN),
+    "grant a reward": (CAN, CANNOT, CAN),
+    "revoke a code": (CAN, CANNOT, CAN),
+    "resend a message": (CAN, CAN, CAN),
+    "block a member": (CANNOT, CANNOT, CAN),
+    "audit trail": (CAN, CANNOT, CAN),
+    "new earning rule": (CANNOT, CAN, CAN),
+    "new reward": (CANNOT, CAN, CAN),
+    "new automation": (CANNOT, CAN, CAN),
+    "programme settings": (CAN, CAN, CAN),  # cashiers read them (below: cannot change them)
+    "KPI dashboard": (CANNOT, CAN, CAN),
+    "KPI export": (CANNOT, CAN, CAN),
+    "new POS key": (CANNOT, CANNOT, CAN),
+    "staff users": (CANNOT, CANNOT, CAN),
+}
+ROLES = [roles.CASHIER, roles.MARKETING, roles.MANAGER]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_what_it_needs_and_nothing_else(client, role):
+    # given
+    member = MemberFactory()
+    client.force_login(UserFactory(role=role))
+    urls = pages(member)
+    # when
+    seen = {page: client.get(url).status_code for page, url in urls.items()}
+    # then
+    expected = {page: statuses[ROLES.index(role)] for page, statuses in MATRIX.items()}
+    assert seen == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_kpis"), [(roles.CASHIER, False), (roles.MARKETING, True), (roles.MANAGER, True)]
+)
+def test_the_admin_index_links_the_kpi_dashboard_for_those_who_may_see_it(client, role, sees_kpis):
+    client.force_login(UserFactory(role=role))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert (reverse("admin:campaigns_kpirefresh_changelist") in page) is sees_kpis
+
+
+def test_cashiers_read_the_programme_settings_but_cannot_change_them(client):
+    from points.models import LoyaltyProgram
+
+    program = LoyaltyProgram.current()
+    client.force_login(UserFactory(role=roles.CASHIER))
+    url = reverse("admin:points_loyaltyprogram_change", args=[program.pk])
+    response = client.post(url, {"dormant_after_days": 1, "point_value": "9"})
+    assert response.status_code == 403
+    program.refresh_from_db()
+    assert program.dormant_after_days == 180
+
+
+def test_staff_status_alone_opens_nothing_sensitive(client):
+    member = MemberFactory()
+    client.force_login(UserFactory())  # is_staff, no role, no permission
+    for page, url in pages(member).items():
+        assert client.get(url).status_code == CANNOT, page
+
+
+def test_without_staff_status_admin_is_closed(client):
+    member = MemberFactory()
+    client.force_login(UserFactory(is_staff=False, role=roles.MANAGER))
+    response = client.get(reverse("admin:accounts_member_change", args=[member.pk]))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response.url
