@@ -62,6 +62,9 @@ class ProtectAppendOnly(Operation):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        # Idempotent: SQLite drops triggers when a migration rebuilds the table, so a later
+        # migration that alters the table installs the trigger again.
+        self.database_backwards(app_label, schema_editor, from_state, to_state)
         vendor = schema_editor.connection.vendor
         if vendor == "postgresql":
             schema_editor.execute(_PG_FUNCTION, params=None)

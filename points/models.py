@@ -188,12 +188,22 @@ class Channel(models.TextChoices):
 class Purchase(models.Model):
     """A purchase reported by a till or the web shop; idempotent on (store, transaction_id)."""
 
+    # No single-column indexes on store and member: the unique (store, transaction_id) and the
+    # (member, occurred_at) indexes serve those lookups, and every index costs each insert.
     store = models.ForeignKey(
-        Store, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("store")
+        Store,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        verbose_name=_("store"),
+        db_index=False,
     )
     transaction_id = models.CharField(_("transaction id"), max_length=64)
     member = models.ForeignKey(
-        Member, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("member")
+        Member,
+        on_delete=models.PROTECT,
+        related_name="purchases",
+        verbose_name=_("member"),
+        db_index=False,
     )
     amount = models.DecimalField(_("amount"), **MONEY)
     discount_total = models.DecimalField(_("discounts"), default=Decimal("0.00"), **MONEY)
@@ -209,7 +219,7 @@ class Purchase(models.Model):
     points_reversed = models.BigIntegerField(_("points reversed"), default=0)
     request_hash = models.CharField(max_length=64, editable=False)
     response_body = models.JSONField(default=dict, editable=False)
-    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("purchase")
@@ -368,8 +378,14 @@ class PointsEntry(AppendOnlyModel):
 
     Kind = EntryKind
 
+    # The (account, -id) index below serves account lookups; links that are mostly empty get
+    # partial indexes (see Meta): a ledger of millions of rows pays for every index on insert.
     account = models.ForeignKey(
-        PointAccount, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+        PointAccount,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("account"),
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=24, choices=EntryKind.choices)
     points = models.BigIntegerField(_("points"))
@@ -380,13 +396,28 @@ class PointsEntry(AppendOnlyModel):
     effective_at = models.DateTimeField(_("counts from"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     purchase = models.ForeignKey(
-        Purchase, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        Purchase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
     )
     refund = models.ForeignKey(
-        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
     )
     activity = models.ForeignKey(
-        Activity, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        Activity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
     )
     staff_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -395,6 +426,7 @@ class PointsEntry(AppendOnlyModel):
         blank=True,
         related_name="+",
         verbose_name=_("staff user"),
+        db_index=False,
     )
     reason = models.TextField(_("reason"), blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -405,6 +437,7 @@ class PointsEntry(AppendOnlyModel):
         blank=True,
         related_name="corrections",
         verbose_name=_("corrects"),
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -436,6 +469,14 @@ class PointsEntry(AppendOnlyModel):
                 name="points_entry_qualifying",
             ),
             models.Index(fields=["kind", "created_at"], name="points_entry_kind_time"),
+            *(
+                models.Index(
+                    fields=[link],
+                    condition=models.Q(**{f"{link}__isnull": False}),
+                    name=f"points_entry_{link}",
+                )
+                for link in ("purchase", "refund", "activity", "staff_user", "corrects")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,5 +42,4 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-
 from . import schema  # noqa: E402, F401  (registers the OpenAPI description of this scheme)
