@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from .cards import generate_card_number
 from .codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
+from .config_cache import forget_local
 from .errors import Conflict, IdempotencyConflict, InvalidInput
 from .models import (
     CONSENT_FIELDS,
@@ -63,10 +64,12 @@ def api_key_create(*, store: Store, name: str, actor: AbstractBaseUser | None = 
 
 
 def api_key_revoke(*, api_key: PosApiKey) -> PosApiKey:
+    """Revokes at once in this process, within 30 seconds in the others (see authentication)."""
     with transaction.atomic():
         PosApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+    forget_local(f"api-key:{api_key.key_hash}")
     api_key.refresh_from_db(fields=["revoked_at"])
     return api_key
 
@@ -294,3 +297,28 @@ def idempotency_record_claim(
     if existing.scope != scope or existing.request_hash != request_hash:
         raise IdempotencyConflict(field="Idempotency-Key")
     return existing, False
+
+
+def idempotency_record_find(
+    *, client: str, key: str, scope: str, request_hash: str
+) -> IdempotencyRecord | None:
+    """The recorded answer for this key, or None; the key used for another request is a 409."""
+    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
+    if existing is not None and (existing.scope != scope or existing.request_hash != request_hash):
+        raise IdempotencyConflict(field="Idempotency-Key")
+    return existing
+
+
+def idempotency_record_save(
+    *, client: str, key: str, scope: str, request_hash: str, status: int, body: dict
+) -> IdempotencyRecord:
+    """Inside the transaction of the write it answers; a concurrent twin makes the unique
+    constraint raise IntegrityError, which the caller turns into a replay."""
+    return IdempotencyRecord.objects.create(
+        client=client,
+        key=key,
+        scope=scope,
+        request_hash=request_hash,
+        response_status=status,
+        response_body=body,
+    )

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
-
+from accounts.config_cache import cached_config, forget_config
 from accounts.models import Member
 from points.earning import BonusContext, ExplanationLine, Scope, floor_points, split_codes
 
@@ -29,39 +28,39 @@ class CampaignSpec:
     segment_id: int | None
 
 
+def _load_campaigns() -> list[CampaignSpec]:
+    return [
+        CampaignSpec(
+            id=campaign.pk,
+            kind=campaign.kind,
+            name_nl=campaign.name_nl,
+            name_en=campaign.name_en,
+            multiplier=campaign.multiplier,
+            bonus_points=campaign.bonus_points,
+            minimum_spend=campaign.minimum_spend,
+            starts_at=campaign.starts_at,
+            ends_at=campaign.ends_at,
+            scope=Scope(
+                store_ids=frozenset(store.pk for store in campaign.stores.all()),
+                channel=campaign.channel,
+                categories=split_codes(campaign.categories),
+                skus=split_codes(campaign.skus),
+            ),
+            tier_ids=frozenset(tier.pk for tier in campaign.tiers.all()),
+            segment_id=campaign.segment_id,
+        )
+        for campaign in BonusCampaign.objects.filter(is_active=True).prefetch_related(
+            "stores", "tiers"
+        )
+    ]
+
+
 def _active_campaigns() -> list[CampaignSpec]:
-    specs = cache.get(CACHE_KEY)
-    if specs is None:
-        specs = [
-            CampaignSpec(
-                id=campaign.pk,
-                kind=campaign.kind,
-                name_nl=campaign.name_nl,
-                name_en=campaign.name_en,
-                multiplier=campaign.multiplier,
-                bonus_points=campaign.bonus_points,
-                minimum_spend=campaign.minimum_spend,
-                starts_at=campaign.starts_at,
-                ends_at=campaign.ends_at,
-                scope=Scope(
-                    store_ids=frozenset(store.pk for store in campaign.stores.all()),
-                    channel=campaign.channel,
-                    categories=split_codes(campaign.categories),
-                    skus=split_codes(campaign.skus),
-                ),
-                tier_ids=frozenset(tier.pk for tier in campaign.tiers.all()),
-                segment_id=campaign.segment_id,
-            )
-            for campaign in BonusCampaign.objects.filter(is_active=True).prefetch_related(
-                "stores", "tiers"
-            )
-        ]
-        cache.set(CACHE_KEY, specs, 60)
-    return specs
+    return cached_config(CACHE_KEY, _load_campaigns)
 
 
 def bonus_campaigns_cache_clear() -> None:
-    cache.delete(CACHE_KEY)
+    forget_config(CACHE_KEY)
 
 
 def _in_segment(segment_id: int, member_id: int | None) -> bool:

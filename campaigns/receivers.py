@@ -21,8 +21,8 @@ def on_enrolment(sender, member, **kwargs) -> None:
 
 
 @receiver(purchase_recorded, dispatch_uid="campaigns.purchase")
-def on_purchase(sender, purchase, is_first, **kwargs) -> None:
-    services.member_stats_record_purchase(purchase)
+def on_purchase(sender, purchase, **kwargs) -> None:
+    is_first = services.member_stats_record_purchase(purchase)
     services.conversions_record(purchase)
     member = purchase.member
     if is_first:

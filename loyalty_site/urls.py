@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 
 from .api.errors import handler404, handler500  # noqa: F401  (Django looks them up here)
+from .health import health_view
 
 _public_docs = {
     "authentication_classes": [],
@@ -26,6 +27,7 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api-schema", **_public_docs),
         name="api-redoc",
     ),
+    path("health/", health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loyalty_site.portal.urls")),
 ]

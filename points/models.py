@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.append_only import AppendOnlyModel
+from accounts.config_cache import cached_config, forget_config
 from accounts.models import Member, Store, TranslatedNameMixin
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -68,15 +68,11 @@ class LoyaltyProgram(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
+        forget_config(self.CACHE_KEY)
 
     @classmethod
     def current(cls) -> "LoyaltyProgram":
-        program = cache.get(cls.CACHE_KEY)
-        if program is None:
-            program, _created = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, program, 60)
-        return program
+        return cached_config(cls.CACHE_KEY, lambda: cls.objects.get_or_create(pk=1)[0])
 
 
 class Tier(TranslatedNameMixin, models.Model):

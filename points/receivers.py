@@ -1,9 +1,11 @@
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.config_cache import forget_config
 from accounts.signals import member_enrolled
 
-from .models import PointAccount, Tier
+from .models import EarningRule, PointAccount, Tier
+from .selectors import EARNING_RULES_CACHE_KEY
 from .services.tiers import tier_assign_entry
 from .tiers import tiers_cache_clear
 
@@ -18,3 +20,10 @@ def open_point_account(sender, member, **kwargs) -> None:
 @receiver(post_delete, sender=Tier, dispatch_uid="points.tiers_deleted")
 def forget_cached_tiers(sender, **kwargs) -> None:
     tiers_cache_clear()
+
+
+@receiver(post_save, sender=EarningRule, dispatch_uid="points.rules_changed")
+@receiver(post_delete, sender=EarningRule, dispatch_uid="points.rules_deleted")
+@receiver(m2m_changed, sender=EarningRule.stores.through, dispatch_uid="points.rule_stores_changed")
+def forget_cached_rules(sender, **kwargs) -> None:
+    forget_config(EARNING_RULES_CACHE_KEY)

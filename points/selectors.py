@@ -8,13 +8,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.cards import is_valid_card_number, normalise_card_number
+from accounts.config_cache import cached_config
 from accounts.errors import InvalidInput, MemberNotFound
 from accounts.models import Member
 from accounts.queries import one_or_none
 
 from .earning import RuleSpec, Scope, split_codes
 from .models import EarningRule, PointAccount, PointsEntry
-from .tiers import TierProgress, tier_progress
+from .tiers import TierProgress, tier_progress, window_start
 
 EXPIRING_SOON_DAYS = 30
 
@@ -87,15 +88,34 @@ class MemberSummary:
 
 
 def member_summary_get(*, member: Member) -> MemberSummary:
+    """Balance, points expiring in 30 days and tier progress: one aggregate over the member's
+    entries gives both the qualifying points and the credits still valid."""
     account = account_of(member)
-    until = timezone.now() + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    now = timezone.now()
+    until = now + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    qualifying, still_valid = 0, 0
+    if account is not None:
+        start = window_start(now)
+        in_window = Q(is_qualifying=True, effective_at__lte=now)
+        if start is not None:
+            in_window &= Q(effective_at__gt=start)
+        totals = PointsEntry.objects.filter(account=account).aggregate(
+            qualifying=Sum("points", filter=in_window),
+            still_valid=Sum(
+                "points",
+                filter=Q(points__gt=0) & (Q(expires_at__isnull=True) | Q(expires_at__gt=until)),
+            ),
+        )
+        qualifying = max(0, totals["qualifying"] or 0)
+        still_valid = totals["still_valid"] or 0
+    balance = account.balance if account else 0
     return MemberSummary(
         member=member,
         account=account,
-        points_balance=account.balance if account else 0,
-        points_expiring_soon=points_expiring_by(account=account, until=until),
+        points_balance=balance,
+        points_expiring_soon=max(0, balance - still_valid) if balance > 0 else 0,
         points_expiring_by=until,
-        tier=tier_progress(account),
+        tier=tier_progress(account, points=qualifying),
     )
 
 
@@ -125,7 +145,15 @@ def label_in_language(name_nl: str, name_en: str) -> str:
     return name_en if (get_language() or "nl").startswith("en") and name_en else name_nl
 
 
+EARNING_RULES_CACHE_KEY = "points:earning-rules"
+
+
 def earning_rules_active() -> list[RuleSpec]:
+    """The active rules as plain specs; cached (see accounts.config_cache), forgotten on save."""
+    return cached_config(EARNING_RULES_CACHE_KEY, _load_earning_rules)
+
+
+def _load_earning_rules() -> list[RuleSpec]:
     rules = EarningRule.objects.filter(is_active=True).prefetch_related("stores")
     return [
         RuleSpec(

@@ -3,7 +3,7 @@ transaction."""
 
 from django.dispatch import Signal
 
-# sender=Purchase, purchase=Purchase, account=PointAccount (locked), is_first=bool
+# sender=Purchase, purchase=Purchase, account=PointAccount (locked)
 purchase_recorded = Signal()
 # sender=PointAccount, account=PointAccount, from_tier=Tier|None, to_tier=Tier|None, reason=str
 tier_changed = Signal()

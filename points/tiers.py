@@ -4,9 +4,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
+
+from accounts.config_cache import cached_config, forget_config
 
 from .dates import add_months
 from .models import LoyaltyProgram, PointAccount, PointsEntry, Tier
@@ -16,15 +17,11 @@ TIERS_CACHE_KEY = "points:tiers"
 
 def tiers_all() -> list[Tier]:
     """All tiers, lowest rank first. Cached: read on every purchase, edited rarely."""
-    tiers = cache.get(TIERS_CACHE_KEY)
-    if tiers is None:
-        tiers = list(Tier.objects.order_by("rank"))
-        cache.set(TIERS_CACHE_KEY, tiers, 300)
-    return tiers
+    return cached_config(TIERS_CACHE_KEY, lambda: list(Tier.objects.order_by("rank")))
 
 
 def tiers_cache_clear() -> None:
-    cache.delete(TIERS_CACHE_KEY)
+    forget_config(TIERS_CACHE_KEY)
 
 
 def tier_for_points(points: int, tiers: list[Tier] | None = None) -> Tier | None:
@@ -88,11 +85,13 @@ class TierProgress:
     valid_until: datetime.datetime | None
 
 
-def tier_progress(account: PointAccount | None) -> TierProgress:
+def tier_progress(account: PointAccount | None, *, points: int | None = None) -> TierProgress:
+    """Where the member stands; `points` = their qualifying points when already counted."""
     tiers = tiers_all()
     if account is None or not tiers:
         return TierProgress(None, None, 0, None, None)
-    points = qualifying_points(account)
+    if points is None:
+        points = qualifying_points(account)
     current = tier_by_id(account.tier_id)
     rank = current.rank if current else 0
     next_tier = next((tier for tier in tiers if tier.rank > rank), None)

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.append_only import AppendOnlyModel
+from accounts.config_cache import cached_config, forget_config
 from accounts.models import Member, TranslatedNameMixin
 from points.models import MONEY, PointsEntry, Purchase, Refund, Tier
 
@@ -416,12 +416,8 @@ class StackingPolicy(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
+        forget_config(self.CACHE_KEY)
 
     @classmethod
     def current(cls) -> "StackingPolicy":
-        policy = cache.get(cls.CACHE_KEY)
-        if policy is None:
-            policy, _created = cls.objects.get_or_create(pk=1)
-            cache.set(cls.CACHE_KEY, policy, 60)
-        return policy
+        return cached_config(cls.CACHE_KEY, lambda: cls.objects.get_or_create(pk=1)[0])

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts.config_cache import forget_all_local
 from accounts.services import api_key_create
 
 from .browser import page  # noqa: F401  (the headless-browser fixture)
@@ -19,8 +20,10 @@ postgres_only = pytest.mark.skipif(
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    forget_all_local()
     yield
     cache.clear()
+    forget_all_local()
 
 
 @pytest.fixture

@@ -4,12 +4,30 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from accounts.config_cache import local_memo
 from accounts.models import PosApiKey, hash_api_key
 from accounts.queries import one_or_none
 
 # Writing last_used_at on every request would add a write to every till call; a minute's
 # precision is plenty to see which keys are alive.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# Keys are looked up once per process per 30 seconds: revoking a key (or deactivating its store)
+# takes effect in every process within that time, at once in the one that revoked it.
+KEY_CACHE_SECONDS = 30
+
+
+def api_key_cache_key(key_hash: str) -> str:
+    return f"api-key:{key_hash}"
+
+
+def find_api_key(key_hash: str) -> PosApiKey | None:
+    return local_memo(
+        api_key_cache_key(key_hash),
+        lambda: one_or_none(
+            PosApiKey.objects.usable().select_related("store").filter(key_hash=key_hash)
+        ),
+        ttl=KEY_CACHE_SECONDS,
+    )
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -26,16 +44,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Use the header 'Authorization: Api-Key <key>'.")
             )
-        api_key = one_or_none(
-            PosApiKey.objects.usable()
-            .select_related("store")
-            .filter(key_hash=hash_api_key(raw_key.strip()))
-        )
+        api_key = find_api_key(hash_api_key(raw_key.strip()))
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Unknown or revoked API key."))
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_PRECISION:
             PosApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            api_key.last_used_at = now
         return (None, api_key)
 
     def authenticate_header(self, request):

@@ -32,13 +32,12 @@ class ApiKeyRateThrottle(BaseThrottle):
         window_start = int(now // self.window) * self.window
         self.retry_after = window_start + self.window - now
         key = f"throttle:{self.scope}:{self._identity(request)}:{window_start}"
-        if cache.add(key, 1, self.window + 1):
-            return True
         try:
+            count = cache.incr(key)  # the usual case: one round trip
+        except ValueError:  # the first request of the window
+            if cache.add(key, 1, self.window + 1):
+                return True
             count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, self.window + 1)
-            return True
         return count <= self.limit
 
     def wait(self) -> float:

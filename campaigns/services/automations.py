@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
+from accounts.config_cache import cached_config, forget_config
 from accounts.locks import job_lock
 from accounts.models import Member
 from points.models import LoyaltyProgram
@@ -207,14 +207,14 @@ def automation_dry_run(automation: Automation, *, now: datetime.datetime | None 
 
 def live_event_automations(trigger: str) -> list[Automation]:
     """Cached: consulted on every purchase, so no query when nothing listens."""
-    automations = cache.get(LIVE_CACHE_KEY)
-    if automations is None:
-        automations = list(
+    automations = cached_config(
+        LIVE_CACHE_KEY,
+        lambda: list(
             Automation.objects.filter(is_active=True)
             .exclude(trigger__in=Trigger.scheduled())
             .select_related("reward", "segment", "tier")
-        )
-        cache.set(LIVE_CACHE_KEY, automations, 300)
+        ),
+    )
     now = timezone.now()
     return [
         automation
@@ -226,7 +226,7 @@ def live_event_automations(trigger: str) -> list[Automation]:
 
 
 def automations_cache_clear() -> None:
-    cache.delete(LIVE_CACHE_KEY)
+    forget_config(LIVE_CACHE_KEY)
 
 
 def delivery_create_for_event(

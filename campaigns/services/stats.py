@@ -4,6 +4,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from points.models import Purchase, Refund
@@ -11,23 +13,35 @@ from points.models import Purchase, Refund
 from ..models import MemberStats
 
 
-def member_stats_record_purchase(purchase: Purchase) -> None:
-    """Inside the purchase's transaction (the member's account is locked, so no race)."""
-    stats, _created = MemberStats.objects.get_or_create(member_id=purchase.member_id)
-    stats.purchase_count += 1
-    stats.total_spend += purchase.amount - purchase.discount_total
-    if stats.last_purchase_at is None or purchase.occurred_at > stats.last_purchase_at:
-        stats.last_purchase_at = purchase.occurred_at
-    if stats.first_purchase_at is None or purchase.occurred_at < stats.first_purchase_at:
-        stats.first_purchase_at = purchase.occurred_at
-    stats.save()
+def member_stats_record_purchase(purchase: Purchase) -> bool:
+    """Inside the purchase's transaction (the member's account is locked, so no race).
+
+    One UPDATE in the usual case, an INSERT for a first purchase. Returns whether this was the
+    member's first purchase.
+    """
+    spend = purchase.amount - purchase.discount_total
+    updated = MemberStats.objects.filter(member_id=purchase.member_id).update(
+        purchase_count=F("purchase_count") + 1,
+        total_spend=F("total_spend") + spend,
+        last_purchase_at=Greatest("last_purchase_at", Value(purchase.occurred_at)),
+        first_purchase_at=Least("first_purchase_at", Value(purchase.occurred_at)),
+    )
+    if updated:
+        return False
+    MemberStats.objects.create(
+        member_id=purchase.member_id,
+        purchase_count=1,
+        total_spend=spend,
+        first_purchase_at=purchase.occurred_at,
+        last_purchase_at=purchase.occurred_at,
+    )
+    return True
 
 
 def member_stats_record_refund(refund: Refund) -> None:
-    stats = MemberStats.objects.filter(member_id=refund.purchase.member_id).first()
-    if stats is not None:
-        stats.total_spend = max(Decimal("0.00"), stats.total_spend - refund.amount)
-        stats.save(update_fields=["total_spend"])
+    MemberStats.objects.filter(member_id=refund.purchase.member_id).update(
+        total_spend=Greatest(F("total_spend") - refund.amount, Value(Decimal("0.00")))
+    )
 
 
 _REBUILD = """

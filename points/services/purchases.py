@@ -217,82 +217,76 @@ def _existing(request: PurchaseRequest) -> Purchase | None:
 def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
     """Records a purchase and the points it earns, once per (store, transaction_id).
 
-    Locks the member's account; writes the purchase, its lines and one EARN entry; applies codes
-    and store credit through the checkout hook; the earning upgrades the tier when it crosses a
-    threshold (see ledger_append); sends `purchase_recorded`. An identical retry returns the
-    first answer, also while the first is still in flight (it waits on the account lock or the
-    unique constraint).
+    Locks the member's account; writes the purchase (with its answer), its lines and one EARN
+    entry; applies codes and store credit through the checkout hook; the earning upgrades the
+    tier when it crosses a threshold (see ledger_append); sends `purchase_recorded`. An identical
+    retry returns the first answer, also while the first is still in flight: a retry for the same
+    member waits on the account lock, one for another member on the unique constraint.
     """
     request_fingerprint = request.fingerprint()
-    now = timezone.now()
-    occurred_at = _validate(request, now)
-    with transaction.atomic(durable=True):
-        existing = _existing(request)
-        if existing is not None:
-            return _replay(existing, request_fingerprint)
-        account = account_lock(request.member.pk)
-        # A retry for the same member waited on the lock above; the first attempt is now visible.
-        existing = _existing(request)
-        if existing is not None:
-            return _replay(existing, request_fingerprint)
-        decision, result = _evaluate(request, account, occurred_at, for_update=True)
-        try:
-            with transaction.atomic():
-                purchase = Purchase.objects.create(
-                    store=request.store,
-                    transaction_id=request.transaction_id,
-                    member=request.member,
-                    amount=request.amount,
-                    discount_total=decision.discount_total,
-                    store_credit_used=decision.store_credit_used,
-                    currency=request.currency.upper(),
-                    channel=request.effective_channel,
-                    occurred_at=occurred_at,
-                    points_earned=result.points,
-                    explanation=result.explanation(),
-                    request_hash=request_fingerprint,
+    occurred_at = _validate(request, timezone.now())
+    try:
+        with transaction.atomic(durable=True):
+            account = account_lock(request.member.pk)
+            existing = _existing(request)
+            if existing is not None:
+                return _replay(existing, request_fingerprint)
+            decision, result = _evaluate(request, account, occurred_at, for_update=True)
+            purchase = Purchase.objects.create(
+                store=request.store,
+                transaction_id=request.transaction_id,
+                member=request.member,
+                amount=request.amount,
+                discount_total=decision.discount_total,
+                store_credit_used=decision.store_credit_used,
+                currency=request.currency.upper(),
+                channel=request.effective_channel,
+                occurred_at=occurred_at,
+                points_earned=result.points,
+                explanation=result.explanation(),
+                request_hash=request_fingerprint,
+                # The answer is known before anything is written: no second write of the row.
+                response_body={
+                    "transaction_id": request.transaction_id,
+                    "card_number": request.member.card_number,
+                    "store": request.store.code,
+                    "amount": f"{request.amount:.2f}",
+                    "currency": request.currency.upper(),
+                    "occurred_at": occurred_at.isoformat(),
+                    "points_earned": result.points,
+                    "explanation": result.explanation(),
+                    "points_balance": account.balance + result.points,
+                    **_payment(request.amount, decision),
+                },
+            )
+            if request.lines:
+                PurchaseLine.objects.bulk_create(
+                    PurchaseLine(
+                        purchase=purchase,
+                        sku=line.sku,
+                        category=line.category,
+                        quantity=line.quantity,
+                        amount=line.amount,
+                    )
+                    for line in request.lines
                 )
-        except IntegrityError:
-            # Same id, same store, another member: that purchase committed while we waited.
-            return _replay(_existing(request), request_fingerprint)
-        PurchaseLine.objects.bulk_create(
-            PurchaseLine(
-                purchase=purchase,
-                sku=line.sku,
-                category=line.category,
-                quantity=line.quantity,
-                amount=line.amount,
-            )
-            for line in request.lines
-        )
-        if result.points:
-            ledger_append(
-                account,
-                kind=EntryKind.EARN,
-                points=result.points,
-                effective_at=occurred_at,
-                purchase=purchase,
-            )
-        hook = hooks.checkout_hook()
-        if hook is not None and decision.state is not None:
-            hook.apply(purchase=purchase, decision=decision)
-        is_first = (
-            not Purchase.objects.filter(member=request.member).exclude(pk=purchase.pk).exists()
-        )
-        purchase.response_body = {
-            "transaction_id": purchase.transaction_id,
-            "card_number": request.member.card_number,
-            "store": request.store.code,
-            "amount": f"{purchase.amount:.2f}",
-            "currency": purchase.currency,
-            "occurred_at": occurred_at.isoformat(),
-            "points_earned": result.points,
-            "explanation": result.explanation(),
-            "points_balance": account.balance,
-            **_payment(purchase.amount, decision),
-        }
-        purchase.save(update_fields=["response_body"])
-        purchase_recorded.send(
-            sender=Purchase, purchase=purchase, account=account, is_first=is_first
-        )
+            if result.points:
+                ledger_append(
+                    account,
+                    kind=EntryKind.EARN,
+                    points=result.points,
+                    effective_at=occurred_at,
+                    purchase=purchase,
+                )
+            hook = hooks.checkout_hook()
+            if hook is not None and decision.state is not None:
+                hook.apply(purchase=purchase, decision=decision)
+            purchase_recorded.send(sender=Purchase, purchase=purchase, account=account)
+    except IntegrityError:
+        # The same id from the same store for another member committed while we waited on the
+        # unique index: answer as a retry (409 when the bodies differ). Anything else re-raises.
+        existing = _existing(request)
+        if existing is None:
+            raise
+        return _replay(existing, request_fingerprint)
     return PurchaseOutcome(purchase=purchase, replayed=False)

@@ -86,85 +86,95 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
     the checkout hook return store credit and codes.
     """
     request_fingerprint = request.fingerprint()
-    with transaction.atomic(durable=True):
-        purchase = one_or_none(
-            Purchase.objects.filter(
-                store=request.store, transaction_id=request.transaction_id
-            ).select_related("member")
-        )
-        if purchase is None:
-            raise NotFound(
-                _("No purchase with this transaction id in this store."),
-                code="purchase_not_found",
-                field="transaction_id",
-            )
-        existing = one_or_none(purchase.refunds.filter(refund_id=request.refund_id))
-        if existing is not None:
-            return _replay(existing, request_fingerprint)
-        account = account_lock(purchase.member_id)
-        purchase = Purchase.objects.select_for_update().get(pk=purchase.pk)
-        existing = one_or_none(purchase.refunds.filter(refund_id=request.refund_id))
-        if existing is not None:
-            return _replay(existing, request_fingerprint)
-        refundable = purchase.net_amount - purchase.refunded_amount
-        if request.amount > refundable:
-            raise RefundExceedsPurchase(
-                _("Only %(amount)s of this purchase can still be refunded.")
-                % {"amount": f"{refundable:.2f}"},
-                field="amount",
-                extra={"refundable_amount": f"{refundable:.2f}"},
-            )
-        reverse = points_to_reverse(
-            points_earned=purchase.points_earned,
-            net_amount=purchase.net_amount,
-            refunded_before=purchase.refunded_amount,
-            refund_amount=request.amount,
-            reversed_before=purchase.points_reversed,
-        )
-        try:
-            with transaction.atomic():
-                refund = Refund.objects.create(
-                    purchase=purchase,
-                    refund_id=request.refund_id,
-                    amount=request.amount,
-                    points_reversed=reverse,
-                    lines=list(request.lines),
-                    request_hash=request_fingerprint,
+    lookup = {"store": request.store, "transaction_id": request.transaction_id}
+    try:
+        with transaction.atomic(durable=True):
+            found = one_or_none(Purchase.objects.filter(**lookup).values_list("pk", "member_id"))
+            if found is None:
+                raise NotFound(
+                    _("No purchase with this transaction id in this store."),
+                    code="purchase_not_found",
+                    field="transaction_id",
                 )
-        except IntegrityError:
-            return _replay(purchase.refunds.get(refund_id=request.refund_id), request_fingerprint)
-        if reverse:
-            ledger_append(
-                account,
-                kind=EntryKind.REFUND_REVERSAL,
-                points=-reverse,
-                # Counts against tier points in the window the purchase counted in.
-                effective_at=purchase.occurred_at,
-                purchase=purchase,
-                refund=refund,
+            # The account lock serialises every refund of this member's purchases; the purchase
+            # is read (and locked) after it, so it shows what earlier refunds left.
+            account = account_lock(found[1])
+            purchase = Purchase.objects.select_for_update().get(pk=found[0])
+            existing = one_or_none(purchase.refunds.filter(refund_id=request.refund_id))
+            if existing is not None:
+                return _replay(existing, request_fingerprint)
+            refund, extra = _refund_locked(request, purchase, account, request_fingerprint)
+            refund_recorded.send(sender=Refund, refund=refund, purchase=purchase)
+    except IntegrityError:
+        existing = one_or_none(
+            Refund.objects.filter(
+                purchase__store=request.store,
+                purchase__transaction_id=request.transaction_id,
+                refund_id=request.refund_id,
             )
-        # The purchase row is locked, so adding in Python is safe, and exact: SQLite would add
-        # decimals as floats in an F() expression.
-        purchase.refunded_amount += request.amount
-        purchase.points_reversed += reverse
-        purchase.save(update_fields=["refunded_amount", "points_reversed"])
-        if account.balance < 0 and account.flagged_at is None:
-            PointAccount.objects.filter(pk=account.pk).update(flagged_at=timezone.now())
-        extra = {}
-        hook = hooks.checkout_hook()
-        if hook is not None:
-            extra = hook.on_refund(
-                purchase=purchase, refund=refund, cumulative_amount=purchase.refunded_amount
-            )
-        refund.response_body = {
-            "transaction_id": purchase.transaction_id,
-            "refund_id": refund.refund_id,
-            "amount": f"{refund.amount:.2f}",
-            "points_reversed": reverse,
-            "points_balance": account.balance,
-            "refunded_total": f"{purchase.refunded_amount:.2f}",
-            **extra,
-        }
-        refund.save(update_fields=["response_body"])
-        refund_recorded.send(sender=Refund, refund=refund, purchase=purchase)
+        )
+        if existing is None:
+            raise
+        return _replay(existing, request_fingerprint)
     return RefundOutcome(refund=refund, replayed=False)
+
+
+def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_fingerprint: str):
+    refundable = purchase.net_amount - purchase.refunded_amount
+    if request.amount > refundable:
+        raise RefundExceedsPurchase(
+            _("Only %(amount)s of this purchase can still be refunded.")
+            % {"amount": f"{refundable:.2f}"},
+            field="amount",
+            extra={"refundable_amount": f"{refundable:.2f}"},
+        )
+    reverse = points_to_reverse(
+        points_earned=purchase.points_earned,
+        net_amount=purchase.net_amount,
+        refunded_before=purchase.refunded_amount,
+        refund_amount=request.amount,
+        reversed_before=purchase.points_reversed,
+    )
+    # The purchase row is locked, so adding in Python is safe, and exact: SQLite would add
+    # decimals as floats in an F() expression.
+    purchase.refunded_amount += request.amount
+    purchase.points_reversed += reverse
+    refund = Refund.objects.create(
+        purchase=purchase,
+        refund_id=request.refund_id,
+        amount=request.amount,
+        points_reversed=reverse,
+        lines=list(request.lines),
+        request_hash=request_fingerprint,
+        response_body={
+            "transaction_id": purchase.transaction_id,
+            "refund_id": request.refund_id,
+            "amount": f"{request.amount:.2f}",
+            "points_reversed": reverse,
+            "points_balance": account.balance - reverse,
+            "refunded_total": f"{purchase.refunded_amount:.2f}",
+        },
+    )
+    if reverse:
+        ledger_append(
+            account,
+            kind=EntryKind.REFUND_REVERSAL,
+            points=-reverse,
+            # Counts against tier points in the window the purchase counted in.
+            effective_at=purchase.occurred_at,
+            purchase=purchase,
+            refund=refund,
+        )
+    purchase.save(update_fields=["refunded_amount", "points_reversed"])
+    if account.balance < 0 and account.flagged_at is None:
+        PointAccount.objects.filter(pk=account.pk).update(flagged_at=timezone.now())
+    hook = hooks.checkout_hook()
+    extra = {}
+    if hook is not None:
+        extra = hook.on_refund(
+            purchase=purchase, refund=refund, cumulative_amount=purchase.refunded_amount
+        )
+    if extra:  # store credit or restored codes: only known after the refund row exists
+        refund.response_body = {**refund.response_body, **extra}
+        refund.save(update_fields=["response_body"])
+    return refund, extra

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
 from accounts.models import Member, Store
 from accounts.queries import one_or_none
-from accounts.services import idempotency_record_claim
+from accounts.services import idempotency_record_find, idempotency_record_save
 from points.models import EntryKind, Tier
 from points.services import account_lock, fingerprint, points_spend
 
@@ -51,60 +51,80 @@ def reward_redeem(
     balance the previous one left: with points for N rewards, exactly N succeed.
     """
     request_hash = fingerprint({"card_number": member.card_number, "reward_id": reward_id})
-    with transaction.atomic(durable=True):
-        client = f"store:{store.pk}" if store is not None else f"member:{member.pk}"
-        record, is_new = idempotency_record_claim(
-            client=client, key=idempotency_key, scope="redeem", request_hash=request_hash
-        )
-        if not is_new:
-            return RedemptionOutcome(body=record.response_body, replayed=True)
-        reward = one_or_none(
-            Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id)
-        )
-        if reward is None:
-            raise RewardUnavailable(_("This reward is not available."), field="reward_id")
-        if reward.points_cost == 0:
-            raise NotForSale(_("This reward cannot be bought with points."), field="reward_id")
-        if not member.is_active:
-            raise MemberBlocked(field="card_number")
-        account = account_lock(member.pk)
-        if not tier_allows(account.tier, reward):
-            raise TierRequired(
-                _("This reward is for %(tier)s members and up.") % {"tier": reward.minimum_tier},
-                field="reward_id",
-                extra={"minimum_tier": str(reward.minimum_tier)},
+    client = f"store:{store.pk}" if store is not None else f"member:{member.pk}"
+    key = {
+        "client": client,
+        "key": idempotency_key,
+        "scope": "redeem",
+        "request_hash": request_hash,
+    }
+    recorded = idempotency_record_find(**key)
+    if recorded is not None:
+        return RedemptionOutcome(body=recorded.response_body, replayed=True)
+    try:
+        with transaction.atomic(durable=True):
+            reward = one_or_none(
+                Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id)
             )
-        if reward.per_member_limit is not None:
-            bought = IssuedReward.objects.filter(
-                reward=reward, member=member, source=IssuedReward.Source.POINTS
-            ).exclude(status=IssuedReward.Status.REVOKED)
-            if bought.count() >= reward.per_member_limit:
-                raise MemberLimitReached(
-                    _("This member already has the most of this reward they can buy."),
-                    field="reward_id",
-                )
-        entry = points_spend(
-            account, points=reward.points_cost, kind=EntryKind.REDEMPTION, note=str(reward)
-        )
-        issued = reward_issue(
-            member=member,
-            reward=reward,
-            source=IssuedReward.Source.POINTS,
-            points_spent=reward.points_cost,
-            points_entry=entry,
-        )
-        body = {
-            "reward_id": reward.pk,
-            "reward": str(reward),
-            "kind": reward.kind,
-            "code": issued.code,
-            "expires_at": issued.expires_at.isoformat() if issued.code else None,
-            "points_spent": reward.points_cost,
-            "points_balance": account.balance,
-        }
-        if not reward.gives_code:
-            body["store_credit_added"] = f"{reward.value:.2f}"
-            body["store_credit_balance"] = f"{credit_account_lock(member.pk).balance:.2f}"
-        record.response_status, record.response_body = 201, body
-        record.save(update_fields=["response_status", "response_body"])
+            if reward is None:
+                raise RewardUnavailable(_("This reward is not available."), field="reward_id")
+            if reward.points_cost == 0:
+                raise NotForSale(_("This reward cannot be bought with points."), field="reward_id")
+            if not member.is_active:
+                raise MemberBlocked(field="card_number")
+            account = account_lock(member.pk)
+            # A retry of this key for the same member waited on the lock: answer it from the
+            # first attempt, before checking points the first attempt already spent.
+            recorded = idempotency_record_find(**key)
+            if recorded is not None:
+                return RedemptionOutcome(body=recorded.response_body, replayed=True)
+            body = _redeem_locked(member, reward, account)
+            idempotency_record_save(**key, status=201, body=body)
+    except IntegrityError:
+        # The same key from the same client for another member committed meanwhile.
+        recorded = idempotency_record_find(**key)
+        if recorded is None:
+            raise
+        return RedemptionOutcome(body=recorded.response_body, replayed=True)
     return RedemptionOutcome(body=body, replayed=False)
+
+
+def _redeem_locked(member: Member, reward: Reward, account) -> dict:
+    if not tier_allows(account.tier, reward):
+        raise TierRequired(
+            _("This reward is for %(tier)s members and up.") % {"tier": reward.minimum_tier},
+            field="reward_id",
+            extra={"minimum_tier": str(reward.minimum_tier)},
+        )
+    if reward.per_member_limit is not None:
+        bought = IssuedReward.objects.filter(
+            reward=reward, member=member, source=IssuedReward.Source.POINTS
+        ).exclude(status=IssuedReward.Status.REVOKED)
+        if bought.count() >= reward.per_member_limit:
+            raise MemberLimitReached(
+                _("This member already has the most of this reward they can buy."),
+                field="reward_id",
+            )
+    entry = points_spend(
+        account, points=reward.points_cost, kind=EntryKind.REDEMPTION, note=str(reward)
+    )
+    issued = reward_issue(
+        member=member,
+        reward=reward,
+        source=IssuedReward.Source.POINTS,
+        points_spent=reward.points_cost,
+        points_entry=entry,
+    )
+    body = {
+        "reward_id": reward.pk,
+        "reward": str(reward),
+        "kind": reward.kind,
+        "code": issued.code,
+        "expires_at": issued.expires_at.isoformat() if issued.code else None,
+        "points_spent": reward.points_cost,
+        "points_balance": account.balance,
+    }
+    if not reward.gives_code:
+        body["store_credit_added"] = f"{reward.value:.2f}"
+        body["store_credit_balance"] = f"{credit_account_lock(member.pk).balance:.2f}"
+    return body
