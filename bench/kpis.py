@@ -152,8 +152,9 @@ def time_render(kpi_filter, figures: dict, name: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-render", action="store_true")
+    parser.add_argument("--members", type=int, default=1_000_000)
     args = parser.parse_args()
-    ensure_database(members=1_000_000, fresh=False)
+    ensure_database(members=args.members, fresh=False)
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone

@@ -17,6 +17,22 @@ postgres_only = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Ends connections other threads and processes (live server, worker) left open, so the
+    test database can be dropped at the end of the run instead of lingering."""
+    yield
+    if not IS_POSTGRES:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.bulk import update_from_values
 from accounts.models import Member
 from points.models import EntryKind
 from points.services import account_lock, ledger_append
@@ -196,17 +197,13 @@ def _save_fulfilment(rows: list[_Row], now) -> None:
 
 
 def _set_column(column: str, pairs: list[tuple[int, int]]) -> None:
-    """UPDATE … one value per row, from a VALUES list (portable to SQLite and PostgreSQL)."""
-    table = Delivery._meta.db_table
-    values = ", ".join(["(%s, %s)"] * len(pairs))
-    sql = (
-        f"WITH chosen (delivery_id, value) AS (VALUES {values}) "
-        f"UPDATE {table} SET {column} = "
-        f"(SELECT chosen.value FROM chosen WHERE chosen.delivery_id = {table}.id) "
-        f"WHERE id IN (SELECT delivery_id FROM chosen)"
+    update_from_values(
+        Delivery._meta.db_table,
+        key="id",
+        assignments=f"{column} = batch.linked",
+        columns=("linked",),
+        rows=pairs,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [item for pair in pairs for item in pair])
 
 
 SEND_CHUNK = 100

@@ -4,14 +4,14 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from accounts.bulk import update_from_values
 from accounts.locks import job_lock
 
 from ..models import EntryKind, JobWatermark, PointAccount, PointsEntry
-from .ledger import ledger_append
 
 WATERMARK = "points_expiry"
 
@@ -81,12 +81,35 @@ def _expire(now, batch_size, progress) -> ExpiryRun:
                 .annotate(total=Sum("points"))
                 .values_list("account_id", "total")
             )
-            for account in accounts:
-                expired = account.balance - still_valid.get(account.pk, 0)
-                if expired > 0:
-                    ledger_append(account, kind=EntryKind.EXPIRY, points=-expired, effective_at=now)
-                    run.accounts += 1
-                    run.points += expired
+            expiring = [
+                (account, account.balance - still_valid.get(account.pk, 0)) for account in accounts
+            ]
+            expiring = [(account, points) for account, points in expiring if points > 0]
+            stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+            # One INSERT of the entries and one UPDATE of the balances for the whole batch.
+            PointsEntry.objects.bulk_create(
+                [
+                    PointsEntry(
+                        account=account,
+                        kind=EntryKind.EXPIRY,
+                        points=-points,
+                        balance_after=account.balance - points,
+                        effective_at=now,
+                        created_at=timezone.now(),
+                    )
+                    for account, points in expiring
+                ],
+                batch_size=1000,
+            )
+            update_from_values(
+                PointAccount._meta.db_table,
+                key="id",
+                assignments="balance = balance - batch.expired, updated_at = batch.stamp",
+                columns=("expired", "stamp"),
+                rows=[(account.pk, points, stamp) for account, points in expiring],
+            )
+            run.accounts += len(expiring)
+            run.points += sum(points for _account, points in expiring)
         if progress:
             progress(run)
     with transaction.atomic():

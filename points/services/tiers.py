@@ -22,6 +22,49 @@ from ..tiers import (
 )
 
 
+def _change_tiers(
+    changes: list[tuple[PointAccount, Tier | None, str, int]], *, now: datetime.datetime
+) -> list[TierChange]:
+    """Moves each (account, to_tier, reason, qualifying points): one UPDATE per target tier, one
+    INSERT of the history rows, then the signal for each move (after the writes it reports)."""
+    valid_until = valid_until_from(now)
+    by_target: dict[int | None, list[int]] = {}
+    records = []
+    for account, to_tier, reason, points in changes:
+        records.append(
+            TierChange(
+                account=account,
+                from_tier=tier_by_id(account.tier_id),
+                to_tier=to_tier,
+                reason=reason,
+                qualifying_points=points,
+                created_at=now,
+            )
+        )
+        # The entry tier, or no tier at all, cannot be lost: nothing to keep it valid for.
+        can_be_lost = to_tier is not None and to_tier.threshold > 0
+        account.tier = to_tier
+        account.tier_valid_until = valid_until if can_be_lost else None
+        by_target.setdefault(to_tier.pk if to_tier else None, []).append(account.pk)
+    for tier_pk, account_ids in by_target.items():
+        tier = tier_by_id(tier_pk)
+        PointAccount.objects.filter(pk__in=account_ids).update(
+            tier=tier,
+            tier_valid_until=valid_until if tier is not None and tier.threshold > 0 else None,
+            updated_at=now,
+        )
+    TierChange.objects.bulk_create(records, batch_size=1000)
+    for record in records:
+        tier_changed.send(
+            sender=PointAccount,
+            account=record.account,
+            from_tier=record.from_tier,
+            to_tier=record.to_tier,
+            reason=record.reason,
+        )
+    return records
+
+
 def _change_tier(
     account: PointAccount,
     *,
@@ -30,26 +73,7 @@ def _change_tier(
     points: int,
     now: datetime.datetime,
 ) -> TierChange:
-    from_tier = tier_by_id(account.tier_id)
-    # The entry tier, or no tier at all, cannot be lost: nothing to keep it valid for.
-    can_be_lost = to_tier is not None and to_tier.threshold > 0
-    account.tier = to_tier
-    account.tier_valid_until = valid_until_from(now) if can_be_lost else None
-    PointAccount.objects.filter(pk=account.pk).update(
-        tier=to_tier, tier_valid_until=account.tier_valid_until, updated_at=now
-    )
-    change = TierChange.objects.create(
-        account=account,
-        from_tier=from_tier,
-        to_tier=to_tier,
-        reason=reason,
-        qualifying_points=points,
-        created_at=now,
-    )
-    tier_changed.send(
-        sender=PointAccount, account=account, from_tier=from_tier, to_tier=to_tier, reason=reason
-    )
-    return change
+    return _change_tiers([(account, to_tier, reason, points)], now=now)[0]
 
 
 def tier_upgrade_if_qualified(account: PointAccount) -> TierChange | None:
@@ -144,6 +168,8 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
                 .annotate(total=Sum("points"))
                 .values_list("account_id", "total")
             )
+            changes: list[tuple[PointAccount, Tier | None, str, int]] = []
+            renewals: list[int] = []
             for account in accounts:
                 points = max(0, totals.get(account.pk) or 0)
                 target = tier_for_points(points, tiers)
@@ -151,32 +177,21 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
                 run.evaluated += 1
                 if current is None:
                     if target is not None:
-                        _change_tier(
-                            account,
-                            to_tier=target,
-                            reason=TierChange.Reason.ENTRY,
-                            points=points,
-                            now=now,
-                        )
+                        changes.append((account, target, TierChange.Reason.ENTRY, points))
                         run.assigned += 1
-                    continue
-                if account.tier_valid_until is None or account.tier_valid_until > now:
+                elif account.tier_valid_until is None or account.tier_valid_until > now:
                     continue  # not due (matched by the tier-less filter only)
-                if target is not None and target.rank >= current.rank:
-                    account.tier_valid_until = valid_until_from(now)
-                    PointAccount.objects.filter(pk=account.pk).update(
-                        tier_valid_until=account.tier_valid_until
-                    )
+                elif target is not None and target.rank >= current.rank:
+                    renewals.append(account.pk)
                     run.renewed += 1
                 else:
-                    _change_tier(
-                        account,
-                        to_tier=target,
-                        reason=TierChange.Reason.DOWNGRADE,
-                        points=points,
-                        now=now,
-                    )
+                    changes.append((account, target, TierChange.Reason.DOWNGRADE, points))
                     run.downgraded += 1
+            if renewals:
+                PointAccount.objects.filter(pk__in=renewals).update(
+                    tier_valid_until=valid_until_from(now), updated_at=now
+                )
+            _change_tiers(changes, now=now)
         if progress:
             progress(run)
     return run

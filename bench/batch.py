@@ -1,0 +1,145 @@
+"""Batch jobs over the whole member base, against hand-written set-based SQL doing the same work.
+
+    .venv/bin/python -m bench.batch [--members 1000000] [--days-ahead 180]
+
+Point expiry and tier evaluation are run as if `--days-ahead` days had passed, so a realistic
+share of credits and tier periods is due. Each run, the app's and the SQL's, happens inside a
+transaction that is rolled back: the data set stays as loaded. (The dormant automation has its
+own script, bench.dormant; the dashboard queries bench.kpis.)
+"""
+
+import argparse
+import datetime
+import time
+
+from bench.common import ensure_database, write_results
+
+EXPIRY_SQL = """
+WITH due AS (
+    SELECT a.id, a.balance - COALESCE(SUM(e.points) FILTER (
+               WHERE e.points > 0 AND (e.expires_at IS NULL OR e.expires_at > %(now)s)), 0) AS expired
+    FROM points_pointaccount a
+    JOIN points_pointsentry e ON e.account_id = a.id
+    WHERE a.balance > 0
+    GROUP BY a.id, a.balance
+), written AS (
+    INSERT INTO points_pointsentry (account_id, kind, points, balance_after, is_qualifying,
+        effective_at, reason, note, created_at)
+    SELECT due.id, 'expiry', -due.expired, a.balance - due.expired, false, %(now)s, '', '', now()
+    FROM due JOIN points_pointaccount a ON a.id = due.id
+    WHERE due.expired > 0
+    RETURNING account_id, points
+)
+UPDATE points_pointaccount a SET balance = a.balance + written.points
+FROM written WHERE a.id = written.account_id
+"""
+
+TIERS_SQL = """
+WITH qualifying AS (
+    SELECT a.id, COALESCE(SUM(e.points) FILTER (
+               WHERE e.is_qualifying AND e.effective_at > %(start)s AND e.effective_at <= %(now)s), 0) AS points
+    FROM points_pointaccount a
+    LEFT JOIN points_pointsentry e ON e.account_id = a.id
+    WHERE a.tier_valid_until <= %(now)s
+    GROUP BY a.id
+), target AS (
+    SELECT q.id, (SELECT t.id FROM points_tier t WHERE t.threshold <= q.points
+                  ORDER BY t.threshold DESC LIMIT 1) AS tier_id
+    FROM qualifying q
+)
+UPDATE points_pointaccount a
+SET tier_id = target.tier_id,
+    tier_valid_until = CASE WHEN t.threshold > 0 THEN %(until)s END
+FROM target JOIN points_tier t ON t.id = target.tier_id
+WHERE a.id = target.id
+"""
+
+
+def _rolled_back(work):
+    """Runs work() in a transaction that is rolled back; returns (seconds, result)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        started = time.perf_counter()
+        result = work()
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return round(elapsed, 3), result
+
+
+def _sql(statement: str, params: dict) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--days-ahead", type=int, default=180)
+    args = parser.parse_args()
+    ensure_database(members=args.members, fresh=False)
+
+    from django.utils import timezone
+
+    from points.dates import add_months
+    from points.services import points_expire_due
+    from points.services.tiers import tiers_evaluate_due
+
+    now = timezone.now() + datetime.timedelta(days=args.days_ahead)
+    figures: dict = {"members": args.members, "as_if_days_ahead": args.days_ahead}
+
+    print(f"Point expiry as of {now:%Y-%m-%d}")
+    app_s, run = _rolled_back(lambda: points_expire_due(now=now, batch_size=5000))
+    sql_s, rows = _rolled_back(lambda: _sql(EXPIRY_SQL, {"now": now}))
+    figures["expiry"] = {
+        "app_s": app_s,
+        "sql_s": sql_s,
+        "accounts": run.accounts,
+        "points": run.points,
+        "sql_accounts": rows,
+        "ratio": round(app_s / sql_s, 2),
+    }
+    print(
+        f"  app {app_s:.2f} s ({run.accounts:,} accounts, {run.points:,} points); SQL {sql_s:.2f} s "
+        f"({rows:,}); ratio {figures['expiry']['ratio']}"
+    )
+
+    print(f"Tier evaluation as of {now:%Y-%m-%d}")
+    app_s, result = _rolled_back(lambda: tiers_evaluate_due(now=now, batch_size=5000))
+    sql_s, rows = _rolled_back(
+        lambda: _sql(
+            TIERS_SQL, {"now": now, "start": add_months(now, -12), "until": add_months(now, 12)}
+        )
+    )
+    figures["tiers"] = {
+        "app_s": app_s,
+        "sql_s": sql_s,
+        "evaluated": result.evaluated,
+        "downgraded": result.downgraded,
+        "renewed": result.renewed,
+        "sql_rows": rows,
+        "ratio": round(app_s / sql_s, 2),
+    }
+    print(
+        f"  app {app_s:.2f} s ({result.evaluated:,} evaluated, {result.downgraded:,} down); SQL "
+        f"{sql_s:.2f} s ({rows:,}); ratio {figures['tiers']['ratio']}"
+    )
+
+    markdown = (
+        f"# Batch jobs, {args.members:,} members (as if {args.days_ahead} days ahead)\n\n"
+        "| job | app | hand-written SQL | ratio | rows |\n| --- | ---: | ---: | ---: | ---: |\n"
+        f"| point expiry | {figures['expiry']['app_s']:.1f} s | {figures['expiry']['sql_s']:.1f} s | "
+        f"{figures['expiry']['ratio']} | {figures['expiry']['accounts']:,} accounts |\n"
+        f"| tier evaluation | {figures['tiers']['app_s']:.1f} s | {figures['tiers']['sql_s']:.1f} s | "
+        f"{figures['tiers']['ratio']} | {figures['tiers']['evaluated']:,} accounts |\n"
+    )
+    write_results("batch", {"figures": figures}, markdown)
+
+
+if __name__ == "__main__":
+    main()
