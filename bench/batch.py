@@ -1,9 +1,10 @@
 """Batch jobs over the whole member base, against hand-written set-based SQL doing the same work.
 
-    .venv/bin/python -m bench.batch [--members 1000000] [--days-ahead 180]
+    .venv/bin/python -m bench.batch [--members 1000000] [--days-ahead 180] [--tier-days-ahead 370]
 
-Point expiry and tier evaluation are run as if `--days-ahead` days had passed, so a realistic
-share of credits and tier periods is due. Each run, the app's and the SQL's, happens inside a
+Point expiry is run as if `--days-ahead` days had passed and tier evaluation as if
+`--tier-days-ahead` had (the data set's tier periods end a year after loading), so a realistic
+share of credits and every tier period is due. Each run, the app's and the SQL's, happens inside a
 transaction that is rolled back: the data set stays as loaded. (The dormant automation has its
 own script, bench.dormant; the dashboard queries bench.kpis.)
 """
@@ -36,22 +37,33 @@ FROM written WHERE a.id = written.account_id
 
 TIERS_SQL = """
 WITH qualifying AS (
-    SELECT a.id, COALESCE(SUM(e.points) FILTER (
+    SELECT a.id, a.tier_id AS from_tier, COALESCE(SUM(e.points) FILTER (
                WHERE e.is_qualifying AND e.effective_at > %(start)s AND e.effective_at <= %(now)s), 0) AS points
     FROM points_pointaccount a
     LEFT JOIN points_pointsentry e ON e.account_id = a.id
     WHERE a.tier_valid_until <= %(now)s
-    GROUP BY a.id
+    GROUP BY a.id, a.tier_id
 ), target AS (
-    SELECT q.id, (SELECT t.id FROM points_tier t WHERE t.threshold <= q.points
+    SELECT q.id, q.from_tier, q.points, (SELECT t.id FROM points_tier t WHERE t.threshold <= q.points
                   ORDER BY t.threshold DESC LIMIT 1) AS tier_id
     FROM qualifying q
+), decided AS (
+    SELECT target.id, target.from_tier, target.points,
+           CASE WHEN COALESCE(n.rank, -1) >= f.rank THEN f.id ELSE n.id END AS tier_id,
+           COALESCE(n.rank, -1) < f.rank AS moves_down
+    FROM target JOIN points_tier f ON f.id = target.from_tier
+    LEFT JOIN points_tier n ON n.id = target.tier_id
+), moved AS (
+    INSERT INTO points_tierchange (account_id, from_tier_id, to_tier_id, reason, qualifying_points,
+        created_at)
+    SELECT id, from_tier, tier_id, 'downgrade', points, %(now)s FROM decided WHERE moves_down
 )
 UPDATE points_pointaccount a
-SET tier_id = target.tier_id,
-    tier_valid_until = CASE WHEN t.threshold > 0 THEN %(until)s END
-FROM target JOIN points_tier t ON t.id = target.tier_id
-WHERE a.id = target.id
+SET tier_id = decided.tier_id,
+    tier_valid_until = CASE WHEN t.threshold > 0 THEN %(until)s END,
+    updated_at = %(now)s
+FROM decided LEFT JOIN points_tier t ON t.id = decided.tier_id
+WHERE a.id = decided.id
 """
 
 
@@ -81,6 +93,7 @@ def main() -> None:
     )
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--days-ahead", type=int, default=180)
+    parser.add_argument("--tier-days-ahead", type=int, default=370)
     args = parser.parse_args()
     ensure_database(members=args.members, fresh=False)
 
@@ -91,7 +104,12 @@ def main() -> None:
     from points.services.tiers import tiers_evaluate_due
 
     now = timezone.now() + datetime.timedelta(days=args.days_ahead)
-    figures: dict = {"members": args.members, "as_if_days_ahead": args.days_ahead}
+    tiers_now = timezone.now() + datetime.timedelta(days=args.tier_days_ahead)
+    figures: dict = {
+        "members": args.members,
+        "as_if_days_ahead": args.days_ahead,
+        "tiers_as_if_days_ahead": args.tier_days_ahead,
+    }
 
     print(f"Point expiry as of {now:%Y-%m-%d}")
     app_s, run = _rolled_back(lambda: points_expire_due(now=now, batch_size=5000))
@@ -109,13 +127,10 @@ def main() -> None:
         f"({rows:,}); ratio {figures['expiry']['ratio']}"
     )
 
-    print(f"Tier evaluation as of {now:%Y-%m-%d}")
-    app_s, result = _rolled_back(lambda: tiers_evaluate_due(now=now, batch_size=5000))
-    sql_s, rows = _rolled_back(
-        lambda: _sql(
-            TIERS_SQL, {"now": now, "start": add_months(now, -12), "until": add_months(now, 12)}
-        )
-    )
+    print(f"Tier evaluation as of {tiers_now:%Y-%m-%d}")
+    app_s, result = _rolled_back(lambda: tiers_evaluate_due(now=tiers_now, batch_size=5000))
+    window = {"start": add_months(tiers_now, -12), "until": add_months(tiers_now, 12)}
+    sql_s, rows = _rolled_back(lambda: _sql(TIERS_SQL, {"now": tiers_now, **window}))
     figures["tiers"] = {
         "app_s": app_s,
         "sql_s": sql_s,
@@ -131,7 +146,8 @@ def main() -> None:
     )
 
     markdown = (
-        f"# Batch jobs, {args.members:,} members (as if {args.days_ahead} days ahead)\n\n"
+        f"# Batch jobs, {args.members:,} members (expiry as if {args.days_ahead} days ahead, "
+        f"tiers {args.tier_days_ahead})\n\n"
         "| job | app | hand-written SQL | ratio | rows |\n| --- | ---: | ---: | ---: | ---: |\n"
         f"| point expiry | {figures['expiry']['app_s']:.1f} s | {figures['expiry']['sql_s']:.1f} s | "
         f"{figures['expiry']['ratio']} | {figures['expiry']['accounts']:,} accounts |\n"

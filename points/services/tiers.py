@@ -158,12 +158,14 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
         with transaction.atomic():
             accounts = list(
                 PointAccount.objects.filter(pk__in=ids)
+                .only("id", "member_id", "tier_id", "tier_valid_until")
                 .order_by("pk")
                 .select_for_update(no_key=True)
             )
             totals = dict(
                 qualifying_entries(now)
-                .filter(account__in=accounts)
+                # A range, not IN (ids): PostgreSQL misjudges long IN lists and scans the table.
+                .filter(account_id__gte=ids[0], account_id__lte=ids[-1])
                 .values("account_id")
                 .annotate(total=Sum("points"))
                 .values_list("account_id", "total")
