@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint messages worker beat clean
+.PHONY: run test install lint messages worker beat bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.12, say)")'
@@ -30,6 +30,9 @@ test: install
 lint: install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install  # the benchmark suite on PostgreSQL (docs/performance.md); not part of `make test`
+	$(BIN)/python -m bench.run
 
 messages: install
 	$(BIN)/python manage.py makemessages -l nl -l en --no-obsolete --ignore=.venv --ignore=bench

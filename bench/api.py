@@ -149,6 +149,13 @@ def start_gunicorn(*, workers: int, port: int, threads: int) -> subprocess.Popen
         "POS_API_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
     }
+    # As a deployment would: WhiteNoise serves the collected files.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     command = [
         sys.executable,
         "-m",

@@ -17,7 +17,7 @@ from points.models import LoyaltyProgram
 
 from .. import selectors
 from ..models import Automation, AutomationRun, Delivery, Trigger
-from .deliveries import deliveries_fulfil
+from .deliveries import deliveries_fulfil_matching
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,11 @@ def deliveries_fulfil_pending(automation: Automation, *, key: str, batch_size: i
         )
         if not ids:
             return done
-        deliveries_fulfil(ids)
+        deliveries_fulfil_matching(
+            Delivery.objects.filter(
+                automation=automation, period_key=key, pk__gte=ids[0], pk__lte=ids[-1]
+            )
+        )
         done += len(ids)
         last_id = ids[-1]
 

@@ -2,13 +2,12 @@
 
 import datetime
 import logging
-import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.bulk import update_from_values
@@ -64,11 +63,17 @@ def deliveries_fulfil(delivery_ids: Iterable[int]) -> list[int]:
     through their ledgers one member at a time (locks in member order). Returns the deliveries
     that now wait for a message; their send tasks are enqueued when the transaction commits.
     """
+    return deliveries_fulfil_matching(Delivery.objects.filter(pk__in=list(delivery_ids)))
+
+
+def deliveries_fulfil_matching(deliveries: QuerySet[Delivery]) -> list[int]:
+    """deliveries_fulfil for the unfulfilled deliveries of a queryset: a run passes an id range
+    rather than 20,000 ids, which psycopg would splice into the query one by one."""
     now = timezone.now()
     to_send: list[int] = []
     with transaction.atomic():
         rows = (
-            Delivery.objects.filter(pk__in=list(delivery_ids), fulfilled_at__isnull=True)
+            deliveries.filter(fulfilled_at__isnull=True)
             .order_by("member_id", "pk")
             .select_for_update(of=("self",))
             .values_list("pk", "automation_id", "member_id", "member__status")
@@ -140,36 +145,41 @@ def _issue_codes(automation: Automation, rows: list[_Row], now) -> None:
     expires_at = now + datetime.timedelta(
         days=automation.reward_validity_days or reward.validity_days
     )
-    # A batch reference ties the new codes to their deliveries (one code per member per batch).
+    # Codes come back as (member, code id) pairs; one code per member per round (more than one
+    # round only if a member appears twice).
     by_member: dict[int, list[_Row]] = defaultdict(list)
     for row in rows:
         by_member[row.member_id].append(row)
     rounds = max(len(group) for group in by_member.values())
-    for round_index in range(rounds):  # more than one round only if a member appears twice
-        chosen = [group[round_index] for group in by_member.values() if len(group) > round_index]
-        reference = f"automation:{automation.pk}/{secrets.token_hex(4)}"
-        codes_issue_bulk(
+    expires, stamp = (
+        connection.ops.adapt_datetimefield_value(value) for value in (expires_at, now)
+    )
+    for round_index in range(rounds):
+        chosen = {
+            group[round_index].member_id: group[round_index]
+            for group in by_member.values()
+            if len(group) > round_index
+        }
+        issued = codes_issue_bulk(
             reward=reward,
-            member_ids=[row.member_id for row in chosen],
+            member_ids=list(chosen),
             source=IssuedReward.Source.CAMPAIGN,
-            source_reference=reference,
+            source_reference=f"automation:{automation.pk}",
             issued_at=now,
             expires_at=expires_at,
         )
-        table, issued = Delivery._meta.db_table, IssuedReward._meta.db_table
-        adapt = connection.ops.adapt_datetimefield_value
-        for start in range(0, len(chosen), 5000):
-            part = chosen[start : start + 5000]
-            with connection.cursor() as cursor:
-                # The outcome goes with the link: one pass over the deliveries.
-                cursor.execute(
-                    f"UPDATE {table} SET issued_reward_id = code.id, offer_expires_at = %s, "
-                    f"fulfilled_at = %s FROM {issued} AS code "
-                    f"WHERE code.source_reference = %s AND code.member_id = {table}.member_id "
-                    f"AND {table}.id IN ({', '.join(['%s'] * len(part))})",
-                    [adapt(expires_at), adapt(now), reference, *(row.pk for row in part)],
-                )
-        for row in chosen:
+        # The outcome goes with the link: one pass over the deliveries.
+        update_from_values(
+            Delivery._meta.db_table,
+            key="id",
+            assignments=(
+                "issued_reward_id = batch.code, offer_expires_at = batch.expires, "
+                "fulfilled_at = batch.stamp"
+            ),
+            columns=("code", "expires", "stamp"),
+            rows=[(chosen[member_id].pk, code_id, expires, stamp) for member_id, code_id in issued],
+        )
+        for row in chosen.values():
             row.offer_expires_at = expires_at
             row.is_saved = True
 

@@ -111,8 +111,9 @@ def codes_issue_bulk(
     issued_at: datetime.datetime,
     expires_at: datetime.datetime,
     chunk: int = 5000,
-) -> int:
-    """Issues one code of `reward` to each member, inside the caller's transaction.
+) -> list[tuple[int, int]]:
+    """Issues one code of `reward` to each member, inside the caller's transaction; returns
+    (member id, issued reward id) pairs.
 
     For campaigns reaching many members at once: no model instances (stock is the caller's
     business). On PostgreSQL one INSERT … SELECT FROM unnest(arrays) per chunk, elsewhere a
@@ -134,6 +135,7 @@ def codes_issue_bulk(
     ]
     postgres = connection.vendor == "postgresql"
     size = chunk if postgres else 1000
+    issued_ids: list[tuple[int, int]] = []
     for start in range(0, len(member_ids), size):
         part = member_ids[start : start + size]
         for _attempt in range(3):
@@ -142,13 +144,16 @@ def codes_issue_bulk(
                 sql = (
                     f"INSERT INTO {table} ({_BULK_COLUMNS}) SELECT %s, member_id, code, "
                     "%s, %s, %s, %s, %s, %s, %s, %s, %s "
-                    "FROM unnest(%s::bigint[], %s::text[]) AS issued (member_id, code)"
+                    "FROM unnest(%s::bigint[], %s::text[]) AS issued (member_id, code) "
+                    "RETURNING member_id, id"
                 )
                 params = [reward.pk, *constant, part, codes]
             else:
                 row = "(" + ", ".join(["%s"] * 12) + ")"
-                sql = f"INSERT INTO {table} ({_BULK_COLUMNS}) VALUES " + ", ".join(
-                    [row] * len(part)
+                sql = (
+                    f"INSERT INTO {table} ({_BULK_COLUMNS}) VALUES "
+                    + ", ".join([row] * len(part))
+                    + " RETURNING member_id, id"
                 )
                 params = []
                 for member_id, code in zip(part, codes, strict=True):
@@ -156,12 +161,13 @@ def codes_issue_bulk(
             try:
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(sql, params)
+                    issued_ids.extend(cursor.fetchall())
                 break
             except IntegrityError:
                 continue
         else:
             raise RuntimeError("could not draw unique codes")
-    return len(member_ids)
+    return issued_ids
 
 
 def reward_grant(
