@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from accounts.config_cache import cached_config, forget_config
 from accounts.models import Member
-from points.earning import BonusContext, ExplanationLine, Scope, floor_points, split_codes
+from points.earning import BonusContext, ExplanationLine, Scope, floor_points
 
 from .models import BonusCampaign
 
@@ -40,12 +40,7 @@ def _load_campaigns() -> list[CampaignSpec]:
             minimum_spend=campaign.minimum_spend,
             starts_at=campaign.starts_at,
             ends_at=campaign.ends_at,
-            scope=Scope(
-                store_ids=frozenset(store.pk for store in campaign.stores.all()),
-                channel=campaign.channel,
-                categories=split_codes(campaign.categories),
-                skus=split_codes(campaign.skus),
-            ),
+            scope=Scope.of(campaign),
             tier_ids=frozenset(tier.pk for tier in campaign.tiers.all()),
             segment_id=campaign.segment_id,
         )

@@ -59,6 +59,19 @@ class Scope:
     excluded_categories: frozenset[str] = frozenset()
     excluded_skus: frozenset[str] = frozenset()
 
+    @classmethod
+    def of(cls, configured) -> "Scope":
+        """The scope staff configured on a rule or campaign (`stores` prefetched); the
+        exclusions only where the model has them."""
+        return cls(
+            store_ids=frozenset(store.pk for store in configured.stores.all()),
+            channel=configured.channel,
+            categories=split_codes(configured.categories),
+            skus=split_codes(configured.skus),
+            excluded_categories=split_codes(getattr(configured, "excluded_categories", "")),
+            excluded_skus=split_codes(getattr(configured, "excluded_skus", "")),
+        )
+
     def matches_place(self, basket: Basket) -> bool:
         if self.store_ids and basket.store_id not in self.store_ids:
             return False

@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.append_only import AppendOnlyModel
-from accounts.config_cache import cached_config, forget_config
 from accounts.models import Member, Store, TranslatedNameMixin
+from accounts.singleton import CachedSingleton
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class LoyaltyProgram(models.Model):
+class LoyaltyProgram(CachedSingleton):
     """The programme's settings, one row, edited in admin."""
 
     points_expire_after_months = models.PositiveSmallIntegerField(
@@ -64,15 +64,6 @@ class LoyaltyProgram(models.Model):
 
     def __str__(self) -> str:
         return str(_("Programme settings"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        forget_config(self.CACHE_KEY)
-
-    @classmethod
-    def current(cls) -> "LoyaltyProgram":
-        return cached_config(cls.CACHE_KEY, lambda: cls.objects.get_or_create(pk=1)[0])
 
 
 class Tier(TranslatedNameMixin, models.Model):

@@ -13,7 +13,7 @@ from accounts.errors import InvalidInput, MemberNotFound
 from accounts.models import Member
 from accounts.queries import one_or_none
 
-from .earning import RuleSpec, Scope, split_codes
+from .earning import RuleSpec, Scope
 from .models import EarningRule, PointAccount, PointsEntry
 from .tiers import TierProgress, tier_progress, window_start
 
@@ -161,14 +161,7 @@ def _load_earning_rules() -> list[RuleSpec]:
             kind=rule.kind,
             name_nl=rule.name_nl,
             name_en=rule.name_en,
-            scope=Scope(
-                store_ids=frozenset(store.pk for store in rule.stores.all()),
-                channel=rule.channel,
-                categories=split_codes(rule.categories),
-                skus=split_codes(rule.skus),
-                excluded_categories=split_codes(rule.excluded_categories),
-                excluded_skus=split_codes(rule.excluded_skus),
-            ),
+            scope=Scope.of(rule),
             points_per_unit=rule.points_per_unit,
             multiplier=rule.multiplier,
             bonus_points=rule.bonus_points,

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.append_only import AppendOnlyModel
-from accounts.config_cache import cached_config, forget_config
 from accounts.models import Member, TranslatedNameMixin
+from accounts.singleton import CachedSingleton
 from points.models import MONEY, PointsEntry, Purchase, Refund, Tier
 
 
@@ -382,7 +382,7 @@ class StoreCreditEntry(AppendOnlyModel):
         indexes = [models.Index(fields=["account", "-id"], name="credit_entry_account_recent")]
 
 
-class StackingPolicy(models.Model):
+class StackingPolicy(CachedSingleton):
     """How codes combine on one purchase. One row, edited by marketing in admin."""
 
     max_codes_per_purchase = models.PositiveSmallIntegerField(
@@ -412,12 +412,3 @@ class StackingPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("Combining rules"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        forget_config(self.CACHE_KEY)
-
-    @classmethod
-    def current(cls) -> "StackingPolicy":
-        return cached_config(cls.CACHE_KEY, lambda: cls.objects.get_or_create(pk=1)[0])
