@@ -54,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rewards.*",
         "campaigns.*",
         "django_celery_beat.*",
+        "core.view_outboxjob",
+        "core.retry_outboxjob",  # background jobs: see what waits or gave up, run it again
         "auth.view_user",
         "auth.view_group",
         "axes.view_*",

@@ -29,6 +29,12 @@ SCHEDULES = [
     ("campaigns.kpi_summaries_refresh", "Rebuild the KPI dashboard summaries", "45", "4"),
 ]
 
+# (task name, description, every N seconds)
+INTERVALS = [
+    # The outbox's safety net: hands out jobs the broker never got or whose worker died.
+    ("core.outbox_sweep", "Hand due background jobs to the workers", 60),
+]
+
 
 def install_periodic_tasks(apps=None) -> int:
     """Creates the periodic tasks that do not exist yet; returns how many were created."""
@@ -37,6 +43,10 @@ def install_periodic_tasks(apps=None) -> int:
     else:
         CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
         PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    if apps is None:
+        from django_celery_beat.models import IntervalSchedule
+    else:
+        IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     created = 0
     for task, description, minute, hour in SCHEDULES:
         if PeriodicTask.objects.filter(task=task).exists():
@@ -50,5 +60,11 @@ def install_periodic_tasks(apps=None) -> int:
             timezone=settings.TIME_ZONE,
         )
         PeriodicTask.objects.create(name=description, task=task, crontab=schedule, enabled=True)
+        created += 1
+    for task, description, seconds in INTERVALS:
+        if PeriodicTask.objects.filter(task=task).exists():
+            continue
+        interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")
+        PeriodicTask.objects.create(name=description, task=task, interval=interval, enabled=True)
         created += 1
     return created

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "core",
     "accounts",
     "points",
     "rewards",
@@ -179,6 +180,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# A broker that is down must not hold up a web request: publishing is tried once (the outbox
+# keeps the job and the sweep publishes it later), with short socket timeouts.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT, "socket_timeout": 5}
+)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- The outbox (core.outbox): work that follows a commit ------------------------------------
+# A worker holds a running job this long; after that the sweep (every minute) hands it out again.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# A job handed to the broker is handed out again if no worker took it within this time.
+OUTBOX_PUBLISH_GRACE_SECONDS = env.int("OUTBOX_PUBLISH_GRACE_SECONDS", default=60)
+# Finished jobs are forgotten after this many days (their effects are recorded elsewhere).
+OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=7)
+# A message being sent is leased this long; a send whose worker died is retried after it.
+LOYALTY_SEND_LEASE_SECONDS = env.int("LOYALTY_SEND_LEASE_SECONDS", default=120)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; below the send lease
 
 # --- The loyalty programme -------------------------------------------------------------------
 LOYALTY_CURRENCY = env("LOYALTY_CURRENCY", default="EUR")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from loyalty_site.periodic import SCHEDULES, install_periodic_tasks
+from loyalty_site.periodic import INTERVALS, SCHEDULES, install_periodic_tasks
 
 
 class Command(BaseCommand):
@@ -9,5 +9,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         created = install_periodic_tasks()
         self.stdout.write(
-            self.style.SUCCESS(f"{created} of {len(SCHEDULES)} periodic tasks created.")
+            self.style.SUCCESS(
+                f"{created} of {len(SCHEDULES) + len(INTERVALS)} periodic tasks created."
+            )
         )

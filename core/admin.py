@@ -1,0 +1,57 @@
+"""Background jobs in admin, for managers: what waits, what failed and why, and retry now."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import outbox
+from .models import OutboxJob
+
+
+@admin.register(OutboxJob)
+class OutboxJobAdmin(admin.ModelAdmin):
+    list_display = ["kind", "dedup_key", "state", "attempts", "next_attempt_at", "error_summary"]
+    list_filter = ["state", "kind"]
+    search_fields = ["=dedup_key"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+    readonly_fields = [
+        "kind",
+        "dedup_key",
+        "payload",
+        "state",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "lease_until",
+        "done_at",
+        "last_error",
+    ]
+    list_per_page = 100
+    show_full_result_count = False  # the table can be large: no COUNT(*) of everything
+
+    @admin.display(description=_("last error"))
+    def error_summary(self, job: OutboxJob) -> str:
+        return job.last_error[:120]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("core.retry_outboxjob")
+
+    @admin.action(description=_("Retry now"), permissions=["retry"])
+    def retry_now(self, request, queryset) -> None:
+        count = outbox.retry_now(queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

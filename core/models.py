@@ -1,0 +1,54 @@
+"""The transactional outbox: work that must follow a commit, written in the same transaction."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxJob(models.Model):
+    """One piece of after-commit work (a message, a bonus, a code, a webhook).
+
+    Written in the transaction of the change that causes it, so it exists exactly when the change
+    does. `dedup_key` is unique: the same cause can never queue the same work twice. The relay
+    hands due jobs to Celery; a job whose worker died is taken again when its lease runs out.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Gave up")
+
+    kind = models.CharField(_("kind"), max_length=64)
+    dedup_key = models.CharField(_("key"), max_length=200, unique=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Not before this time (backoff after a failure).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # Who holds the job until when: a worker running it, or the broker carrying it (published).
+    # Once it has passed, the sweep hands the job out again.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("retry_outboxjob", _("Can retry background jobs"))]
+        indexes = [
+            # The sweep's question: what is due? Only open jobs are indexed.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state__in=["pending", "running"]),
+                name="outbox_open_due",
+            ),
+            models.Index(fields=["kind", "state"], name="outbox_kind_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.dedup_key}"
