@@ -3,12 +3,13 @@
 E-mail goes through Django's mail framework. SMS and WhatsApp go through a small backend
 interface; the default backend writes to the log, and `LOYALTY_MESSAGE_BACKENDS` plugs in a
 provider. Every message carries a key (`delivery-<id>`): backends pass it to the provider as
-its idempotency key (e-mail: the Message-ID), so a retried send is recognisable downstream.
+its idempotency key (e-mail: a Message-ID made from it), so a retried send is recognisable
+downstream. SMTP has no idempotency: a send repeated after a crash arrives twice, with the same
+Message-ID and text, which mail clients show as one message.
 """
 
 import logging
 from dataclasses import dataclass
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -61,6 +62,11 @@ class Message:
     key: str
 
 
+def delivery_key(delivery_id: int) -> str:
+    """The idempotency key of a delivery's message: the same on every try."""
+    return f"delivery-{delivery_id}"
+
+
 def channel_for(member: Member, requested: str) -> tuple[str | None, str | None]:
     """(channel, None) to send, or (None, skip reason). Consent first, then an address."""
     if requested == "none":
@@ -106,7 +112,7 @@ def render(*, delivery, channel: str) -> Message:
         else:
             body, html = render_to_string("campaigns/messages/short.txt", context).strip(), ""
     address = member.email if channel == "email" else member.phone
-    return Message(channel, address, subject, body, html, key=f"delivery-{delivery.pk}")
+    return Message(channel, address, subject, body, html, key=delivery_key(delivery.pk))
 
 
 class LogBackend:
@@ -132,7 +138,9 @@ class DjangoEmailBackend:
     """E-mail through Django's mail framework (whatever EMAIL_BACKEND says)."""
 
     def send(self, message: Message) -> str:
-        message_id = make_msgid(idstring=message.key, domain="loyalty.local")
+        # The same Message-ID on every try (make_msgid would add time and randomness).
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "loyalty.local"
+        message_id = f"<{message.key}@{domain}>"
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.body,

@@ -378,8 +378,11 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    # A send in progress holds the delivery until then; a send whose worker died is retried
+    # once it has passed (a lease, not a guess from the age of the claim).
+    lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     converted_purchase = models.ForeignKey(
         Purchase,
@@ -423,16 +426,17 @@ class Delivery(models.Model):
 
 
 class OutboundMessage(AppendOnlyModel):
-    """What was sent for a delivery. One per delivery (unique): the business key that makes a
-    retried or redelivered send task a no-op."""
+    """The message of a delivery, recorded in the step that hands it to the provider (just
+    before the call). One per delivery (unique): a retry after a crash finds it and sends the
+    same message again under the same key, so the provider can recognise the repeat. Whether
+    the provider confirmed it is the delivery's status (`sent`) and `provider_reference`."""
 
     delivery = models.OneToOneField(Delivery, on_delete=models.PROTECT, related_name="message")
     channel = models.CharField(_("channel"), max_length=16)
     to = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("body"))
-    provider_reference = models.CharField(max_length=200, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("message")

@@ -14,9 +14,12 @@ from .automations import (
 from .conversions import conversions_record
 from .deliveries import (
     MAX_SEND_ATTEMPTS,
+    DeliveryBusy,
     deliveries_fulfil,
+    deliveries_send_chunk,
     delivery_give_up,
-    delivery_resend,
+    delivery_process,
+    delivery_queue,
     delivery_send,
 )
 from .kpis import kpi_summaries_refresh
@@ -26,6 +29,7 @@ from .surveys import survey_answer, survey_next_due
 
 __all__ = [
     "MAX_SEND_ATTEMPTS",
+    "DeliveryBusy",
     "DryRun",
     "RunProgress",
     "automation_dry_run",
@@ -34,9 +38,11 @@ __all__ = [
     "automations_run_due",
     "conversions_record",
     "deliveries_fulfil",
+    "deliveries_send_chunk",
     "delivery_create_for_event",
     "delivery_give_up",
-    "delivery_resend",
+    "delivery_process",
+    "delivery_queue",
     "delivery_resend_by_staff",
     "delivery_send",
     "kpi_summaries_refresh",

@@ -17,7 +17,7 @@ from points.models import LoyaltyProgram
 
 from .. import selectors
 from ..models import Automation, AutomationRun, Delivery, Trigger
-from .deliveries import deliveries_fulfil_matching
+from .deliveries import deliveries_fulfil_matching, delivery_queue
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ def _insert_deliveries(automation: Automation, members, *, key: str, now, limit:
     sql = (
         f"INSERT INTO {Delivery._meta.db_table} "
         "(automation_id, member_id, period_key, created_at, status, skip_reason, channel, "
-        "attempts, last_error) "
-        "SELECT %s, chosen.member_ref, %s, %s, 'pending', '', '', 0, '' "
+        "attempts, last_error, provider_reference) "
+        "SELECT %s, chosen.member_ref, %s, %s, 'pending', '', '', 0, '', '' "
         f"FROM ({select_sql}) chosen "
         # WHERE true: SQLite needs it to parse an upsert after INSERT … SELECT.
         "WHERE true ON CONFLICT (automation_id, member_id, period_key) DO NOTHING"
@@ -238,8 +238,9 @@ def delivery_create_for_event(
 ) -> Delivery | None:
     """Inside the event's transaction: a pending delivery, if the member qualifies.
 
-    Fulfilment and the message follow after commit (a task), so the event is never slowed by
-    issuing codes or sending mail.
+    Fulfilment and the message follow after commit (an outbox job written in the event's
+    transaction), so the event is never slowed by issuing codes or sending mail, and neither is
+    lost if the broker is down.
     """
     now = timezone.now()
     if member.status != Member.Status.ACTIVE:
@@ -257,11 +258,5 @@ def delivery_create_for_event(
             )
     except IntegrityError:
         return None  # already delivered for this event
-    transaction.on_commit(lambda: _enqueue_fulfil(delivery.pk))
+    delivery_queue(delivery)
     return delivery
-
-
-def _enqueue_fulfil(delivery_id: int) -> None:
-    from ..tasks import delivery_fulfil_task
-
-    delivery_fulfil_task.delay(delivery_id)

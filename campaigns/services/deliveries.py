@@ -6,12 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.bulk import update_from_values
 from accounts.models import Member
+from core import outbox
 from points.models import EntryKind
 from points.services import account_lock, ledger_append
 from rewards.models import IssuedReward, Reward
@@ -22,9 +24,18 @@ from ..models import Automation, Delivery, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
-# A send claimed longer ago than this is presumed dead (worker killed) and may be retried.
-CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
 MAX_SEND_ATTEMPTS = 5
+# The outbox jobs that carry deliveries (handlers in campaigns/jobs.py).
+JOB_DELIVERY = "campaigns.delivery"  # one delivery: fulfil if not done, then send
+JOB_SEND_CHUNK = "campaigns.deliveries_send"  # up to SEND_CHUNK fulfilled deliveries of a run
+
+
+def send_lease() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.LOYALTY_SEND_LEASE_SECONDS)
+
+
+class DeliveryBusy(outbox.RetryLater):
+    """Another worker is sending this delivery right now (its lease has not run out)."""
 
 
 def _take_stock(reward: Reward, wanted: int) -> int:
@@ -56,17 +67,22 @@ class _Row:
         self.status, self.skip_reason = Delivery.Status.SKIPPED, reason
 
 
-def deliveries_fulfil(delivery_ids: Iterable[int]) -> list[int]:
+def deliveries_fulfil(delivery_ids: Iterable[int], *, queue_sends: bool = True) -> list[int]:
     """Gives the reward and bonus points of each unfulfilled delivery, in one transaction.
 
     Codes are issued in bulk and linked with one UPDATE … FROM; store credit and bonus points go
     through their ledgers one member at a time (locks in member order). Returns the deliveries
-    that now wait for a message; their send tasks are enqueued when the transaction commits.
+    that now wait for a message; unless `queue_sends` is off, their sends are queued in the
+    outbox in the same transaction.
     """
-    return deliveries_fulfil_matching(Delivery.objects.filter(pk__in=list(delivery_ids)))
+    return deliveries_fulfil_matching(
+        Delivery.objects.filter(pk__in=list(delivery_ids)), queue_sends=queue_sends
+    )
 
 
-def deliveries_fulfil_matching(deliveries: QuerySet[Delivery]) -> list[int]:
+def deliveries_fulfil_matching(
+    deliveries: QuerySet[Delivery], *, queue_sends: bool = True
+) -> list[int]:
     """deliveries_fulfil for the unfulfilled deliveries of a queryset: a run passes an id range
     rather than 20,000 ids, which psycopg would splice into the query one by one."""
     now = timezone.now()
@@ -85,9 +101,8 @@ def deliveries_fulfil_matching(deliveries: QuerySet[Delivery]) -> list[int]:
         for automation_id, group in groups.items():
             to_send.extend(_fulfil_group(automations[automation_id], group, now))
             _save_fulfilment(group, now)
-        if to_send:
-            ids = list(to_send)
-            transaction.on_commit(lambda: _enqueue_sends(ids))
+        if queue_sends:
+            _queue_sends(to_send)
     return to_send
 
 
@@ -219,21 +234,66 @@ def _set_column(column: str, pairs: list[tuple[int, int]]) -> None:
 SEND_CHUNK = 100
 
 
-def _enqueue_sends(delivery_ids: list[int]) -> None:
-    """One task per hundred messages: a large run does not flood the broker with tiny tasks."""
-    from ..tasks import deliveries_send_task
+def _queue_sends(delivery_ids: list[int]) -> None:
+    """One outbox job per hundred messages, in the caller's transaction: a large run does not
+    flood the broker with tiny tasks, and no message is lost if the broker is down."""
+    outbox.enqueue_many(
+        JOB_SEND_CHUNK,
+        (
+            (f"send:{chunk[0]}-{chunk[-1]}:{len(chunk)}", {"deliveries": chunk})
+            for chunk in (
+                delivery_ids[start : start + SEND_CHUNK]
+                for start in range(0, len(delivery_ids), SEND_CHUNK)
+            )
+        ),
+    )
 
-    for start in range(0, len(delivery_ids), SEND_CHUNK):
-        deliveries_send_task.delay(delivery_ids[start : start + SEND_CHUNK])
+
+def delivery_queue(delivery: Delivery, *, cause: str = "") -> None:
+    """Queues one delivery for fulfilment and its message, in the caller's transaction.
+
+    `cause` tells apart repeated requests for the same delivery (a staff resend is a new job;
+    the event that created it is another).
+    """
+    key = f"delivery:{delivery.pk}" + (f":{cause}" if cause else "")
+    outbox.enqueue(JOB_DELIVERY, {"delivery": delivery.pk}, key=key)
+
+
+def delivery_process(delivery_id: int) -> str:
+    """What a delivery job does, wherever it came from (an event, a retry, staff "send again"):
+    give the reward and bonus if that has not happened yet, then send the message if it has not
+    been sent. Safe to repeat."""
+    deliveries_fulfil([delivery_id], queue_sends=False)
+    return delivery_send(delivery_id)
+
+
+def deliveries_send_chunk(delivery_ids: list[int]) -> int:
+    """Sends a chunk of messages; one that fails or is busy goes on alone, with its own job and
+    retries, so one bad address does not hold up the other 99."""
+    sent = 0
+    for delivery_id in delivery_ids:
+        try:
+            sent += delivery_send(delivery_id) == "sent"
+        except (messaging.SendError, outbox.RetryLater):
+            with transaction.atomic():
+                outbox.enqueue(
+                    JOB_DELIVERY, {"delivery": delivery_id}, key=f"delivery:{delivery_id}:retry"
+                )
+    return sent
 
 
 def delivery_send(delivery_id: int) -> str:
-    """Sends the message of one delivery, at most once.
+    """Sends the message of one delivery, at most once as far as the provider can tell.
 
-    Claims the delivery in a short transaction (status `sending`), sends outside any lock with
-    the delivery's key, then records the message (unique per delivery) and marks it sent. A
-    retry of a sent delivery does nothing; a claim by a worker that died is taken over after
-    CLAIM_TIMEOUT and re-sent with the same key. Raises `messaging.SendError` to be retried.
+    Step 1, a short transaction: lock the delivery; a sent or skipped one is done. Record the
+    message (one per delivery) if this is the first try, and lease the delivery (`sending`).
+    Step 2, outside any lock: hand the recorded message to the provider under the delivery's key.
+    Step 3: mark it sent with the provider's reference.
+
+    A worker killed in step 2 leaves `sending` with a lease; once the lease has run out a retry
+    sends the *same recorded message* under the *same key*, which providers with idempotency keys
+    drop and e-mail clients thread as one (the Message-ID is the same). While the lease runs,
+    a retry raises `DeliveryBusy` and is tried later. Raises `messaging.SendError` to be retried.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -245,58 +305,67 @@ def delivery_send(delivery_id: int) -> str:
         )
         if delivery is None or delivery.status in (Delivery.Status.SENT, Delivery.Status.SKIPPED):
             return "done"
-        if delivery.status == Delivery.Status.SENDING and delivery.claimed_at > now - CLAIM_TIMEOUT:
-            return "in_progress"
-        channel, skip_reason = messaging.channel_for(delivery.member, delivery.automation.channel)
-        if skip_reason:
-            delivery.status, delivery.skip_reason = Delivery.Status.SKIPPED, skip_reason
-            delivery.save(update_fields=["status", "skip_reason"])
-            return "skipped"
-        delivery.status, delivery.channel, delivery.claimed_at = (
+        if delivery.fulfilled_at is None:
+            raise outbox.RetryLater(f"delivery {delivery_id} is not fulfilled yet")
+        if delivery.status == Delivery.Status.SENDING and (
+            delivery.lease_until is not None and delivery.lease_until > now
+        ):
+            raise DeliveryBusy(f"delivery {delivery_id} is being sent until {delivery.lease_until}")
+        recorded = OutboundMessage.objects.filter(delivery=delivery).first()
+        if recorded is None:
+            channel, skip_reason = messaging.channel_for(
+                delivery.member, delivery.automation.channel
+            )
+            if skip_reason:
+                delivery.status, delivery.skip_reason = Delivery.Status.SKIPPED, skip_reason
+                delivery.save(update_fields=["status", "skip_reason"])
+                return "skipped"
+            message = messaging.render(delivery=delivery, channel=channel)
+            OutboundMessage.objects.create(
+                delivery=delivery,
+                channel=channel,
+                to=message.to,
+                subject=message.subject[:200],
+                body=message.body,
+            )
+        else:
+            # Tried before (the provider failed, or a worker died mid-send): the same message.
+            channel = recorded.channel
+            message = messaging.Message(
+                channel=channel,
+                to=recorded.to,
+                subject=recorded.subject,
+                body=recorded.body,
+                html=messaging.render(delivery=delivery, channel=channel).html,
+                key=messaging.delivery_key(delivery.pk),
+            )
+        delivery.status, delivery.channel, delivery.lease_until = (
             Delivery.Status.SENDING,
             channel,
-            now,
+            now + send_lease(),
         )
         delivery.attempts += 1
-        delivery.save(update_fields=["status", "channel", "claimed_at", "attempts"])
-    message = messaging.render(delivery=delivery, channel=channel)
+        delivery.save(update_fields=["status", "channel", "lease_until", "attempts"])
     try:
         reference = messaging.backend_for(channel).send(message)
     except messaging.SendError as error:
-        Delivery.objects.filter(pk=delivery_id).update(
-            status=Delivery.Status.FAILED, last_error=str(error)[:2000]
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.FAILED, last_error=str(error)[:2000], lease_until=None
         )
         raise
-    with transaction.atomic():
-        OutboundMessage.objects.get_or_create(
-            delivery=delivery,
-            defaults={
-                "channel": channel,
-                "to": message.to,
-                "subject": message.subject[:200],
-                "body": message.body,
-                "provider_reference": reference[:200],
-            },
-        )
-        Delivery.objects.filter(pk=delivery_id).update(
-            status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
-        )
+    Delivery.objects.filter(pk=delivery_id).update(
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+        provider_reference=reference[:200],
+        lease_until=None,
+        last_error="",
+    )
     return "sent"
 
 
 def delivery_give_up(delivery_id: int, error: str) -> None:
     """After the last attempt: failed for good, visible to staff (Deliveries, status failed)."""
-    Delivery.objects.filter(pk=delivery_id).update(
-        status=Delivery.Status.FAILED, last_error=f"gave up: {error}"[:2000]
+    Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).update(
+        status=Delivery.Status.FAILED, last_error=f"gave up: {error}"[:2000], lease_until=None
     )
 
-
-def delivery_resend(*, delivery: Delivery) -> Delivery:
-    """Staff ask for a failed or skipped message to be tried again."""
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).exclude(status=Delivery.Status.SENT).update(
-            status=Delivery.Status.PENDING, skip_reason="", claimed_at=None
-        )
-        transaction.on_commit(lambda: _enqueue_sends([delivery.pk]))
-    delivery.refresh_from_db()
-    return delivery

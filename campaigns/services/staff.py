@@ -8,7 +8,7 @@ from accounts.errors import Conflict, InvalidInput
 from accounts.services import staff_action_record
 
 from ..models import Delivery
-from .deliveries import _enqueue_sends
+from .deliveries import delivery_queue
 
 
 def delivery_resend_by_staff(
@@ -17,7 +17,8 @@ def delivery_resend_by_staff(
     """Staff ask for an unsent message to be tried again, with a reason (audited).
 
     Locks the delivery; a sent one cannot be sent twice (`Conflict`). Writes one audit row with
-    the status before and after; the send task is enqueued when the transaction commits.
+    the status before and after, and queues the delivery's job in the same transaction: the same
+    handler as every delivery, so a reward or bonus never given is given first, then the message.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -35,9 +36,9 @@ def delivery_resend_by_staff(
             "skip_reason": locked.skip_reason,
             "attempts": locked.attempts,
         }
-        locked.status, locked.skip_reason, locked.claimed_at = Delivery.Status.PENDING, "", None
-        locked.save(update_fields=["status", "skip_reason", "claimed_at"])
-        staff_action_record(
+        locked.status, locked.skip_reason, locked.lease_until = Delivery.Status.PENDING, "", None
+        locked.save(update_fields=["status", "skip_reason", "lease_until"])
+        action = staff_action_record(
             actor=actor,
             action="resend_message",
             member=locked.member,
@@ -45,5 +46,5 @@ def delivery_resend_by_staff(
             before=before,
             after={"delivery": locked.pk, "status": locked.status},
         )
-        transaction.on_commit(lambda: _enqueue_sends([locked.pk]))
+        delivery_queue(locked, cause=f"staff:{action.pk}")
     return locked

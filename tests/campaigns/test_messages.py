@@ -9,8 +9,9 @@ from django.utils import timezone
 from campaigns import messaging
 from campaigns.messaging import MemoryBackend, channel_for
 from campaigns.models import Delivery, OutboundMessage
-from campaigns.services import deliveries_fulfil, delivery_send
-from campaigns.tasks import delivery_send_task
+from campaigns.services import DeliveryBusy, deliveries_fulfil, deliveries_send_chunk, delivery_send
+from core import outbox
+from core.models import OutboxJob
 from tests.factories import AutomationFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,40 +109,60 @@ def test_a_failed_send_is_retried_and_succeeds_once():
     assert len(mail.outbox) == 1
 
 
-def test_a_send_claimed_by_a_live_worker_is_not_sent_again():
+def test_a_send_leased_by_a_live_worker_is_not_sent_again_but_tried_later():
     delivery = _pending_delivery()
-    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=timezone.now())
-    assert delivery_send(delivery.pk) == "in_progress"
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status="sending", lease_until=timezone.now() + timezone.timedelta(seconds=60)
+    )
+    with pytest.raises(DeliveryBusy):
+        delivery_send(delivery.pk)
     assert mail.outbox == []
 
 
-def test_a_send_claimed_by_a_worker_that_died_is_taken_over():
-    delivery = _pending_delivery()
+def test_a_send_whose_worker_died_is_retried_with_the_same_message_once_the_lease_ran_out():
+    # given a worker that recorded the message and was killed while handing it to SMTP
+    delivery = _pending_delivery(first_name="Sara")
+    with mock.patch.object(messaging.DjangoEmailBackend, "send", side_effect=KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            delivery_send(delivery.pk)
+    stuck = Delivery.objects.get(pk=delivery.pk)
+    assert stuck.status == "sending"
+    recorded = OutboundMessage.objects.get(delivery=delivery)
+    # when its lease has run out
     Delivery.objects.filter(pk=delivery.pk).update(
-        status="sending", claimed_at=timezone.now() - timezone.timedelta(hours=1)
+        lease_until=timezone.now() - timezone.timedelta(seconds=1)
     )
     assert delivery_send(delivery.pk) == "sent"
-    assert len(mail.outbox) == 1
+    # then the same recorded message goes out under the same Message-ID, and is recorded once
+    [email] = mail.outbox
+    assert email.body == recorded.body
+    assert email.extra_headers["Message-ID"] == f"<delivery-{delivery.pk}@example.com>"
+    assert OutboundMessage.objects.filter(delivery=delivery).count() == 1
+    assert (
+        Delivery.objects.get(pk=delivery.pk).provider_reference == email.extra_headers["Message-ID"]
+    )
+
+
+def _run_job(job: OutboxJob) -> str:
+    """Runs a job now, as a worker would once its backoff has passed."""
+    OutboxJob.objects.filter(pk=job.pk).update(next_attempt_at=timezone.now())
+    return outbox.run(job.pk)
 
 
 def test_a_poison_message_stops_after_the_last_attempt_and_shows_as_failed():
     delivery = _pending_delivery()
-    with (
-        mock.patch.object(
-            messaging.DjangoEmailBackend, "send", side_effect=messaging.SendError("mailbox full")
-        ),
-        mock.patch.object(
-            delivery_send_task, "retry", side_effect=AssertionError("no retry expected")
-        ),
+    job = OutboxJob.objects.create(
+        kind="campaigns.delivery", dedup_key="t", payload={"delivery": delivery.pk}
+    )
+    with mock.patch.object(
+        messaging.DjangoEmailBackend, "send", side_effect=messaging.SendError("mailbox full")
     ):
-        # the last permitted attempt
-        result = delivery_send_task.apply(
-            args=[delivery.pk], retries=delivery_send_task.max_retries
-        )
-    assert result.get() == "gave_up"
+        outcomes = [_run_job(job) for _attempt in range(6)]
+    assert outcomes == ["retry", "retry", "retry", "retry", "failed", "busy"]
     failed = Delivery.objects.get(pk=delivery.pk)
     assert failed.status == "failed"
-    assert failed.last_error.startswith("gave up: mailbox full")
+    assert failed.last_error.startswith("gave up: SendError: mailbox full")
+    assert OutboxJob.objects.get(pk=job.pk).state == "failed"
 
 
 def test_failed_deliveries_can_be_sent_again_by_staff(client):
@@ -167,14 +188,41 @@ def test_failed_deliveries_can_be_sent_again_by_staff(client):
         reverse("admin:campaigns_delivery_changelist"),
         {**data, "apply": "1", "reason": "Customer changed their e-mail address"},
     )
-    # on_commit callbacks do not run in a test transaction: the delivery waits for its task
     assert Delivery.objects.get(pk=delivery.pk).status == "pending"
-    assert delivery.member.staff_actions.get().reason == "Customer changed their e-mail address"
+    action = delivery.member.staff_actions.get()
+    assert action.reason == "Customer changed their e-mail address"
+    # the resend is a job of its own in the outbox, written with the audit row
+    job = OutboxJob.objects.get(dedup_key=f"delivery:{delivery.pk}:staff:{action.pk}")
+    assert outbox.run(job.pk) == "done"
+    assert Delivery.objects.get(pk=delivery.pk).status == "sent"
+    assert len(mail.outbox) == 1
 
 
-def test_a_chunk_sends_each_message_and_hands_a_failing_one_to_its_own_retries():
-    from campaigns.tasks import deliveries_send_task
+def test_staff_send_again_also_gives_a_bonus_that_was_never_credited(client):
+    from django.urls import reverse
 
+    from accounts import roles
+    from tests.factories import UserFactory
+
+    # given a welcome delivery whose job never ran (the broker was down, the old way)
+    automation = AutomationFactory(trigger="welcome", days=None, reward=None, bonus_points=25)
+    member = MemberFactory(email_consent_at=timezone.now())
+    delivery = Delivery.objects.create(automation=automation, member=member, period_key="welcome")
+    client.force_login(UserFactory(role=roles.MARKETING))
+    # when staff send it again
+    client.post(
+        reverse("admin:campaigns_delivery_changelist"),
+        {"action": "resend", "_selected_action": [delivery.pk], "apply": "1", "reason": "Lost"},
+    )
+    outbox.drain()
+    # then the bonus is credited, the message sent, and neither twice when done again
+    done = Delivery.objects.select_related("bonus_entry").get(pk=delivery.pk)
+    assert (done.status, done.bonus_entry.points) == ("sent", 25)
+    assert member.point_account.entries.filter(kind="bonus").count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_chunk_sends_each_message_and_hands_a_failing_one_to_its_own_job():
     good, bad = _pending_delivery(), _pending_delivery()
     real_send = messaging.DjangoEmailBackend.send
 
@@ -183,11 +231,9 @@ def test_a_chunk_sends_each_message_and_hands_a_failing_one_to_its_own_retries()
             raise messaging.SendError("mailbox full")
         return real_send(self, message)
 
-    with (
-        mock.patch.object(messaging.DjangoEmailBackend, "send", send),
-        mock.patch.object(delivery_send_task, "apply_async") as retry_alone,
-    ):
-        assert deliveries_send_task.apply(args=[[good.pk, bad.pk]]).get() == 1
+    with mock.patch.object(messaging.DjangoEmailBackend, "send", send):
+        assert deliveries_send_chunk([good.pk, bad.pk]) == 1
     assert [message.to for message in mail.outbox] == [[good.member.email]]
-    retry_alone.assert_called_once_with((bad.pk,), countdown=30)
     assert Delivery.objects.get(pk=bad.pk).status == "failed"
+    retry = OutboxJob.objects.get(dedup_key=f"delivery:{bad.pk}:retry")
+    assert (retry.kind, retry.payload) == ("campaigns.delivery", {"delivery": bad.pk})

@@ -1,0 +1,22 @@
+"""Outbox handlers of the campaigns app (see core.outbox): thin, each calls one service."""
+
+from core import outbox
+
+from . import services
+from .services.deliveries import JOB_DELIVERY, JOB_SEND_CHUNK
+
+
+def _give_up(payload: dict, error: str) -> None:
+    services.delivery_give_up(payload["delivery"], error)
+
+
+@outbox.handler(
+    JOB_DELIVERY, atomic=False, max_attempts=services.MAX_SEND_ATTEMPTS, on_give_up=_give_up
+)
+def delivery_job(payload: dict) -> str:
+    return services.delivery_process(payload["delivery"])
+
+
+@outbox.handler(JOB_SEND_CHUNK, atomic=False)
+def deliveries_send_job(payload: dict) -> int:
+    return services.deliveries_send_chunk(payload["deliveries"])
