@@ -3,12 +3,18 @@
 import datetime
 import hashlib
 import secrets
+from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from core import outbox
 
 from .errors import ApplicationError, Conflict, InvalidInput
 from .models import CONSENT_FIELDS, ClosureRequest, ConsentChange, LoginToken, Member
@@ -51,6 +57,37 @@ def login_link_create(*, member: Member) -> str:
             expires_at=timezone.now() + LOGIN_LINK_VALIDITY,
         )
     return raw_token
+
+
+def login_link_issue(*, member: Member, link_for: Callable[[str], str]) -> None:
+    """A fresh sign-in link for the member, e-mailed after commit (through the outbox, so a
+    broker that is down delays the e-mail and never loses it, nor fails the request)."""
+    with transaction.atomic():
+        token = login_link_create(member=member)
+        outbox.enqueue(
+            "accounts.login_link_send",
+            {"member": member.pk, "link": link_for(token)},
+            key=f"login-link:{_hash(token)}",
+        )
+
+
+def login_link_send(*, member_id: int, link: str) -> None:
+    """E-mails a sign-in link (what the outbox job does). OSError (SMTP down) is retried."""
+    member = Member.objects.filter(pk=member_id).first()
+    if member is None or not member.email:
+        return
+    with translation.override(member.language or settings.LANGUAGE_CODE):
+        context = {"member": member, "link": link}
+        email = EmailMultiAlternatives(
+            subject=_("Your sign-in link"),
+            body=render_to_string("accounts/email/login_link.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[member.email],
+        )
+        email.attach_alternative(
+            render_to_string("accounts/email/login_link.html", context), "text/html"
+        )
+    email.send()
 
 
 def login_link_peek(raw_token: str) -> Member | None:

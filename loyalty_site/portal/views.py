@@ -23,7 +23,6 @@ from accounts import ratelimit
 from accounts.errors import ApplicationError
 from accounts.models import ConsentChange, Member
 from accounts.services import member_consent_set, member_enrol, member_update_contact
-from accounts.tasks import login_link_send_task
 from campaigns.services import survey_answer, survey_next_due
 from points.selectors import entry_description, ledger_entries_for, member_summary_get
 from rewards.models import IssuedReward, Reward, StoreCreditEntry
@@ -78,9 +77,12 @@ def _sign_in(request, member: Member):
 
 
 def _send_login_link(request, member: Member) -> None:
-    token = accounts_portal.login_link_create(member=member)
-    link = request.build_absolute_uri(reverse("portal:login-link", args=[token]))
-    transaction.on_commit(lambda: login_link_send_task.delay(member.pk, link))
+    accounts_portal.login_link_issue(
+        member=member,
+        link_for=lambda token: request.build_absolute_uri(
+            reverse("portal:login-link", args=[token])
+        ),
+    )
 
 
 # --- signing in ---------------------------------------------------------------------------
