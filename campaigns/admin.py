@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin
+from accounts.errors import ApplicationError
 from points.models import LoyaltyProgram
 
 from . import kpis, selectors, services
@@ -288,9 +289,15 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if form.is_valid():
             count = 0
             for delivery in unsent:
-                services.delivery_resend_by_staff(
-                    delivery=delivery, actor=request.user, reason=form.cleaned_data["reason"]
-                )
+                try:
+                    services.delivery_resend_by_staff(
+                        delivery=delivery, actor=request.user, reason=form.cleaned_data["reason"]
+                    )
+                except ApplicationError as error:
+                    self.message_user(
+                        request, f"{delivery.member}: {error.message}", messages.WARNING
+                    )
+                    continue
                 count += 1
             self.message_user(request, _("%(count)s message(s) queued again.") % {"count": count})
             return None

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import Conflict, InvalidInput
@@ -28,6 +29,13 @@ def delivery_resend_by_staff(
         if locked.status == Delivery.Status.SENT:
             raise Conflict(
                 _("This message was sent already; it is not sent twice."), code="already_sent"
+            )
+        if locked.status == Delivery.Status.SENDING and (
+            locked.lease_until is not None and locked.lease_until > timezone.now()
+        ):
+            raise Conflict(
+                _("This message is being sent right now; try again in a few minutes."),
+                code="being_sent",
             )
         before = {
             "delivery": locked.pk,
