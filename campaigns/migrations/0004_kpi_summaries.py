@@ -2,14 +2,31 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+from django.conf import settings
 from django.db import migrations, models
 
+# Adds the nightly KPI refresh to the periodic tasks; existing schedules are left alone.
+SCHEDULES = [
+    ("campaigns.kpi_summaries_refresh", "Rebuild the KPI dashboard summaries", "45", "4"),
+]
 
 def install(apps, schema_editor):
-    # Adds the nightly KPI refresh to the periodic tasks; existing schedules are left alone.
-    from loyalty_site.periodic import install_periodic_tasks
-
-    install_periodic_tasks(apps)
+    """Creates the periodic tasks that do not exist yet (frozen here: replaying history installs
+    the schedule of that time, not today's)."""
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    for task, description, minute, hour in SCHEDULES:
+        if PeriodicTask.objects.filter(task=task).exists():
+            continue
+        schedule, _ = CrontabSchedule.objects.get_or_create(
+            minute=minute,
+            hour=hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone=settings.TIME_ZONE,
+        )
+        PeriodicTask.objects.create(name=description, task=task, crontab=schedule, enabled=True)
 
 
 class Migration(migrations.Migration):
