@@ -1,12 +1,13 @@
 """The periodic jobs and their default schedules (Europe/Amsterdam wall-clock time).
 
-Installed by a migration (campaigns 0002) and by `manage.py setup_periodic_tasks`; after that
+Installed by migrations (campaigns 0002 and 0004, core 0001, each with a frozen copy) and by
+`manage.py setup_periodic_tasks`; after that
 staff change the schedules in admin (Periodic tasks), and neither overwrites their changes.
 """
 
 from django.conf import settings
 
-# (task name, description, minute, hour)
+# (task name, description, minute, hour, the same job as a management command for cron)
 SCHEDULES = [
     # crontab.guru: "5 * * * *" = at minute 5 of every hour
     (
@@ -14,41 +15,56 @@ SCHEDULES = [
         "Run scheduled automations (dormant, birthday, expiring)",
         "5",
         "*",
+        ["run_automations"],
     ),
     # "45 1 * * *" = 01:45 every day
-    ("rewards.codes_expire", "Mark expired codes", "45", "1"),
+    ("rewards.codes_expire", "Mark expired codes", "45", "1", ["expire_codes"]),
     # "15 2 * * *" = 02:15 every day
-    ("points.expire", "Expire points past their date", "15", "2"),
+    ("points.expire", "Expire points past their date", "15", "2", ["expire_points"]),
     # "15 3 * * *" = 03:15 every day
-    ("points.tiers_evaluate", "Evaluate tier downgrades", "15", "3"),
+    ("points.tiers_evaluate", "Evaluate tier downgrades", "15", "3", ["evaluate_tiers"]),
     # "15 4 * * *" = 04:15 every day
-    ("campaigns.member_stats_refresh", "Refresh member figures and RFM scores", "15", "4"),
+    (
+        "campaigns.member_stats_refresh",
+        "Refresh member figures and RFM scores",
+        "15",
+        "4",
+        ["refresh_member_stats"],
+    ),
     # "15 5 * * *" = 05:15 every day
-    ("points.ledger_check", "Reconcile ledgers (balance = sum of entries)", "15", "5"),
+    (
+        "points.ledger_check",
+        "Reconcile ledgers (balance = sum of entries)",
+        "15",
+        "5",
+        ["check_ledger"],
+    ),
     # "45 4 * * *" = 04:45 every day, after the member figures and RFM scores
-    ("campaigns.kpi_summaries_refresh", "Rebuild the KPI dashboard summaries", "45", "4"),
+    (
+        "campaigns.kpi_summaries_refresh",
+        "Rebuild the KPI dashboard summaries",
+        "45",
+        "4",
+        ["refresh_kpis"],
+    ),
 ]
 
-# (task name, description, every N seconds)
+# (task name, description, every N seconds, the management command)
 INTERVALS = [
     # The outbox's safety net: hands out jobs the broker never got or whose worker died.
-    ("core.outbox_sweep", "Hand due background jobs to the workers", 60),
+    # Without Celery, cron runs `outbox drain` instead (it runs the jobs in its own process).
+    ("core.outbox_sweep", "Hand due background jobs to the workers", 60, ["outbox", "sweep"]),
 ]
 
 
-def install_periodic_tasks(apps=None) -> int:
-    """Creates the periodic tasks that do not exist yet; returns how many were created."""
-    if apps is None:
-        from django_celery_beat.models import CrontabSchedule, PeriodicTask
-    else:
-        CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-        PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    if apps is None:
-        from django_celery_beat.models import IntervalSchedule
-    else:
-        IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+def install_periodic_tasks() -> int:
+    """Creates the periodic tasks that do not exist yet; returns how many were created.
+
+    (Migrations install the schedules of their time with frozen copies, never through this.)
+    """
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
     created = 0
-    for task, description, minute, hour in SCHEDULES:
+    for task, description, minute, hour, _command in SCHEDULES:
         if PeriodicTask.objects.filter(task=task).exists():
             continue
         schedule, _ = CrontabSchedule.objects.get_or_create(
@@ -61,7 +77,7 @@ def install_periodic_tasks(apps=None) -> int:
         )
         PeriodicTask.objects.create(name=description, task=task, crontab=schedule, enabled=True)
         created += 1
-    for task, description, seconds in INTERVALS:
+    for task, description, seconds, _command in INTERVALS:
         if PeriodicTask.objects.filter(task=task).exists():
             continue
         interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")

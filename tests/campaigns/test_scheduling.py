@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
-from loyalty_site.periodic import SCHEDULES
+from loyalty_site.periodic import INTERVALS, SCHEDULES
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +27,12 @@ def test_every_scheduled_task_is_registered_with_celery():
     from loyalty_site.celery import app
 
     app.loader.import_default_modules()
-    for task, *_ in SCHEDULES:
+    for task, *_ in [*SCHEDULES, *INTERVALS]:
         assert task in app.tasks, task
 
 
 @pytest.mark.parametrize(
-    "command",
-    [
-        "run_automations",
-        "expire_points",
-        "evaluate_tiers",
-        "expire_codes",
-        "refresh_member_stats",
-        "check_ledger",
-    ],
+    "command", [command for *_, command in [*SCHEDULES, *INTERVALS]], ids=" ".join
 )
 def test_every_periodic_job_is_also_a_command(command):
-    call_command(command)
+    call_command(*command)
