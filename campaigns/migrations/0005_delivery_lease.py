@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 from accounts.append_only import ProtectAppendOnly
 
-UNFINISHED = ("pending", "sending", "failed")
+UNFINISHED = ("pending", "sending")  # failed ones gave up visibly; staff resend them
 
 
 def copy_provider_references(apps, schema_editor):
