@@ -383,7 +383,10 @@ class RewardsCheckoutHook:
             .order_by("issued_reward_id")
         )
         for use in uses:
-            issued = IssuedReward.objects.select_for_update().get(pk=use.issued_reward_id)
+            # No row lock: a used code changes only here (checkout, revoking and expiring take
+            # unused codes only), and this runs only in a refund of the purchase that used it,
+            # which holds that purchase's row lock (and the member's point account lock).
+            issued = IssuedReward.objects.get(pk=use.issued_reward_id)
             if issued.status != IssuedReward.Status.USED or issued.expires_at <= now:
                 continue  # an expired code stays used: it could not be used again anyway
             use.restored_at = now
