@@ -28,14 +28,27 @@ class Interleave:
         """`function`, except that its first caller stops before calling it."""
 
         def wrapper(*args, **kwargs):
-            with self._claimed:
-                first, self._paused = not self._paused, True
-            if first:
-                self.inside.set()
-                self.other_done.wait(PAUSE)
+            self._pause_if_first()
             return function(*args, **kwargs)
 
         return wrapper
+
+    def pause_after(self, function: Callable) -> Callable:
+        """`function`, except that its first caller stops once it returned."""
+
+        def wrapper(*args, **kwargs):
+            result = function(*args, **kwargs)
+            self._pause_if_first()
+            return result
+
+        return wrapper
+
+    def _pause_if_first(self) -> None:
+        with self._claimed:
+            first, self._paused = not self._paused, True
+        if first:
+            self.inside.set()
+            self.other_done.wait(PAUSE)
 
     def run(self, first: Callable[[], object], second: Callable[[], object]) -> list[object]:
         """Runs `first`, and `second` once `first` is inside; returns each result or exception."""
