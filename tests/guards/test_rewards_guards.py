@@ -18,6 +18,7 @@ from rewards.services import (
     reward_redeem,
     store_credit_adjust,
 )
+from rewards.services import checkout as checkout_module
 from rewards.services import credit as credit_module
 from rewards.services import issuing as issuing_module
 from tests.conftest import postgres_only
@@ -109,6 +110,41 @@ def test_checkout_locks_the_codes_it_validates(monkeypatch):
     assert isinstance(second, CodeAlreadyUsed), (first, second)
     assert second.extra["codes"][0]["reason"] == "used"
     assert CodeUse.objects.get().purchase == first.purchase
+
+
+@postgres_only
+@race
+def test_checkout_consumes_only_a_code_still_unused(monkeypatch):
+    # given a code bought for 100 points, and a purchase that reads the account and the code
+    # without locking them (both locks serialise this race today; this test sees the conditional
+    # consumption alone), stopping right after it validated the code
+    member, actor, store = MemberFactory(), UserFactory(), StoreFactory()
+    points_adjust(member=member, points=100, reason="setup", actor=actor)
+    reward = RewardFactory(points_cost=100, fixed=True, value=Decimal("5"))
+    reward_redeem(store=None, member=member, reward_id=reward.pk, idempotency_key="k")
+    issued = IssuedReward.objects.get()
+    evaluate = checkout_module.checkout_evaluate
+    monkeypatch.setattr(
+        checkout_module,
+        "checkout_evaluate",
+        lambda **kwargs: evaluate(**{**kwargs, "for_update": False}),
+    )
+    monkeypatch.setattr(purchases_module, "account_lock", account_read_without_lock)
+    monkeypatch.setattr(issuing_module, "account_lock", account_read_without_lock)
+    interleave = Interleave()
+    monkeypatch.setattr(
+        purchases_module, "compute_points", interleave.pause_before(purchases_module.compute_points)
+    )
+    # when staff revoke the code (returning its points) while the till uses it
+    bought, revoked = interleave.run(
+        lambda: buy(member, store, "20.00", codes=[issued.code]),
+        lambda: code_revoke(issued=issued, actor=actor, reason="till error"),
+    )
+    # then the code was not both refunded and used for a discount
+    assert not isinstance(revoked, Exception), revoked
+    assert isinstance(bought, CodeAlreadyUsed)
+    assert not CodeUse.objects.exists()
+    assert IssuedReward.objects.get().status == IssuedReward.Status.REVOKED
 
 
 # Constraints: written past the services, which check the same thing first
