@@ -343,8 +343,13 @@ class RewardsCheckoutHook:
             )
 
     def on_refund(self, *, purchase: Purchase, refund: Refund, cumulative_amount: Decimal) -> dict:
-        """A full refund restores unexpired codes; store credit comes back in proportion."""
+        """A full refund restores unexpired codes; store credit comes back in proportion.
+
+        Codes first, then the credit row: the global lock order (docs/architecture.md).
+        """
         extra: dict = {}
+        if cumulative_amount >= purchase.net_amount:
+            extra["codes_restored"] = self._restore_codes(purchase)
         if purchase.store_credit_used > 0 and purchase.net_amount > 0:
             returned_before = sum(
                 (r.store_credit_returned for r in purchase.refunds.exclude(pk=refund.pk)), ZERO
@@ -366,8 +371,6 @@ class RewardsCheckoutHook:
                 refund.store_credit_returned = give_back
                 refund.save(update_fields=["store_credit_returned"])
             extra["store_credit_returned"] = f"{max(give_back, ZERO):.2f}"
-        if cumulative_amount >= purchase.net_amount:
-            extra["codes_restored"] = self._restore_codes(purchase)
         return extra
 
     @staticmethod
@@ -380,7 +383,10 @@ class RewardsCheckoutHook:
             .order_by("issued_reward_id")
         )
         for use in uses:
-            issued = IssuedReward.objects.select_for_update().get(pk=use.issued_reward_id)
+            # No row lock: a used code changes only here (checkout, revoking and expiring take
+            # unused codes only), and this runs only in a refund of the purchase that used it,
+            # which holds that purchase's row lock (and the member's point account lock).
+            issued = IssuedReward.objects.get(pk=use.issued_reward_id)
             if issued.status != IssuedReward.Status.USED or issued.expires_at <= now:
                 continue  # an expired code stays used: it could not be used again anyway
             use.restored_at = now
