@@ -70,11 +70,12 @@ def test_two_workers_sending_one_delivery_send_it_once():
     delivery = _welcome_delivery(reward=None, bonus_points=5)
     deliveries_fulfil([delivery.pk], queue_sends=False)
     # when two workers send it at once, the first pausing while it renders (inside its lock)
-    with _pause_first_call(messaging, "render"):
+    with _pause_first_call(messaging, "render", 1.0):
         results = run_in_parallel(lambda _i: delivery_send(delivery.pk), 2)
-    # then one sends; the other sees the lease and waits its turn (no error, no second send)
-    assert "sent" in results, results
-    assert any(isinstance(result, DeliveryBusy) for result in results), results
+    # then one sends; the other sees the lease and waits its turn (or, on a box so busy that it
+    # started late, finds it sent): no error, no second message
+    assert results.count("sent") == 1, results
+    assert all(r == "sent" or r == "done" or isinstance(r, DeliveryBusy) for r in results), results
     assert len(mail.outbox) == 1
     assert OutboundMessage.objects.filter(delivery=delivery).count() == 1
 
