@@ -17,11 +17,13 @@ original answer (replayed, `200`) or a new record (`201`), never a second one.
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import IntegrityError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
+
+from accounts.config_cache import forget_all_config
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +86,14 @@ def _unavailable_response(request) -> HttpResponse:
     return HttpResponse(render_to_string("503.html"), status=503)
 
 
-class DatabaseUnavailableMiddleware:
+class DatabaseErrorMiddleware:
     """Turns a database error raised by a view into a 503 (errors raised by other middleware
-    reach `handler500`, which does the same)."""
+    reach `handler500`, which does the same).
+
+    A foreign key that fails may come from configuration cached before its row was deleted:
+    every cached entry is forgotten and the client told to retry (the transaction rolled back,
+    and the retry reads fresh configuration).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -95,6 +102,18 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exc):
+        if isinstance(exc, IntegrityError):
+            forget_all_config()
+            if is_foreign_key_violation(exc):
+                return service_unavailable_response(request, exc)
+            return None
         if is_database_unavailable(exc):
             return service_unavailable_response(request, exc)
         return None
+
+
+def is_foreign_key_violation(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    if type(cause).__name__ == "ForeignKeyViolation":  # psycopg
+        return True
+    return "FOREIGN KEY constraint failed" in str(exc)  # SQLite

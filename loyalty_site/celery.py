@@ -11,9 +11,23 @@ explicitly, and tests set theirs.
 import os
 
 from celery import Celery
+from celery.signals import task_failure
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "loyalty_site.settings.production")
 
 app = Celery("loyalty_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_failure.connect
+def _forget_config_after_integrity_error(exception=None, **kwargs) -> None:
+    """A task that broke a constraint may have used configuration cached before its row was
+    deleted: forget it, so the retry reads it fresh (loyalty_site/availability.py does the same
+    for requests)."""
+    from django.db import IntegrityError
+
+    from accounts.config_cache import forget_all_config
+
+    if isinstance(exception, IntegrityError):
+        forget_all_config()

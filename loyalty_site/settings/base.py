@@ -240,4 +240,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "keepalives_count": 2,
     }.items():
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_key, _value)
-MIDDLEWARE = [*MIDDLEWARE, "loyalty_site.availability.DatabaseUnavailableMiddleware"]
+MIDDLEWARE = [*MIDDLEWARE, "loyalty_site.availability.DatabaseErrorMiddleware"]
