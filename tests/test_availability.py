@@ -18,6 +18,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
+from points.models import Purchase
 from tests.conftest import IS_POSTGRES, postgres_only
 from tests.faults.support import database_url, free_port
 
@@ -205,3 +206,38 @@ def test_only_web_processes_get_the_statement_timeout(db, process, expected):
     # then only the web process has it cancelled
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == expected
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_purchase_committed_before_the_database_fails_answers_503_then_replays(pos, member):
+    # given the database fails right after the purchase commits (in an after-commit action)
+    from django.db import transaction
+
+    from points.signals import purchase_recorded
+
+    def fail_after_commit(**kwargs):
+        def lose_the_database():
+            raise OperationalError("server closed the connection unexpectedly")
+
+        transaction.on_commit(lose_the_database)
+
+    body = {
+        "transaction_id": "T-9",
+        "card_number": member.card_number,
+        "amount": "10.00",
+        "currency": "EUR",
+    }
+    purchase_recorded.connect(fail_after_commit, dispatch_uid="test_fail_after_commit")
+    try:
+        # when the till records a purchase
+        first = pos.post("/api/v1/purchases/", body, format="json")
+    finally:
+        purchase_recorded.disconnect(dispatch_uid="test_fail_after_commit")
+    # then it gets a 503, not a 500, and its retry replays what was committed, once
+    assert first.status_code == 503
+    assert first["Retry-After"] == "2"
+    retry = pos.post("/api/v1/purchases/", body, format="json")
+    assert retry.status_code == 200
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["points_earned"] == 10
+    assert Purchase.objects.filter(transaction_id="T-9").count() == 1
