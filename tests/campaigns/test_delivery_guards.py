@@ -52,7 +52,7 @@ def _pause_first_call(target, attribute: str, seconds: float = 0.6):
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_fulfilling_one_delivery_give_its_bonus_once():
     # given a delivery with a bonus and no reward, fulfilled by two jobs at the same instant
     delivery = _welcome_delivery(reward=None, bonus_points=25)
@@ -65,7 +65,7 @@ def test_two_workers_fulfilling_one_delivery_give_its_bonus_once():
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_sending_one_delivery_send_it_once():
     delivery = _welcome_delivery(reward=None, bonus_points=5)
     deliveries_fulfil([delivery.pk], queue_sends=False)
@@ -80,7 +80,7 @@ def test_two_workers_sending_one_delivery_send_it_once():
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_staff_resending_while_a_worker_finishes_the_send_never_sends_twice():
     # given a failed delivery that a worker is just now completing (its retry succeeded)
     delivery = _welcome_delivery(reward=None, bonus_points=5)
