@@ -38,11 +38,13 @@ messages: install
 	$(BIN)/python manage.py makemessages -l nl -l en --no-obsolete --ignore=.venv --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+# The Celery app defaults to the production settings (loyalty_site/celery.py); these two targets
+# are for development, so they default to the local ones (an exported value still wins).
 worker: install
-	$(BIN)/celery -A loyalty_site worker --loglevel=info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-loyalty_site.settings.local} $(BIN)/celery -A loyalty_site worker --loglevel=info
 
 beat: install
-	$(BIN)/celery -A loyalty_site beat --loglevel=info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-loyalty_site.settings.local} $(BIN)/celery -A loyalty_site beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

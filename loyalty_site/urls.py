@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.permissions import AllowAny
 
 from .api.errors import handler404, handler500  # noqa: F401  (Django looks them up here)
-from .health import health_view
+from .health import health_view, readiness_view
 
 _public_docs = {
     "authentication_classes": [],
@@ -28,6 +28,8 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("health/", health_view, name="health"),
+    path("health/live/", health_view, name="health-live"),
+    path("health/ready/", readiness_view, name="health-ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("loyalty_site.portal.urls")),
 ]

@@ -3,6 +3,8 @@
 Validation errors with several problems also list them all under `errors`, each in the same shape.
 """
 
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -12,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from accounts.errors import ApplicationError
+
+from ..availability import is_database_unavailable, service_unavailable_response
 
 _DRF_CODES = {
     exceptions.ParseError: "malformed_json",
@@ -50,6 +54,10 @@ def _flatten(detail, path: str = "") -> list[dict]:
 
 
 def api_exception_handler(exc, context):
+    if is_database_unavailable(exc):
+        # The request may have committed before the database went away; a retry with the same
+        # idempotency key replays it (loyalty_site/availability.py).
+        return service_unavailable_response(context["request"], exc)
     if isinstance(exc, ApplicationError):
         body = error_body(exc.code, exc.message, exc.field, **exc.extra)
         return Response(body, status=exc.status_code)
@@ -85,12 +93,18 @@ def _is_api(request) -> bool:
 
 
 def json_or_html(handler_name: str, status_code: int, code: str, message):
-    """Django-level 404/500 handlers: JSON under /api/, Django's own pages elsewhere."""
+    """Django-level 404/500 handlers: JSON under /api/, Django's own pages elsewhere.
+
+    The 500 handler runs inside Django's `except` block, so it can tell a database outage
+    raised outside a view (a session read in middleware, say) and answer 503 instead.
+    """
     from django.views import defaults
 
     html_handler = getattr(defaults, handler_name)
 
     def handler(request, *args, **kwargs):
+        if status_code == 500 and is_database_unavailable(sys.exception()):
+            return service_unavailable_response(request)
         if _is_api(request):
             return JsonResponse(error_body(code, message), status=status_code)
         return html_handler(request, *args, **kwargs)

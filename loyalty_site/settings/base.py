@@ -217,3 +217,27 @@ LOGGING = {
         "pyBarcode": {"level": "WARNING"},  # "Pillow not found": we only draw SVG
     },
 }
+
+# --- Database availability: time limits and 503 answers (loyalty_site/availability.py) -------
+# Kept in one block. A hung network must not hang requests: connecting gives up after
+# DATABASE_CONNECT_TIMEOUT seconds (libpq's floor is 2), and a connection whose sent data goes
+# unacknowledged that long is dropped. Web processes (wsgi.py, asgi.py) also cancel any statement
+# running longer than DATABASE_STATEMENT_TIMEOUT_MS (0 = no limit); Celery workers, beat and
+# management commands never get that limit, so batch jobs run as long as they need.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+DATABASE_STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=10_000)
+# What a 503 tells clients to wait before retrying (the `Retry-After` header, in seconds).
+SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=2)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    for _key, _value in {
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        "tcp_user_timeout": DATABASE_CONNECT_TIMEOUT * 1000,
+        # An idle-looking connection (waiting for a slow answer) on a dead network is noticed
+        # after about 10 s instead of the kernel's 2 hours.
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 2,
+    }.items():
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_key, _value)
+MIDDLEWARE = [*MIDDLEWARE, "loyalty_site.availability.DatabaseErrorMiddleware"]
