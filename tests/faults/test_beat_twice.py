@@ -1,11 +1,13 @@
-"""Two schedulers at once (issue #11).
+"""Two schedulers at once, and a run with no broker at all (issue #11).
 
 Two beat schedulers (a second one started by mistake, or a deploy overlapping the old one) run
 the outbox sweep and the hourly run at the same time: each due job is handed out once, and no
-delivery or code is doubled.
+delivery or code is doubled. A run whose broker is unreachable finishes its work and leaves the
+messages waiting in the outbox instead of crashing after its commit.
 """
 
 import datetime
+import math
 import re
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from campaigns.models import AutomationRun, Delivery, OutboundMessage
-from campaigns.services.deliveries import JOB_DELIVERY, JOB_SEND_CHUNK
+from campaigns.services.deliveries import JOB_DELIVERY, JOB_SEND_CHUNK, SEND_CHUNK
 from core import outbox
 from core.models import OutboxJob
 from rewards.models import IssuedReward
@@ -158,3 +160,42 @@ def test_two_runs_at_once_never_double_a_delivery_a_code_or_a_message(tmp_path):
     assert not deliveries.exclude(status="sent").exists()
     assert OutboundMessage.objects.filter(delivery__automation=automation).count() == len(members)
     assert sorted(message.to[0] for message in mail.outbox) == sorted(m.email for m in members)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_run_with_the_broker_unreachable_exits_cleanly_and_leaves_its_sends_waiting(tmp_path):
+    # given dormant members, an offer, and a broker address where nothing listens
+    members = dormant_members(120)
+    reward = RewardFactory(points_cost=0, fixed=True)
+    automation = AutomationFactory(trigger="dormant", days=60, reward=reward, channel="email")
+    env = production_env(
+        broker_url=f"redis://127.0.0.1:{free_port()}/0",
+        queue=unique_queue(),
+        email_dir=tmp_path,
+    )
+    # when the hourly run is started from cron
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "manage.py", "run_automations"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # then it finishes its work and says so
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{len(members)} deliveries created" in run.stdout
+    report(f"run with the broker unreachable: exit 0 in {time.monotonic() - started:.1f} s")
+    deliveries = Delivery.objects.filter(automation=automation)
+    assert deliveries.count() == len(members)
+    assert not deliveries.filter(issued_reward__isnull=True).exists()
+    assert set(deliveries.values_list("status", flat=True)) == {"pending"}
+    # and its messages wait in the outbox for the sweep, nothing lost
+    sends = OutboxJob.objects.filter(kind=JOB_SEND_CHUNK)
+    assert sends.count() == math.ceil(len(members) / SEND_CHUNK)
+    assert set(sends.values_list("state", flat=True)) == {OutboxJob.State.PENDING}
+    assert sorted(pk for job in sends for pk in job.payload["deliveries"]) == sorted(
+        deliveries.values_list("pk", flat=True)
+    )
