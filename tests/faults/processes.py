@@ -96,42 +96,32 @@ def _start(args: list[str], *, env: dict | None, log: Path) -> subprocess.Popen:
         )
 
 
+def alive(process: subprocess.Popen) -> bool:
+    """Whether the process still runs. Unlike `poll()` this leaves an exited one unreaped, so
+    its id (which is also its process group's) cannot go to another process meanwhile."""
+    if process.returncode is not None:
+        return False
+    exited = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    return exited is None
+
+
 def stop(process: subprocess.Popen | None, *, timeout: float = 15) -> None:
     """Stops a process we started and its children (its process group), politely first."""
-    if process is None or process.poll() is not None:
-        _reap_group(process)
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+    if process is None or process.returncode is not None:
+        return  # reaped already: its id may belong to someone else now, signal nothing
+    os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill(process)
-    _reap_group(process)
 
 
 def kill(process: subprocess.Popen) -> None:
-    """`kill -9` of a process we started and all its children."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def _reap_group(process: subprocess.Popen | None) -> None:
-    """Children that outlived their parent (a prefork child) still carry its group id."""
-    if process is None:
+    """`kill -9` of a process we started and all its children (its process group)."""
+    if process.returncode is not None:
         return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def redis_answers(port: int) -> bool:
@@ -237,7 +227,7 @@ def start_gunicorn(env: dict, port: int, log: Path, *, workers: int = 3) -> subp
     )
     try:
         wait_until(
-            lambda: process.poll() is None and http_answers(port, "/health/"),
+            lambda: alive(process) and http_answers(port, "/health/"),
             timeout=30,
             what="gunicorn to answer /health/",
         )

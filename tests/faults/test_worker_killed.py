@@ -35,6 +35,7 @@ from tests.helpers import buy
 
 from .processes import (
     ROOT,
+    alive,
     fast_sweep,
     free_port,
     kill,
@@ -113,14 +114,13 @@ def test_a_worker_killed_five_times_mid_run_leaves_one_code_and_message_per_memb
             written = len(os.listdir(email_dir))
             wait_until(
                 lambda written=written, worker=worker: (
-                    len(os.listdir(email_dir)) >= min(MEMBERS, written + step)
-                    or worker.poll() is not None
+                    len(os.listdir(email_dir)) >= min(MEMBERS, written + step) or not alive(worker)
                 ),
                 timeout=90,
                 interval=0.05,
                 what=f"the worker to send {step} more messages before kill {kills}",
             )
-            assert worker.poll() is None, tail(logs[-1])
+            assert alive(worker), tail(logs[-1])
             kill(worker)
             killed_while_sending |= set(
                 deliveries.filter(status="sending").values_list("pk", flat=True)
