@@ -111,9 +111,10 @@ def api_post(port: int, key: str, path: str, payload: dict, **headers: str) -> t
 
 
 def mail_keys(email_dir: Path) -> tuple[Counter, str]:
-    """How often each delivery's message was written (by its X-Loyalty-Key), and all the text."""
+    """How often each delivery's message was written (by its Message-ID, the same on every try),
+    and all the text."""
     text = "\n".join(path.read_text(errors="replace") for path in sorted(email_dir.iterdir()))
-    return Counter(re.findall(r"X-Loyalty-Key: (delivery-\d+)", text)), text
+    return Counter(re.findall(r"^Message-ID: <(delivery-\d+)@", text, re.MULTILINE)), text
 
 
 @postgres_only
