@@ -1,8 +1,8 @@
 """The broker stops while tills enrol members and record purchases (issue #11).
 
 A real gunicorn with the production settings answers every write with 201 while Redis is down;
-once Redis is back, a real worker with beat inside delivers every welcome bonus and message
-exactly once, with nobody stepping in (the outbox sweep finds the jobs the broker never got).
+once Redis is back, a real worker with beat inside delivers every welcome and tier-reached
+bonus and message exactly once, with nobody stepping in (the outbox sweep finds the jobs the broker never got).
 
 Rerun at the scale of the issue (200 enrolments and 200 purchases):
     FAULT_BROKER_REQUESTS=200 DATABASE_URL=postgres://… pytest tests/faults/test_broker_down.py -s
@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import Member
 from accounts.services import api_key_create
@@ -35,6 +36,7 @@ from tests.factories import (
     MemberFactory,
     RewardFactory,
     StoreFactory,
+    TierFactory,
     UserFactory,
 )
 
@@ -123,13 +125,24 @@ def mail_keys(email_dir: Path) -> tuple[Counter, str]:
 def test_writes_answer_201_with_the_broker_down_and_everything_follows_once_it_is_back(
     tmp_path,
 ):
-    # given a shop with a welcome bonus by e-mail, members to buy and redeem, a portal member
+    # given a shop with a welcome bonus and a tier-reached bonus by e-mail (the two events the
+    # issue found lost), members to buy and redeem, and a member who signs in on the portal
     store = StoreFactory()
     api_key = api_key_create(store=store, name="Till").raw_key
     welcome = AutomationFactory(
         trigger="welcome", days=None, reward=None, bonus_points=25, channel="email"
     )
-    buyers = [MemberFactory() for _ in range(REQUESTS)]
+    TierFactory(rank=1, threshold=0)
+    silver = TierFactory(rank=2, threshold=20)  # a first purchase of 24.95 reaches it
+    tier_reached = AutomationFactory(
+        trigger="tier_reached",
+        days=None,
+        tier=silver,
+        reward=None,
+        bonus_points=50,
+        channel="email",
+    )
+    buyers = [MemberFactory(email_consent_at=timezone.now()) for _ in range(REQUESTS)]
     saver = MemberFactory()
     points_adjust(member=saver, points=500, reason="fault test", actor=UserFactory())
     reward = RewardFactory(points_cost=100)
@@ -211,16 +224,19 @@ def test_writes_answer_201_with_the_broker_down_and_everything_follows_once_it_i
         cards = [body["card_number"] for what, _, body in answers if what == "enrol"]
         assert Member.objects.filter(card_number__in=cards).count() == REQUESTS
         assert Delivery.objects.filter(automation=welcome, status="pending").count() == REQUESTS
+        assert Delivery.objects.filter(automation=tier_reached, status="pending").count() == (
+            REQUESTS
+        )
 
         # when the broker comes back and a worker with beat starts: nobody calls anything
         restarted = time.monotonic()
         redis = start_redis(port, tmp_path)
         worker = start_worker(env, tmp_path / "worker.log", concurrency=2)
-        deliveries = Delivery.objects.filter(automation=welcome)
+        deliveries = Delivery.objects.all()
 
         def all_delivered() -> bool:
             return (
-                deliveries.filter(status="sent").count() == REQUESTS
+                deliveries.filter(status="sent").count() == 2 * REQUESTS
                 and not OutboxJob.objects.filter(state__in=OPEN).exists()
                 and any(
                     "login/link/" in path.read_text(errors="replace")
@@ -241,24 +257,29 @@ def test_writes_answer_201_with_the_broker_down_and_everything_follows_once_it_i
         stop(web)
         stop(redis)
 
-    # then every welcome was fulfilled and told exactly once
-    new_members = Member.objects.filter(card_number__in=cards)
-    assert deliveries.count() == REQUESTS
-    assert set(deliveries.values_list("member__card_number", flat=True)) == set(cards)
+    # then every welcome and every tier reached was fulfilled and told exactly once
+    assert sorted(
+        deliveries.filter(automation=welcome).values_list("member__card_number", flat=True)
+    ) == sorted(cards)
+    assert sorted(
+        deliveries.filter(automation=tier_reached).values_list("member_id", flat=True)
+    ) == sorted(buyer.pk for buyer in buyers)
     assert not deliveries.filter(status__in=["pending", "sending", "failed"]).exists()
     bonuses = Counter(
-        PointsEntry.objects.filter(account__member__in=new_members, kind="bonus").values_list(
-            "account__member_id", flat=True
-        )
+        PointsEntry.objects.filter(kind="bonus").values_list("account__member_id", "points")
     )
-    assert sorted(bonuses.values()) == [1] * REQUESTS
-    assert set(
-        PointsEntry.objects.filter(account__member__in=new_members, kind="bonus").values_list(
-            "points", flat=True
-        )
-    ) == {25}
+    assert bonuses == {
+        **{
+            (member_id, 25): 1
+            for member_id in deliveries.filter(automation=welcome).values_list(
+                "member_id", flat=True
+            )
+        },
+        **{(buyer.pk, 50): 1 for buyer in buyers},
+    }
+    assert deliveries.filter(bonus_entry__isnull=True).count() == 0
     messages = OutboundMessage.objects.values("delivery").annotate(n=Count("pk"))
-    assert sorted(row["n"] for row in messages) == [1] * REQUESTS
+    assert sorted(row["n"] for row in messages) == [1] * (2 * REQUESTS)
     sent_keys, mail_text = mail_keys(email_dir)
     assert sent_keys == {f"delivery-{pk}": 1 for pk in deliveries.values_list("pk", flat=True)}
     # the sign-in link the member asked for while the broker was down arrived, once
@@ -274,5 +295,5 @@ def test_writes_answer_201_with_the_broker_down_and_everything_follows_once_it_i
             for (what, status), count in sorted(statuses.items(), key=lambda item: item[0])
         )
         + f"; delivered {delivered_seconds:.1f} s after the broker came back; "
-        f"e-mails {sum(sent_keys.values())} for {REQUESTS} deliveries"
+        f"e-mails {sum(sent_keys.values())} for {deliveries.count()} deliveries"
     )
