@@ -10,7 +10,7 @@ message and before the delivery was marked sent cannot tell, so the retry sends 
 test counts those duplicates, allows them only for deliveries that were being sent when a worker
 died, and at most one per worker process killed.
 
-Rerun at the scale of the issue (2,000 members):
+Rerun at the scale of the issue (2,000 members; both tests):
     FAULT_KILL_MEMBERS=2000 DATABASE_URL=postgres://… pytest tests/faults/test_worker_killed.py -s
 """
 
@@ -189,7 +189,7 @@ def test_a_worker_killed_in_the_hourly_run_leaves_nothing_the_next_run_does_not_
     fulfilling them, it leaves them pending without a code (its task message comes back only
     after Redis's visibility timeout, an hour). The next hourly run fulfils them, once."""
     # given dormant members and a reactivation offer, a worker with beat, as in production
-    members = dormant_members(200)
+    members = dormant_members(MEMBERS)
     reward = RewardFactory(points_cost=0, fixed=True)
     automation = AutomationFactory(trigger="dormant", days=60, reward=reward, channel="email")
     fast_sweep(every_seconds=2)
