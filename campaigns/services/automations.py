@@ -115,28 +115,34 @@ def automation_run(
                 progress(RunProgress(min(end, high + 1) - low, high + 1 - low, run.created))
             start = end
         run.audience = run.created + run.left_out_by_budget
-        deliveries_fulfil_pending(automation, key=key, batch_size=min(batch_size, 20_000))
+        deliveries_fulfil_pending(automation, batch_size=min(batch_size, 20_000))
     run.finished_at = timezone.now()
     run.save()
     return run
 
 
-def deliveries_fulfil_pending(automation: Automation, *, key: str, batch_size: int = 1000) -> int:
+def deliveries_fulfil_pending(automation: Automation, *, batch_size: int = 1000) -> int:
+    """Fulfils the automation's deliveries that were created but not fulfilled: this run's, and
+    any an earlier run left when it died in between (a worker killed mid-run). Not only this
+    period's: the cooldown keeps those members out of a new delivery, so if the period turned
+    meanwhile, nothing else would ever fulfil theirs."""
+    # (an unfulfilled delivery is never sent or skipped: the status names the partial index)
+    unfulfilled = Delivery.objects.filter(
+        automation=automation,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.FAILED],
+        fulfilled_at__isnull=True,
+    )
     done, last_id = 0, 0
     while True:
         ids = list(
-            Delivery.objects.filter(
-                automation=automation, period_key=key, fulfilled_at__isnull=True, pk__gt=last_id
-            )
+            unfulfilled.filter(pk__gt=last_id)
             .order_by("pk")
             .values_list("pk", flat=True)[:batch_size]
         )
         if not ids:
             return done
         deliveries_fulfil_matching(
-            Delivery.objects.filter(
-                automation=automation, period_key=key, pk__gte=ids[0], pk__lte=ids[-1]
-            )
+            Delivery.objects.filter(automation=automation, pk__gte=ids[0], pk__lte=ids[-1])
         )
         done += len(ids)
         last_id = ids[-1]

@@ -88,6 +88,32 @@ def test_running_twice_sends_nothing_twice(
     assert len(mail.outbox) == 1
 
 
+def test_a_run_fulfils_what_a_run_killed_in_the_previous_period_left_unfulfilled(
+    dormant_offer, store, django_capture_on_commit_callbacks
+):
+    # given a run that created a delivery and died before fulfilling it, just before the
+    # cooldown period turned (the member is in cooldown now, so gets no new delivery)
+    dora = consenting("Dora")
+    bought_days_ago(dora, store, 75)
+    now = timezone.now()
+    previous = period_key(dormant_offer, now - datetime.timedelta(days=dormant_offer.cooldown_days))
+    assert previous != period_key(dormant_offer, now)
+    left = Delivery.objects.create(
+        automation=dormant_offer,
+        member=dora,
+        period_key=previous,
+        created_at=now - datetime.timedelta(hours=1),
+    )
+    # when the next run comes
+    run(dormant_offer, django_capture_on_commit_callbacks)
+    # then the delivery left behind is fulfilled and sent, and still the only one
+    left.refresh_from_db()
+    assert (left.status, left.issued_reward is not None) == ("sent", True)
+    assert Delivery.objects.count() == 1
+    assert IssuedReward.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
 def test_the_cooldown_holds_across_periods(
     dormant_offer, store, django_capture_on_commit_callbacks
 ):
