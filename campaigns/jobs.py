@@ -3,6 +3,7 @@
 from core import outbox
 
 from . import services
+from .services.automations import JOB_FULFIL_PENDING
 from .services.deliveries import JOB_DELIVERY, JOB_SEND_CHUNK
 
 
@@ -20,3 +21,8 @@ def delivery_job(payload: dict) -> str:
 @outbox.handler(JOB_SEND_CHUNK, atomic=False)
 def deliveries_send_job(payload: dict) -> int:
     return services.deliveries_send_chunk(payload["deliveries"])
+
+
+@outbox.handler(JOB_FULFIL_PENDING)
+def run_fulfil_left_over_job(payload: dict) -> int:
+    return services.automation_fulfil_left_over(payload["automation"], period=payload["period"])

@@ -103,16 +103,20 @@ class RetryLater(Exception):
 # --- writing jobs --------------------------------------------------------------------------
 
 
-def enqueue(kind: str, payload: dict, *, key: str) -> None:
+def enqueue(kind: str, payload: dict, *, key: str, delay: datetime.timedelta | None = None) -> None:
     """Adds one job to the current transaction (see `enqueue_many`)."""
-    enqueue_many(kind, [(key, payload)])
+    enqueue_many(kind, [(key, payload)], delay=delay)
 
 
-def enqueue_many(kind: str, jobs: Iterable[tuple[str, dict]]) -> list[int]:
+def enqueue_many(
+    kind: str, jobs: Iterable[tuple[str, dict]], *, delay: datetime.timedelta | None = None
+) -> list[int]:
     """Writes jobs of one kind in the caller's transaction; a job whose key exists is skipped.
 
     Must be called inside `transaction.atomic()`: a job written outside one could commit without
-    its cause, or its cause without it. The new jobs are published when the transaction commits.
+    its cause, or its cause without it. The new jobs are published when the transaction commits,
+    unless they are delayed: a delayed job is a safety net that runs only if nobody calls
+    `complete()` for it in time (the sweep hands it out once the delay has passed).
     Returns the ids of the jobs written now.
     """
     if kind not in _kinds:
@@ -125,8 +129,9 @@ def enqueue_many(kind: str, jobs: Iterable[tuple[str, dict]]) -> list[int]:
     now = timezone.now()
     payload_field = OutboxJob._meta.get_field("payload")
     stamp = connection.ops.adapt_datetimefield_value(now)
+    due = connection.ops.adapt_datetimefield_value(now + delay) if delay else stamp
     # Published at commit: the sweep leaves it alone for the publish grace period.
-    leased = connection.ops.adapt_datetimefield_value(now + publish_grace())
+    leased = None if delay else connection.ops.adapt_datetimefield_value(now + publish_grace())
     ids: list[int] = []
     for start in range(0, len(jobs), 500):
         chunk = jobs[start : start + 500]
@@ -138,7 +143,7 @@ def enqueue_many(kind: str, jobs: Iterable[tuple[str, dict]]) -> list[int]:
                 key[:200],
                 payload_field.get_db_prep_save(payload, connection),
                 stamp,
-                stamp,
+                due,
                 leased,
             ]
         with connection.cursor() as cursor:
@@ -149,9 +154,19 @@ def enqueue_many(kind: str, jobs: Iterable[tuple[str, dict]]) -> list[int]:
                 params,
             )
             ids += [row[0] for row in cursor.fetchall()]
-    if ids:
+    if ids and not delay:
         transaction.on_commit(lambda: publish(ids))
     return ids
+
+
+def complete(key: str) -> bool:
+    """Marks a waiting job done without running it (its work was done another way): how a
+    delayed safety-net job is called off. Returns whether there was one to call off."""
+    return bool(
+        OutboxJob.objects.filter(dedup_key=key, state=State.PENDING).update(
+            state=State.DONE, done_at=timezone.now(), lease_until=None
+        )
+    )
 
 
 # --- handing jobs to Celery ----------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.config_cache import cached_config, forget_config
 from accounts.locks import job_lock
 from accounts.models import Member
+from core import outbox
 from points.models import LoyaltyProgram
 
 from .. import selectors
@@ -22,6 +23,7 @@ from .deliveries import deliveries_fulfil_matching, delivery_queue
 logger = logging.getLogger(__name__)
 
 LIVE_CACHE_KEY = "campaigns:live-event-automations"
+JOB_FULFIL_PENDING = "campaigns.run_fulfil_left_over"  # a run's safety net (campaigns/jobs.py)
 
 
 def period_key(automation: Automation, now: datetime.datetime) -> str:
@@ -90,6 +92,7 @@ def automation_run(
         bounds = Member.objects.aggregate(low=Min("pk"), high=Max("pk"))
         low, high = bounds["low"] or 0, bounds["high"] or -1
         start = low
+        safety_net = f"run-fulfil:{run.pk}"
         while start <= high:
             end = start + batch_size
             left = selectors.budget_left(automation, now=now)
@@ -103,6 +106,15 @@ def automation_run(
                         now=now,
                         limit=left,
                     )
+                    if created and not run.created:
+                        # If this run dies before it fulfils what it inserted (a worker killed
+                        # mid-run), this job does it once its delay has passed.
+                        outbox.enqueue(
+                            JOB_FULFIL_PENDING,
+                            {"automation": automation.pk, "period": key},
+                            key=safety_net,
+                            delay=outbox.lease(),
+                        )
                 run.created += created
             if left is not None and created >= left:
                 # Budget spent: count who else would have qualified, for the run's record.
@@ -116,9 +128,20 @@ def automation_run(
             start = end
         run.audience = run.created + run.left_out_by_budget
         deliveries_fulfil_pending(automation, batch_size=min(batch_size, 20_000))
+        outbox.complete(safety_net)
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+def automation_fulfil_left_over(automation_id: int, *, period: str) -> int:
+    """What the safety net of a run does: fulfil the deliveries a run inserted and did not live
+    to fulfil. Waits (retry later) while the run still holds its lock."""
+    automation = Automation.objects.select_related("reward").get(pk=automation_id)
+    with job_lock(f"automation:{automation.pk}:{period}") as acquired:
+        if not acquired:
+            raise outbox.RetryLater(f"automation {automation.pk} is still running")
+        return deliveries_fulfil_pending(automation)
 
 
 def deliveries_fulfil_pending(automation: Automation, *, batch_size: int = 1000) -> int:

@@ -114,6 +114,47 @@ def test_a_run_fulfils_what_a_run_killed_in_the_previous_period_left_unfulfilled
     assert len(mail.outbox) == 1
 
 
+def test_a_run_that_dies_before_fulfilling_leaves_a_safety_net_that_finishes_its_work(
+    dormant_offer, store, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from campaigns.services import automations
+    from core import outbox
+    from core.models import OutboxJob
+
+    dora = consenting("Dora")
+    bought_days_ago(dora, store, 75)
+    # given a run killed after inserting its deliveries, before fulfilling them
+    with (
+        mock.patch.object(automations, "deliveries_fulfil_pending", side_effect=SystemExit),
+        pytest.raises(SystemExit),
+    ):
+        run(dormant_offer, django_capture_on_commit_callbacks)
+    assert Delivery.objects.get().fulfilled_at is None
+    net = OutboxJob.objects.get(kind="campaigns.run_fulfil_left_over")
+    # when nobody calls it off: it waits out its delay, then the sweep hands it out
+    assert outbox.drain() == 0
+    OutboxJob.objects.filter(pk=net.pk).update(next_attempt_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.drain()
+    outbox.drain()
+    # then the delivery is fulfilled and sent, once
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.issued_reward is not None) == ("sent", True)
+    assert len(mail.outbox) == 1
+
+
+def test_a_run_that_finishes_calls_its_safety_net_off(
+    dormant_offer, store, django_capture_on_commit_callbacks
+):
+    from core.models import OutboxJob
+
+    bought_days_ago(consenting("Dora"), store, 75)
+    run(dormant_offer, django_capture_on_commit_callbacks)
+    assert OutboxJob.objects.get(kind="campaigns.run_fulfil_left_over").state == "done"
+
+
 def test_the_cooldown_holds_across_periods(
     dormant_offer, store, django_capture_on_commit_callbacks
 ):
