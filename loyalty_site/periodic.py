@@ -63,6 +63,7 @@ def install_periodic_tasks() -> int:
     (Migrations install the schedules of their time with frozen copies, never through this.)
     """
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
     created = 0
     for task, description, minute, hour, _command in SCHEDULES:
         if PeriodicTask.objects.filter(task=task).exists():

@@ -388,4 +388,3 @@ def delivery_give_up(delivery_id: int, error: str) -> None:
     Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).update(
         status=Delivery.Status.FAILED, last_error=f"gave up: {error}"[:2000], lease_until=None
     )
-
