@@ -31,5 +31,5 @@ urlpatterns = [
     path("health/live/", health_view, name="health-live"),
     path("health/ready/", readiness_view, name="health-ready"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("loyalty_site.portal.urls")),
+    path("", include("portal.urls")),
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "points",
     "rewards",
     "campaigns",
+    "portal",
     "loyalty_site",
 ]
 
