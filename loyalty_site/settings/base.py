@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rewards",
     "campaigns",
     "portal",
+    "backoffice",
     "loyalty_site",
 ]
 
