@@ -1,5 +1,4 @@
 import hashlib
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -7,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .append_only import AppendOnlyModel
+from core.append_only import AppendOnlyModel
+
 from .cards import CARD_NUMBER_LENGTH
 
 
@@ -309,26 +309,3 @@ class ClosureRequest(models.Model):
                 name="one_open_closure_request_per_member",
             )
         ]
-
-
-class DatabaseIdentity(models.Model):
-    """One row per database: a random id written when the database is created (by migration).
-
-    Shared caches key their entries with it (accounts.config_cache), so a database recreated or
-    restored behind the same Redis, or another database sharing it, never reads entries written
-    for a different one. Not in admin: nobody edits it.
-    """
-
-    # Always 1: the table holds one row.
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    uuid = models.UUIDField(default=uuid.uuid4, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("database identity")
-        constraints = [
-            models.CheckConstraint(condition=models.Q(id=1), name="database_identity_one_row"),
-        ]
-
-    def __str__(self) -> str:
-        return str(self.uuid)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from .errors import InvalidInput
+from core.errors import InvalidInput
 
 
 def normalise_email(value: str | None) -> str | None:

@@ -15,8 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core import outbox
+from core.errors import ApplicationError, Conflict, InvalidInput
 
-from .errors import ApplicationError, Conflict, InvalidInput
 from .models import CONSENT_FIELDS, ClosureRequest, ConsentChange, LoginToken, Member
 from .services import staff_action_record
 

@@ -9,10 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.config_cache import forget_local
+from core.errors import Conflict, IdempotencyConflict, InvalidInput
+from core.queries import one_or_none
+
 from .cards import generate_card_number
 from .codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
-from .config_cache import forget_local
-from .errors import Conflict, IdempotencyConflict, InvalidInput
 from .models import (
     CONSENT_FIELDS,
     ConsentChange,
@@ -24,7 +26,6 @@ from .models import (
     hash_api_key,
 )
 from .normalise import normalise_email, normalise_phone
-from .queries import one_or_none
 from .signals import member_enrolled
 
 API_KEY_PREFIX = "pos_"

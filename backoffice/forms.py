@@ -3,10 +3,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError
 from accounts.models import Member
 from accounts.normalise import normalise_email, normalise_phone
 from campaigns.models import Delivery
+from core.errors import ApplicationError
 from rewards.models import IssuedReward, Reward
 from rewards.selectors import unused_codes_for
 

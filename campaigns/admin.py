@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 from points.models import LoyaltyProgram
 
 from . import kpis, selectors, services

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accounts.config_cache import cached_config, forget_config
 from accounts.models import Member
+from core.config_cache import cached_config, forget_config
 from points.earning import BonusContext, ExplanationLine, Scope, floor_points
 
 from .models import BonusCampaign

@@ -6,8 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.append_only import AppendOnlyModel
 from accounts.models import ConsentChannel, Member, Store, TranslatedNameMixin
+from core.append_only import AppendOnlyModel
 from points.models import MONEY, Channel, PointsEntry, Purchase, Tier
 from rewards.models import IssuedReward, Reward
 

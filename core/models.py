@@ -1,5 +1,7 @@
 """The transactional outbox: work that must follow a commit, written in the same transaction."""
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,3 +54,26 @@ class OutboxJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.dedup_key}"
+
+
+class DatabaseIdentity(models.Model):
+    """One row per database: a random id written when the database is created (by migration).
+
+    Shared caches key their entries with it (core.config_cache), so a database recreated or
+    restored behind the same Redis, or another database sharing it, never reads entries written
+    for a different one. Not in admin: nobody edits it.
+    """
+
+    # Always 1: the table holds one row.
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("database identity")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="database_identity_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.uuid)

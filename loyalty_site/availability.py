@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
-from accounts.config_cache import forget_all_config
+from core.config_cache import forget_all_config
 
 logger = logging.getLogger(__name__)
 

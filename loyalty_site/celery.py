@@ -27,7 +27,7 @@ def _forget_config_after_integrity_error(exception=None, **kwargs) -> None:
     for requests)."""
     from django.db import IntegrityError
 
-    from accounts.config_cache import forget_all_config
+    from core.config_cache import forget_all_config
 
     if isinstance(exception, IntegrityError):
         forget_all_config()

@@ -7,9 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.append_only import AppendOnlyModel
 from accounts.models import Member, Store, TranslatedNameMixin
-from accounts.singleton import CachedSingleton
+from core.append_only import AppendOnlyModel
+from core.singleton import CachedSingleton
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

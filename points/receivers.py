@@ -1,8 +1,8 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from accounts.config_cache import forget_config
 from accounts.signals import member_enrolled
+from core.config_cache import forget_config
 
 from .models import EarningRule, PointAccount, Tier
 from .selectors import EARNING_RULES_CACHE_KEY

@@ -8,10 +8,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.cards import is_valid_card_number, normalise_card_number
-from accounts.config_cache import cached_config
-from accounts.errors import InvalidInput, MemberNotFound
 from accounts.models import Member
-from accounts.queries import one_or_none
+from core.config_cache import cached_config
+from core.errors import InvalidInput, MemberNotFound
+from core.queries import one_or_none
 
 from .earning import RuleSpec, Scope
 from .models import EarningRule, PointAccount, PointsEntry
@@ -149,7 +149,7 @@ EARNING_RULES_CACHE_KEY = "points:earning-rules"
 
 
 def earning_rules_active() -> list[RuleSpec]:
-    """The active rules as plain specs; cached (see accounts.config_cache), forgotten on save."""
+    """The active rules as plain specs; cached (see core.config_cache), forgotten on save."""
     return cached_config(EARNING_RULES_CACHE_KEY, _load_earning_rules)
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.config_cache import cached_config, forget_config
+from core.config_cache import cached_config, forget_config
 
 from .dates import add_months
 from .models import LoyaltyProgram, PointAccount, PointsEntry, Tier

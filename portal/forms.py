@@ -2,8 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import ApplicationError
 from accounts.normalise import normalise_email, normalise_phone
+from core.errors import ApplicationError
 
 
 class EmailForm(forms.Form):

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import portal as accounts_portal
-from accounts import ratelimit
-from accounts.errors import ApplicationError
 from accounts.models import ConsentChange, Member
 from accounts.services import member_consent_set, member_enrol, member_update_contact
 from campaigns.services import survey_answer, survey_next_due
+from core import ratelimit
+from core.errors import ApplicationError
 from points.selectors import entry_description, ledger_entries_for, member_summary_get
 from rewards.models import IssuedReward, Reward, StoreCreditEntry
 from rewards.selectors import catalogue_for, codes_for, store_credit_balance, unused_codes_for

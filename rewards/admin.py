@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, ReadOnlyInline, SingletonAdmin
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .models import (
     CodeUse,

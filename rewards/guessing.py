@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import TooManyAttempts
+from core.errors import TooManyAttempts
 
 WINDOW_SECONDS = getattr(settings, "LOYALTY_CODE_CHECK_WINDOW_SECONDS", 15 * 60)
 MEMBER_LIMIT = getattr(settings, "LOYALTY_CODE_CHECK_MEMBER_LIMIT", 10)

@@ -7,9 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.append_only import AppendOnlyModel
 from accounts.models import Member, TranslatedNameMixin
-from accounts.singleton import CachedSingleton
+from core.append_only import AppendOnlyModel
+from core.singleton import CachedSingleton
 from points.models import MONEY, PointsEntry, Purchase, Refund, Tier
 
 

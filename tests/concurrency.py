@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.db import connection, connections
 
-from accounts.locks import _lock_id, job_lock
+from core.locks import _lock_id, job_lock
 
 
 def run_in_parallel(work: Callable[[int], object], count: int) -> list[object]:

@@ -3,8 +3,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.config_cache import forget_all_local
 from accounts.services import api_key_create
+from core.config_cache import forget_all_local
 
 from .browser import page  # noqa: F401  (the headless-browser fixture)
 from .factories import MemberFactory, StoreFactory

@@ -2,7 +2,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from accounts.append_only import AppendOnlyModel
+from core.append_only import AppendOnlyModel
 
 
 def append_only_tables() -> list[str]:

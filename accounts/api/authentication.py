@@ -4,9 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from accounts.config_cache import local_memo
 from accounts.models import PosApiKey, hash_api_key
-from accounts.queries import one_or_none
+from core.config_cache import local_memo
+from core.queries import one_or_none
 
 # Writing last_used_at on every request would add a write to every till call; a minute's
 # precision is plenty to see which keys are alive.

@@ -4,9 +4,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import InvalidInput
 from accounts.models import Store
 from accounts.services import idempotency_record_claim
+from core.errors import InvalidInput
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 

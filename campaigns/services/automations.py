@@ -10,10 +10,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 
-from accounts.config_cache import cached_config, forget_config
-from accounts.locks import job_lock
 from accounts.models import Member
 from core import outbox
+from core.config_cache import cached_config, forget_config
+from core.locks import job_lock
 from points.models import LoyaltyProgram
 
 from .. import selectors

@@ -11,9 +11,9 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from accounts.bulk import update_from_values
 from accounts.models import Member
 from core import outbox
+from core.bulk import update_from_values
 from points.models import EntryKind
 from points.services import account_lock, ledger_append
 from rewards.models import IssuedReward, Reward

@@ -16,8 +16,8 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.locks import job_lock
 from accounts.models import Member
+from core.locks import job_lock
 from points.models import LoyaltyProgram, PointAccount, PointsEntry, Purchase, TierChange
 
 from ..models import ActivitySpell, DailyCount, KpiRefresh, MemberMilestone, MemberStats, RfmCell

@@ -5,8 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import Conflict, InvalidInput
 from accounts.services import staff_action_record
+from core.errors import Conflict, InvalidInput
 
 from ..models import Delivery
 from .deliveries import delivery_queue

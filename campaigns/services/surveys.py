@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, InvalidInput
 from accounts.models import Member
+from core.errors import ApplicationError, Conflict, InvalidInput
 from points.models import ActivityType, LoyaltyProgram
 from points.services import activity_record
 

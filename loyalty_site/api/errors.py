@@ -13,7 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from accounts.errors import ApplicationError
+from core.errors import ApplicationError
 
 from ..availability import is_database_unavailable, service_unavailable_response
 

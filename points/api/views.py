@@ -6,11 +6,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from accounts.api.base import PosApiView, created_or_replayed, run_idempotent
-from accounts.errors import InvalidInput, MemberNotFound
 from accounts.models import Member
 from accounts.normalise import normalise_email, normalise_phone
-from accounts.queries import one_or_none
 from accounts.services import member_enrol
+from core.errors import InvalidInput, MemberNotFound
+from core.queries import one_or_none
 
 from .. import selectors, services
 from . import serializers as s

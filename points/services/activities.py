@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, InvalidInput, MemberBlocked
 from accounts.models import Member, Store
-from accounts.queries import one_or_none
+from core.errors import ApplicationError, Conflict, InvalidInput, MemberBlocked
+from core.queries import one_or_none
 
 from ..dates import period_end, period_start
 from ..models import Activity, ActivityType, EntryKind

@@ -8,8 +8,8 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.bulk import update_from_values
-from accounts.locks import job_lock
+from core.bulk import update_from_values
+from core.locks import job_lock
 
 from ..models import EntryKind, JobWatermark, PointAccount, PointsEntry
 

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import Conflict, InvalidInput, MemberBlocked
 from accounts.models import Member, Store
-from accounts.queries import one_or_none
+from core.errors import Conflict, InvalidInput, MemberBlocked
+from core.queries import one_or_none
 
 from .. import hooks
 from ..earning import Basket, BasketLine, EarningResult, compute_points

@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, NotFound
 from accounts.models import Store
-from accounts.queries import one_or_none
+from core.errors import ApplicationError, Conflict, NotFound
+from core.queries import one_or_none
 
 from .. import hooks
 from ..models import EntryKind, PointAccount, Purchase, Refund

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.locks import job_lock
+from core.locks import job_lock
 
 from ..models import PointAccount, Tier, TierChange
 from ..signals import tier_changed

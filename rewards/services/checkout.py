@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.errors import ApplicationError, Conflict
 from accounts.models import Member
+from core.errors import ApplicationError, Conflict
 from points import hooks
 from points.earning import BasketLine
 from points.models import PointAccount, Purchase, Refund

@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, InvalidInput
 from accounts.models import Member
-from accounts.queries import one_or_none
 from accounts.services import staff_action_record
+from core.errors import ApplicationError, InvalidInput
+from core.queries import one_or_none
 
 from ..models import StoreCreditAccount, StoreCreditEntry
 

@@ -9,9 +9,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.errors import ApplicationError, Conflict, InvalidInput
 from accounts.models import Member
 from accounts.services import staff_action_record
+from core.errors import ApplicationError, Conflict, InvalidInput
 from points.models import EntryKind, PointsEntry
 from points.services import account_lock, ledger_append
 

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.bulk import update_from_values
+from core.bulk import update_from_values
 from points.models import PointAccount
 from tests.factories import MemberFactory
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.db.backends.signals import connection_created
 
-from accounts.config_cache import cached_config, database_identity
-from accounts.models import DatabaseIdentity
+from core.config_cache import cached_config, database_identity
+from core.models import DatabaseIdentity
 from points.models import PointAccount, Tier
 from points.tiers import tiers_all
 from tests.conftest import pos_client_for

@@ -3,9 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from accounts.errors import Conflict, InvalidInput
 from accounts.models import ConsentChange, Member
 from accounts.services import member_consent_set, member_enrol
+from core.errors import Conflict, InvalidInput
 from points.models import PointAccount
 
 

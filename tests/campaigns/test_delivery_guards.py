@@ -124,7 +124,7 @@ def test_a_member_gets_one_delivery_per_automation_and_period():
 
 @pytest.mark.django_db
 def test_staff_cannot_resend_a_message_being_sent_right_now():
-    from accounts.errors import Conflict
+    from core.errors import Conflict
 
     delivery = _welcome_delivery(reward=None)
     Delivery.objects.filter(pk=delivery.pk).update(

@@ -5,11 +5,11 @@ sending and resending deliveries are defended with the outbox work (#11)."""
 import pytest
 from django.db import IntegrityError, transaction
 
-from accounts.errors import Conflict
 from campaigns.models import Delivery, SurveyResponse
 from campaigns.services import deliveries as deliveries_module
 from campaigns.services import deliveries_fulfil, survey_answer
 from campaigns.services import surveys as surveys_module
+from core.errors import Conflict
 from rewards.models import IssuedReward, Reward
 from tests.conftest import postgres_only
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory

@@ -5,9 +5,9 @@ import time
 import pytest
 from django.db import OperationalError
 
-from accounts.errors import ApplicationError
 from campaigns.models import Delivery
 from campaigns.services import deliveries_fulfil
+from core.errors import ApplicationError
 from points.models import PointAccount
 from points.services import points_adjust
 from rewards.models import IssuedReward, Reward

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.errors import Conflict
+from core.errors import Conflict
 from points.models import Activity, PointAccount, PointsEntry, Purchase
 from tests.concurrency import run_in_parallel
 from tests.conftest import pos_client_for, postgres_only

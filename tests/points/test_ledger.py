@@ -2,7 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from accounts.append_only import AppendOnlyError
+from core.append_only import AppendOnlyError
 from points.models import PointAccount, PointsEntry
 from points.services import points_adjust
 from tests.factories import MemberFactory, UserFactory
@@ -59,7 +59,7 @@ def test_a_staff_correction_is_a_new_entry_linked_to_what_it_corrects(member, st
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_a_staff_correction_needs_a_reason(member, reason):
-    from accounts.errors import InvalidInput
+    from core.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         points_adjust(member=member, points=5, reason=reason, actor=UserFactory())

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from accounts.append_only import AppendOnlyError
+from core.append_only import AppendOnlyError
 from rewards.codes import ALPHABET, CODE_LENGTH, generate_code, normalise_code
 from rewards.models import StoreCreditAccount, StoreCreditEntry
 from rewards.services import (
@@ -69,7 +69,7 @@ def test_credit_entries_are_append_only(member):
 @pytest.mark.django_db
 def test_staff_credit_needs_a_reason_and_is_audited(member):
     staff = UserFactory()
-    from accounts.errors import InvalidInput
+    from core.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         store_credit_adjust(member=member, amount=Decimal("5.00"), reason=" ", actor=staff)

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from accounts import roles
-from accounts.append_only import AppendOnlyError
 from accounts.models import Member, StaffAction
 from campaigns.models import Delivery
+from core.append_only import AppendOnlyError
 from points.models import PointAccount
 from points.services import points_adjust
 from rewards.models import IssuedReward, StoreCreditAccount

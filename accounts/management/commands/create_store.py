@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.errors import ApplicationError
 from accounts.models import Store
 from accounts.services import store_create
+from core.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Self
 
 from django.db import models
 
-from .config_cache import cached_config, forget_config
+from core.config_cache import cached_config, forget_config
 
 
 class CachedSingleton(models.Model):
