@@ -15,10 +15,11 @@ class OutboxJobAdmin(admin.ModelAdmin):
     search_fields = ["=dedup_key"]
     date_hierarchy = "created_at"
     actions = ["retry_now"]
+    exclude = ["payload"]  # shown through payload_shown
     readonly_fields = [
         "kind",
         "dedup_key",
-        "payload",
+        "payload_shown",
         "state",
         "attempts",
         "created_at",
@@ -29,6 +30,15 @@ class OutboxJobAdmin(admin.ModelAdmin):
     ]
     list_per_page = 100
     show_full_result_count = False  # the table can be large: no COUNT(*) of everything
+
+    @admin.display(description=_("payload"))
+    def payload_shown(self, job: OutboxJob) -> object:
+        # A payload that holds a secret (a sign-in link) is kept until the job is done, so that
+        # it can be retried; shown here, it would let staff sign in as the member.
+        kind = outbox.kinds().get(job.kind)
+        if kind is not None and kind.forget_payload and job.payload:
+            return _("(hidden: it holds a secret)")
+        return job.payload
 
     @admin.display(description=_("last error"))
     def error_summary(self, job: OutboxJob) -> str:

@@ -7,7 +7,10 @@ from django.db import migrations, models
 
 from accounts.append_only import ProtectAppendOnly
 
-UNFINISHED = ("pending", "sending")  # failed ones gave up visibly; staff resend them
+UNFINISHED = ("pending", "sending")
+# A failed delivery was either given up ("gave up: …", visible; staff resend it) or waiting for
+# a Celery retry of `campaigns.delivery_send`, a task the new workers no longer know.
+GAVE_UP = "gave up:"
 
 
 def copy_provider_references(apps, schema_editor):
@@ -23,7 +26,10 @@ def queue_unfinished_deliveries(apps, schema_editor):
     """One outbox job per delivery that never finished; the handler fulfils and sends it."""
     Delivery = apps.get_model("campaigns", "Delivery")
     OutboxJob = apps.get_model("core", "OutboxJob")
-    ids = Delivery.objects.filter(status__in=UNFINISHED).values_list("pk", flat=True)
+    ids = Delivery.objects.filter(
+        models.Q(status__in=UNFINISHED)
+        | (models.Q(status="failed") & ~models.Q(last_error__startswith=GAVE_UP))
+    ).values_list("pk", flat=True)
     batch = []
     for delivery_id in ids.iterator():
         batch.append(

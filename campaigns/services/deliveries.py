@@ -332,14 +332,16 @@ def delivery_send(delivery_id: int) -> str:
         ):
             raise DeliveryBusy(f"delivery {delivery_id} is being sent until {delivery.lease_until}")
         recorded = OutboundMessage.objects.filter(delivery=delivery).first()
+        # Consent is checked on every try: a member who withdrew it (or whose account was
+        # closed) after the message was recorded gets no retry of it either.
+        channel, skip_reason = messaging.channel_for(delivery.member, delivery.automation.channel)
+        if recorded is not None and not getattr(delivery.member, f"{recorded.channel}_consent_at"):
+            skip_reason = skip_reason or Delivery.SkipReason.NO_CONSENT
+        if skip_reason:
+            delivery.status, delivery.skip_reason = Delivery.Status.SKIPPED, skip_reason
+            delivery.save(update_fields=["status", "skip_reason"])
+            return "skipped"
         if recorded is None:
-            channel, skip_reason = messaging.channel_for(
-                delivery.member, delivery.automation.channel
-            )
-            if skip_reason:
-                delivery.status, delivery.skip_reason = Delivery.Status.SKIPPED, skip_reason
-                delivery.save(update_fields=["status", "skip_reason"])
-                return "skipped"
             message = messaging.render(delivery=delivery, channel=channel)
             OutboundMessage.objects.create(
                 delivery=delivery,

@@ -237,3 +237,22 @@ def test_a_chunk_sends_each_message_and_hands_a_failing_one_to_its_own_job():
     assert Delivery.objects.get(pk=bad.pk).status == "failed"
     retry = OutboxJob.objects.get(dedup_key=f"delivery:{bad.pk}:retry")
     assert (retry.kind, retry.payload) == ("campaigns.delivery", {"delivery": bad.pk})
+
+
+def test_a_retry_sends_nothing_once_the_member_has_withdrawn_consent():
+    from accounts.services import member_consent_set
+
+    # given a send that failed (SMTP down) after its message was recorded
+    delivery = _pending_delivery()
+    with mock.patch.object(
+        messaging.DjangoEmailBackend, "send", side_effect=messaging.SendError("SMTP down")
+    ):
+        with pytest.raises(messaging.SendError):
+            delivery_send(delivery.pk)
+    # when the member withdraws consent before the retry
+    member_consent_set(member=delivery.member, channel="email", is_granted=False, source="portal")
+    # then the retry sends nothing: the recorded message needs consent as much as a new one
+    assert delivery_send(delivery.pk) == "skipped"
+    assert mail.outbox == []
+    skipped = Delivery.objects.get(pk=delivery.pk)
+    assert (skipped.status, skipped.skip_reason) == ("skipped", "no_consent")

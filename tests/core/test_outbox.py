@@ -240,3 +240,16 @@ def test_managers_see_background_jobs_and_retry_them_in_admin(client):
 def test_marketing_cannot_see_background_jobs(client):
     client.force_login(UserFactory(role=roles.MARKETING))
     assert client.get(reverse("admin:core_outboxjob_changelist")).status_code == 403
+
+
+def test_managers_never_see_a_secret_payload_in_admin(client):
+    # given a sign-in link job that could not be sent yet (it keeps its payload until done)
+    with transaction.atomic():
+        outbox.enqueue("tests.secret", {"link": "https://shop/login/SECRET"}, key="k1")
+    client.force_login(UserFactory(role=roles.MANAGER))
+    # when a manager opens it in admin
+    page = client.get(reverse("admin:core_outboxjob_change", args=[job("k1").pk]))
+    # then the page shows the job but not the link: it would sign them in as the member
+    assert page.status_code == 200
+    assert "k1" in page.content.decode()
+    assert "SECRET" not in page.content.decode()

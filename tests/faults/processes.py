@@ -155,7 +155,7 @@ def start_redis(port: int, log_dir: Path) -> subprocess.Popen:
 
 
 def start_worker(
-    env: dict, log: Path, *, concurrency: int = 2, beat: bool = True
+    env: dict, log: Path, *, concurrency: int = 2, beat: bool = True, pool: str = "prefork"
 ) -> subprocess.Popen:
     """A real Celery worker on the queue of `env`, with the database beat scheduler inside."""
     args = [
@@ -167,7 +167,7 @@ def start_worker(
         "worker",
         "-Q",
         env["CELERY_QUEUE"],
-        "--pool=prefork",
+        f"--pool={pool}",
         f"--concurrency={concurrency}",
         "--without-heartbeat",
         "--without-gossip",
@@ -184,6 +184,20 @@ def start_worker(
             str(schedule),
         ]
     return _start(args, env=env, log=log)
+
+
+def run_manage(env: dict, *args: str, timeout: float) -> subprocess.CompletedProcess:
+    """`manage.py <args>` in a process of its own with `env`; fails the test unless it exits 0."""
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed
 
 
 def http_call(

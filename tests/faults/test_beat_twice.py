@@ -28,7 +28,6 @@ from core import outbox
 from core.models import OutboxJob
 from rewards.models import IssuedReward
 from tests.conftest import postgres_only
-from tests.factories import AutomationFactory, RewardFactory
 
 from .processes import (
     ROOT,
@@ -36,11 +35,12 @@ from .processes import (
     needs_redis_server,
     production_env,
     report,
+    run_manage,
     start_redis,
     stop,
     unique_queue,
 )
-from .test_worker_killed import dormant_members
+from .test_worker_killed import dormant_members, reactivation_offer
 
 JOBS = 600
 
@@ -118,8 +118,7 @@ def run_automations_at(env: dict, moment: float) -> subprocess.Popen:
 def test_two_runs_at_once_never_double_a_delivery_a_code_or_a_message(tmp_path):
     # given dormant members and a reactivation offer with a code
     members = dormant_members(150)
-    reward = RewardFactory(points_cost=0, fixed=True)
-    automation = AutomationFactory(trigger="dormant", days=60, reward=reward, channel="email")
+    reward, automation = reactivation_offer()
     port = free_port()
     env = production_env(
         broker_url=f"redis://127.0.0.1:{port}/0", queue=unique_queue(), email_dir=tmp_path
@@ -176,8 +175,7 @@ def test_two_runs_at_once_never_double_a_delivery_a_code_or_a_message(tmp_path):
 def test_a_run_with_the_broker_unreachable_exits_cleanly_and_leaves_its_sends_waiting(tmp_path):
     # given dormant members, an offer, and a broker address where nothing listens
     members = dormant_members(120)
-    reward = RewardFactory(points_cost=0, fixed=True)
-    automation = AutomationFactory(trigger="dormant", days=60, reward=reward, channel="email")
+    _reward, automation = reactivation_offer()
     env = production_env(
         broker_url=f"redis://127.0.0.1:{free_port()}/0",
         queue=unique_queue(),
@@ -185,16 +183,8 @@ def test_a_run_with_the_broker_unreachable_exits_cleanly_and_leaves_its_sends_wa
     )
     # when the hourly run is started from cron
     started = time.monotonic()
-    run = subprocess.run(
-        [sys.executable, "manage.py", "run_automations"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_manage(env, "run_automations", timeout=120)
     # then it finishes its work and says so
-    assert run.returncode == 0, run.stdout + run.stderr
     assert f"{len(members)} deliveries created" in run.stdout
     report(f"run with the broker unreachable: exit 0 in {time.monotonic() - started:.1f} s")
     deliveries = Delivery.objects.filter(automation=automation)

@@ -16,10 +16,9 @@ Rerun at the scale of the issue (2,000 members; both tests):
 
 import datetime
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from celery import Celery
@@ -27,15 +26,14 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from campaigns.models import Delivery, OutboundMessage
+from campaigns.models import Automation, Delivery, OutboundMessage
 from core.models import OutboxJob
-from rewards.models import IssuedReward
+from rewards.models import IssuedReward, Reward
 from tests.conftest import postgres_only
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory, StoreFactory
 from tests.helpers import buy
 
 from .processes import (
-    ROOT,
     alive,
     fast_sweep,
     free_port,
@@ -43,6 +41,7 @@ from .processes import (
     needs_redis_server,
     production_env,
     report,
+    run_manage,
     start_redis,
     start_worker,
     stop,
@@ -69,14 +68,19 @@ def dormant_members(count: int) -> list:
     return members
 
 
-@postgres_only
-@needs_redis_server
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_worker_killed_five_times_mid_run_leaves_one_code_and_message_per_member(tmp_path):
-    # given dormant members who agreed to e-mail, and a reactivation offer with a code
-    members = dormant_members(MEMBERS)
+def reactivation_offer() -> tuple[Reward, Automation]:
+    """The dormant automation of these tests: a code and an e-mail for each member."""
     reward = RewardFactory(points_cost=0, fixed=True)
-    automation = AutomationFactory(trigger="dormant", days=60, reward=reward, channel="email")
+    return reward, AutomationFactory(trigger="dormant", days=60, reward=reward, channel="email")
+
+
+def killable_setup(
+    tmp_path: Path, **overrides: str
+) -> tuple[list, Reward, Automation, Path, int, dict]:
+    """Dormant members, the offer, beat sweeping every 2 s, and a production environment on a
+    Redis port of our own with short leases, so a killed worker's work comes back quickly."""
+    members = dormant_members(MEMBERS)
+    reward, automation = reactivation_offer()
     fast_sweep(every_seconds=2)
     email_dir = tmp_path / "mail"
     email_dir.mkdir()
@@ -85,10 +89,21 @@ def test_a_worker_killed_five_times_mid_run_leaves_one_code_and_message_per_memb
         broker_url=f"redis://127.0.0.1:{port}/0",
         queue=unique_queue(),
         email_dir=email_dir,
-        EMAIL_BACKEND="tests.faults.slow_email.EmailBackend",
         OUTBOX_LEASE_SECONDS="5",
         LOYALTY_SEND_LEASE_SECONDS="3",
         OUTBOX_PUBLISH_GRACE_SECONDS="2",
+        **overrides,
+    )
+    return members, reward, automation, email_dir, port, env
+
+
+@postgres_only
+@needs_redis_server
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_killed_five_times_mid_run_leaves_one_code_and_message_per_member(tmp_path):
+    # given dormant members who agreed to e-mail, and a reactivation offer with a code
+    members, reward, automation, email_dir, port, env = killable_setup(
+        tmp_path, EMAIL_BACKEND="tests.faults.slow_email.EmailBackend"
     )
     deliveries = Delivery.objects.filter(automation=automation)
     killed_while_sending: set[int] = set()
@@ -100,15 +115,7 @@ def test_a_worker_killed_five_times_mid_run_leaves_one_code_and_message_per_memb
         worker = start_worker(env, logs[-1], concurrency=CONCURRENCY)
         # when the hourly run starts (as cron or beat would) and a worker sends its messages
         started = time.monotonic()
-        run = subprocess.run(
-            [sys.executable, "manage.py", "run_automations"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert run.returncode == 0, run.stdout + run.stderr
+        run_manage(env, "run_automations", timeout=300)
         # and the worker is killed five times while it sends, a new one started each time
         step = max(5, MEMBERS // (3 * KILLS))
         for kills in range(1, KILLS + 1):
@@ -189,21 +196,7 @@ def test_a_worker_killed_in_the_hourly_run_leaves_nothing_the_next_run_does_not_
     fulfilling them, it leaves them pending without a code (its task message comes back only
     after Redis's visibility timeout, an hour). The next hourly run fulfils them, once."""
     # given dormant members and a reactivation offer, a worker with beat, as in production
-    members = dormant_members(MEMBERS)
-    reward = RewardFactory(points_cost=0, fixed=True)
-    automation = AutomationFactory(trigger="dormant", days=60, reward=reward, channel="email")
-    fast_sweep(every_seconds=2)
-    email_dir = tmp_path / "mail"
-    email_dir.mkdir()
-    port = free_port()
-    env = production_env(
-        broker_url=f"redis://127.0.0.1:{port}/0",
-        queue=unique_queue(),
-        email_dir=email_dir,
-        OUTBOX_LEASE_SECONDS="5",
-        LOYALTY_SEND_LEASE_SECONDS="3",
-        OUTBOX_PUBLISH_GRACE_SECONDS="2",
-    )
+    members, reward, automation, email_dir, port, env = killable_setup(tmp_path)
     deliveries = Delivery.objects.filter(automation=automation)
     redis = worker = None
     try:
