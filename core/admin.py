@@ -10,11 +10,11 @@ from .models import OutboxJob
 
 @admin.register(OutboxJob)
 class OutboxJobAdmin(admin.ModelAdmin):
-    list_display = ["kind", "dedup_key", "state", "attempts", "next_attempt_at", "error_summary"]
+    list_display = ["kind", "dedup_key", "state", "failures", "next_attempt_at", "error_summary"]
     list_filter = ["state", "kind"]
     search_fields = ["=dedup_key"]
     date_hierarchy = "created_at"
-    actions = ["retry_now"]
+    actions = ["retry_now", "dismiss"]
     exclude = ["payload"]  # shown through payload_shown
     readonly_fields = [
         "kind",
@@ -22,6 +22,7 @@ class OutboxJobAdmin(admin.ModelAdmin):
         "payload_shown",
         "state",
         "attempts",
+        "failures",
         "created_at",
         "next_attempt_at",
         "lease_until",
@@ -62,6 +63,16 @@ class OutboxJobAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Dismiss without running (gave up only)"), permissions=["retry"])
+    def dismiss(self, request, queryset) -> None:
+        count = outbox.dismiss(queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(count)d job dismissed.", "%(count)d jobs dismissed.", count)
             % {"count": count},
             messages.SUCCESS,
         )

@@ -27,7 +27,10 @@ class OutboxJob(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.PENDING
     )
+    # Every claim counts here; it is also the fencing token that lets only the current claim
+    # finish the job. Failures count apart: waiting (RetryLater) is not failing.
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Not before this time (backoff after a failure).
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)

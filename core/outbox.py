@@ -135,7 +135,7 @@ def enqueue_many(
     ids: list[int] = []
     for start in range(0, len(jobs), 500):
         chunk = jobs[start : start + 500]
-        values = ", ".join(["(%s, %s, %s, 'pending', 0, %s, %s, %s, '')"] * len(chunk))
+        values = ", ".join(["(%s, %s, %s, 'pending', 0, 0, %s, %s, %s, '')"] * len(chunk))
         params: list = []
         for key, payload in chunk:
             params += [
@@ -149,7 +149,7 @@ def enqueue_many(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {OutboxJob._meta.db_table} (kind, dedup_key, payload, state, "
-                "attempts, created_at, next_attempt_at, lease_until, last_error) "
+                "attempts, failures, created_at, next_attempt_at, lease_until, last_error) "
                 f"VALUES {values} ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
                 params,
             )
@@ -278,7 +278,8 @@ def run(job_id: int) -> str:
     kind = _kinds.get(job.kind)
     try:
         if kind is None:
-            raise LookupError(f"No outbox handler for {job.kind!r}")
+            # A worker of an older release, during a rolling deploy: a newer one will take it.
+            raise RetryLater(f"no handler for {job.kind!r} in this worker")
         if kind.atomic:
             with transaction.atomic():
                 kind.handler(job.payload)
@@ -310,25 +311,38 @@ def _finish(job_id: int, fence: int, kind: Kind) -> None:
 
 
 def _fail(job_id: int, fence: int, kind: Kind | None, payload: dict, error: Exception) -> str:
+    """Records a failed try: back off and try again, or give up after the kind's last attempt.
+    A job that waits (RetryLater) tries again in BACKOFF_BASE_SECONDS and never gives up."""
     message = f"{type(error).__name__}: {error}"[:2000]
-    retry_later = isinstance(error, RetryLater)
-    if retry_later:
-        logger.info("Outbox job %s waits: %s", job_id, message)
-    else:
-        logger.warning("Outbox job %s failed (attempt %s): %s", job_id, fence, message)
-    max_attempts = kind.max_attempts if kind else 1
     now = timezone.now()
+    mine = OutboxJob.objects.filter(pk=job_id, state=State.RUNNING, attempts=fence)
+    if isinstance(error, RetryLater):
+        logger.info("Outbox job %s waits: %s", job_id, message)
+        updated = mine.update(
+            state=State.PENDING,
+            next_attempt_at=now + datetime.timedelta(seconds=BACKOFF_BASE_SECONDS),
+            lease_until=None,
+            last_error=message,
+        )
+        return "retry" if updated else "busy"
+    assert kind is not None  # an unknown kind waits (RetryLater) above
+    failures = (
+        OutboxJob.objects.filter(pk=job_id).values_list("failures", flat=True).first() or 0
+    ) + 1
+    logger.warning("Outbox job %s failed (failure %s): %s", job_id, failures, message)
     with transaction.atomic():
-        mine = OutboxJob.objects.filter(pk=job_id, state=State.RUNNING, attempts=fence)
-        if fence >= max_attempts and not retry_later:
-            if not mine.update(state=State.FAILED, lease_until=None, last_error=message):
+        if failures >= kind.max_attempts:
+            if not mine.update(
+                state=State.FAILED, failures=failures, lease_until=None, last_error=message
+            ):
                 return "busy"
-            if kind and kind.on_give_up:
+            if kind.on_give_up:
                 kind.on_give_up(payload, message)
             return "failed"
         updated = mine.update(
             state=State.PENDING,
-            next_attempt_at=now + _backoff(fence),
+            failures=failures,
+            next_attempt_at=now + _backoff(failures),
             lease_until=None,
             last_error=message,
         )
@@ -339,7 +353,7 @@ def _fail(job_id: int, fence: int, kind: Kind | None, payload: dict, error: Exce
 
 
 def retry_now(job_ids: Iterable[int]) -> int:
-    """Staff: run these waiting or given-up jobs again now, with a fresh count of attempts."""
+    """Staff: run these waiting or given-up jobs again now, with a fresh count of failures."""
     with transaction.atomic():
         ids = list(
             OutboxJob.objects.filter(pk__in=list(job_ids), state__in=[State.PENDING, State.FAILED])
@@ -348,12 +362,20 @@ def retry_now(job_ids: Iterable[int]) -> int:
         )
         OutboxJob.objects.filter(pk__in=ids).update(
             state=State.PENDING,
-            attempts=0,
+            failures=0,
             next_attempt_at=timezone.now(),
             lease_until=None,
         )
         transaction.on_commit(lambda: publish(ids))
     return len(ids)
+
+
+def dismiss(job_ids: Iterable[int]) -> int:
+    """Staff: close given-up jobs without running them (the work was done another way, or is no
+    longer wanted, e.g. an expired sign-in link). The last error stays for the record."""
+    return OutboxJob.objects.filter(pk__in=list(job_ids), state=State.FAILED).update(
+        state=State.DONE, done_at=timezone.now()
+    )
 
 
 def drain(*, limit: int | None = None, progress: Callable[[int], None] | None = None) -> int:

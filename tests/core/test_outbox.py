@@ -186,7 +186,47 @@ def test_failures_back_off_then_give_up_and_staff_can_retry():
     assert CALLS == [{"gave_up": "ValueError: always"}]
     with mock.patch("core.tasks.outbox_run_task.apply_async"):
         assert outbox.retry_now([pk]) == 1
-    assert (job("k1").state, job("k1").attempts) == ("pending", 0)
+    assert (job("k1").state, job("k1").failures) == ("pending", 0)
+    assert job("k1").attempts == 2  # the fencing count never goes back
+
+
+@outbox.handler("tests.waits", max_attempts=2)
+def waits(payload: dict) -> None:
+    if payload.get("busy"):
+        raise outbox.RetryLater("someone else holds it")
+    raise ValueError("broken")
+
+
+def test_waiting_is_not_failing_and_never_gives_up():
+    with transaction.atomic():
+        outbox.enqueue("tests.waits", {"busy": True}, key="k1")
+    pk = job("k1").pk
+    for _try in range(4):
+        OutboxJob.objects.filter(pk=pk).update(next_attempt_at=timezone.now())
+        assert outbox.run(pk) == "retry"
+    assert (job("k1").state, job("k1").failures, job("k1").attempts) == ("pending", 0, 4)
+    # and a real failure after all that waiting still gets its full number of tries
+    OutboxJob.objects.filter(pk=pk).update(payload={}, next_attempt_at=timezone.now())
+    assert outbox.run(pk) == "retry"
+
+
+def test_a_job_of_a_kind_this_worker_does_not_know_waits_for_one_that_does():
+    # (a rolling deploy: a newer release queued it, an older worker picked it up)
+    OutboxJob.objects.create(kind="tests.from_a_newer_release", dedup_key="k1")
+    assert outbox.run(job("k1").pk) == "retry"
+    assert (job("k1").state, job("k1").failures) == ("pending", 0)
+    assert "no handler" in job("k1").last_error
+
+
+def test_staff_dismiss_given_up_jobs_without_running_them(capsys):
+    with transaction.atomic():
+        outbox.enqueue("tests.record", {"fail": "expired link"}, key="k1")
+        outbox.enqueue("tests.record", {"n": 2}, key="k2")
+    OutboxJob.objects.filter(dedup_key="k1").update(state="failed", last_error="gave up")
+    call_command("outbox", "dismiss")
+    assert (job("k1").state, job("k1").last_error) == ("done", "gave up")
+    assert job("k2").state == "pending"  # only given-up jobs are dismissed
+    assert CALLS == []
 
 
 def test_a_payload_holding_a_secret_is_forgotten_when_done():

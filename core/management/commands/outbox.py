@@ -10,12 +10,13 @@ from core.models import OutboxJob
 class Command(BaseCommand):
     help = (
         "status: jobs per kind and state. retry [--kind K] [--failed]: run waiting or given-up "
-        "jobs again now. drain: run every due job in this process (installs without Celery: "
-        "run it from cron every minute). sweep: hand due jobs to Celery (what beat does)."
+        "jobs again now. dismiss [--kind K]: close given-up jobs without running them. "
+        "drain: run every due job in this process (installs without Celery: run it from cron "
+        "every minute). sweep: hand due jobs to Celery (what beat does)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["status", "retry", "drain", "sweep"])
+        parser.add_argument("action", choices=["status", "retry", "dismiss", "drain", "sweep"])
         parser.add_argument("--kind", help="only jobs of this kind")
         parser.add_argument("--failed", action="store_true", help="retry: only given-up jobs")
         parser.add_argument("--limit", type=int, help="drain: at most this many jobs")
@@ -33,6 +34,13 @@ class Command(BaseCommand):
                 jobs = jobs.filter(kind=kind)
             count = outbox.retry_now(jobs.values_list("pk", flat=True))
             self.stdout.write(f"{count} job(s) queued again")
+        elif action == "dismiss":
+            jobs = OutboxJob.objects.filter(state=OutboxJob.State.FAILED)
+            if kind:
+                jobs = jobs.filter(kind=kind)
+            self.stdout.write(
+                f"{outbox.dismiss(jobs.values_list('pk', flat=True))} job(s) dismissed"
+            )
         elif action == "drain":
             total = OutboxJob.objects.filter(outbox._runnable(timezone.now())).count()
             if limit:
