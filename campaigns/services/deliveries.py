@@ -289,12 +289,15 @@ def delivery_process(delivery_id: int) -> str:
 
 def deliveries_send_chunk(delivery_ids: list[int]) -> int:
     """Sends a chunk of messages; one that fails or is busy goes on alone, with its own job and
-    retries, so one bad address does not hold up the other 99."""
+    retries, so one bad address (or one message that cannot be rendered) does not hold up the
+    other 99."""
     sent = 0
     for delivery_id in delivery_ids:
         try:
             sent += delivery_send(delivery_id) == "sent"
-        except (messaging.SendError, outbox.RetryLater):
+        except Exception as error:  # noqa: BLE001 - whatever it was, that delivery's own job retries
+            if not isinstance(error, messaging.SendError | outbox.RetryLater):
+                logger.exception("Delivery %s could not be sent; it is retried alone", delivery_id)
             with transaction.atomic():
                 outbox.enqueue(
                     JOB_DELIVERY, {"delivery": delivery_id}, key=f"delivery:{delivery_id}:retry"

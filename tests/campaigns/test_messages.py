@@ -256,3 +256,18 @@ def test_a_retry_sends_nothing_once_the_member_has_withdrawn_consent():
     assert mail.outbox == []
     skipped = Delivery.objects.get(pk=delivery.pk)
     assert (skipped.status, skipped.skip_reason) == ("skipped", "no_consent")
+
+
+def test_a_chunk_hands_a_message_that_cannot_be_rendered_to_its_own_job():
+    good, bad = _pending_delivery(), _pending_delivery()
+    real_render = messaging.render
+
+    def render(*, delivery, channel):
+        if delivery.pk == bad.pk:
+            raise KeyError("a template variable is missing")
+        return real_render(delivery=delivery, channel=channel)
+
+    with mock.patch.object(messaging, "render", render):
+        assert deliveries_send_chunk([bad.pk, good.pk]) == 1
+    assert [message.to for message in mail.outbox] == [[good.member.email]]
+    assert OutboxJob.objects.filter(dedup_key=f"delivery:{bad.pk}:retry").exists()
