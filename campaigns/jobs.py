@@ -23,6 +23,7 @@ def deliveries_send_job(payload: dict) -> int:
     return services.deliveries_send_chunk(payload["deliveries"])
 
 
-@outbox.handler(JOB_FULFIL_PENDING)
+# Not atomic: the left-overs are fulfilled batch by batch, each in its own transaction.
+@outbox.handler(JOB_FULFIL_PENDING, atomic=False)
 def run_fulfil_left_over_job(payload: dict) -> int:
     return services.automation_fulfil_left_over(payload["automation"], period=payload["period"])
