@@ -91,6 +91,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://loyalty")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same Redis is often the broker: when it stops, requests carry on without a cache
+    # (core/cache.py says what that costs) instead of failing.
+    CACHES["default"]["BACKEND"] = "core.cache.ResilientRedisCache"
 
 # django-axes first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = [

@@ -156,6 +156,8 @@ def test_writes_answer_201_with_the_broker_down_and_everything_follows_once_it_i
         queue=unique_queue(),
         email_dir=email_dir,
         OUTBOX_PUBLISH_GRACE_SECONDS="2",
+        # As installs usually run: the same Redis is the cache too, and goes down with it.
+        CACHE_URL=f"rediscache://127.0.0.1:{port}/1",
     )
     collect_static(env)
     redis = web = worker = None
