@@ -24,7 +24,6 @@ from accounts.models import ConsentChange, Member, StaffAction
 from accounts.normalise import normalise_phone
 from accounts.services import member_enrol, member_set_status, member_update_contact
 from campaigns.kpis import member_ladder_stage
-from campaigns.kpis.presentation import STAGE_LABELS
 from campaigns.models import Delivery, MemberStats, SurveyResponse
 from campaigns.services import delivery_resend_by_staff
 from core.errors import ApplicationError
@@ -44,6 +43,8 @@ from .forms import (
     RewardGrantForm,
     StoreCreditAdjustmentForm,
 )
+from .kpis.admin import KpiDashboardAdmin  # noqa: F401 (registers the KPI dashboard)
+from .kpis.presentation import STAGE_LABELS
 
 ROWS_SHOWN = 100  # ledger lines
 SECTION_ROWS = 25  # rows of every other history section

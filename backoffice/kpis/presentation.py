@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Store
+from campaigns.kpis import figures
 
-from . import charts, figures
+from . import charts
 from .charts import Series
 
 DEFAULT_DAYS = 90
