@@ -23,10 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ConsentChange, Member, StaffAction
 from accounts.normalise import normalise_phone
 from accounts.services import member_enrol, member_set_status, member_update_contact
-from campaigns.kpis import member_ladder_stage
 from campaigns.models import Delivery, MemberStats, SurveyResponse
 from campaigns.services import delivery_resend_by_staff
 from core.errors import ApplicationError
+from insights.figures import member_ladder_stage
 from points.models import Activity, LoyaltyProgram, Purchase, TierChange
 from points.selectors import entry_description, ledger_entries_for
 from points.services import points_adjust

@@ -10,8 +10,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns import kpis
-from campaigns.models import KpiRefresh
+from insights import figures
+from insights.models import KpiRefresh
 from points.models import LoyaltyProgram
 
 from . import presentation
@@ -28,7 +28,7 @@ class KpiDashboardAdmin(admin.ModelAdmin):
     CSV export of each. Needs the permission "Can see the KPI dashboard" (manager, marketing)."""
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("campaigns.view_kpis")
+        return request.user.has_perm("insights.view_kpis")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -44,7 +44,7 @@ class KpiDashboardAdmin(admin.ModelAdmin):
             path(
                 "export/<slug:figure>/",
                 self.admin_site.admin_view(self.export_view),
-                name="campaigns_kpirefresh_export",
+                name="insights_kpirefresh_export",
             ),
             *super().get_urls(),
         ]
@@ -64,7 +64,7 @@ class KpiDashboardAdmin(admin.ModelAdmin):
             "query": request.GET.urlencode(),
         }
         if form.is_valid():
-            board = kpis.dashboard(form.kpi_filter())
+            board = figures.dashboard(form.kpi_filter())
             context.update(
                 board=board,
                 tiles=presentation.tiles(board),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Store
-from campaigns.kpis import figures
+from insights import figures
 
 from . import charts
 from .charts import Series

@@ -33,20 +33,12 @@ from django.db.models import (
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from campaigns.models import Delivery, SurveyResponse, Trigger
 from points.models import EntryKind, LoyaltyProgram, PointsEntry, Purchase, Tier
 from rewards.models import IssuedReward
 
-from ..models import (
-    ActivitySpell,
-    DailyCount,
-    Delivery,
-    KpiRefresh,
-    MemberMilestone,
-    RfmCell,
-    SurveyResponse,
-    Trigger,
-)
-from ..services.kpis import (
+from .models import ActivitySpell, DailyCount, KpiRefresh, MemberMilestone, RfmCell
+from .services import (
     LOYAL_FROM_PURCHASE,
     RETURNING_FROM_PURCHASE,
     STAGES,

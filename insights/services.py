@@ -17,10 +17,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Member
+from campaigns.models import MemberStats
 from core.locks import job_lock
 from points.models import LoyaltyProgram, PointAccount, PointsEntry, Purchase, TierChange
 
-from ..models import ActivitySpell, DailyCount, KpiRefresh, MemberMilestone, MemberStats, RfmCell
+from .models import ActivitySpell, DailyCount, KpiRefresh, MemberMilestone, RfmCell
 
 # The ladder (seed 001): a member is "returning" from their 2nd purchase and "loyal" from their
 # 5th; "ambassador" from the day a member they referred enrolled, whatever they bought.
