@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Store
+from campaigns.lifecycle import STAGE_LABELS
 from insights import figures
 
 from . import charts
@@ -19,13 +20,6 @@ from .charts import Series
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3 * 366
-STAGE_LABELS = {
-    "": gettext_lazy("not yet a member"),
-    "new": gettext_lazy("New"),
-    "returning": gettext_lazy("Returning"),
-    "loyal": gettext_lazy("Loyal"),
-    "ambassador": gettext_lazy("Ambassador"),
-}
 
 
 class KpiFilterForm(forms.Form):

@@ -14,9 +14,10 @@ repeat purchases), `ladder`, `rfm`, `surveys` (NPS, loyalty index), `reactivatio
 `dashboard` (all of them at once). Import the figures from here.
 """
 
-from ..services import STAGES
+from campaigns.lifecycle import STAGES
+
 from .dashboard import Dashboard, dashboard
-from .ladder import Ladder, ladder, member_ladder_stage
+from .ladder import Ladder, ladder
 from .members import (
     Activity,
     ActivityCounts,
@@ -81,7 +82,6 @@ __all__ = [
     "latest_refresh",
     "loyalty_index",
     "mean",
-    "member_ladder_stage",
     "members_by_tier",
     "money",
     "nps",

@@ -11,12 +11,9 @@ from django.db.models import (
     When,
 )
 
+from campaigns.lifecycle import STAGES
+
 from ..models import MemberMilestone
-from ..services import (
-    LOYAL_FROM_PURCHASE,
-    RETURNING_FROM_PURCHASE,
-    STAGES,
-)
 from .series import (
     Bucket,
     DailySeries,
@@ -83,14 +80,3 @@ def ladder(kpi_filter: KpiFilter, *, series: DailySeries | None = None) -> Ladde
         ],
         moves=moves,
     )
-
-
-def member_ladder_stage(*, purchases: int, has_referred: bool) -> str:
-    """One member's rung on the ladder now (the same rules as the summaries)."""
-    if has_referred:
-        return "ambassador"
-    if purchases >= LOYAL_FROM_PURCHASE:
-        return "loyal"
-    if purchases >= RETURNING_FROM_PURCHASE:
-        return "returning"
-    return "new"

@@ -61,6 +61,7 @@ class Activity:
 
 
 def _activity_counts(members: int, bought: int, active: int) -> ActivityCounts:
+    # campaigns.lifecycle: a buyer is active or dormant; a member who never bought is neither.
     return ActivityCounts(
         members=members, active=active, dormant=bought - active, never_bought=members - bought
     )
