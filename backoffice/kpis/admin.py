@@ -14,7 +14,7 @@ from insights import figures
 from insights.models import KpiRefresh
 from points.models import LoyaltyProgram
 
-from . import presentation
+from . import presentation, tables
 
 
 class _Echo:
@@ -79,7 +79,7 @@ class KpiDashboardAdmin(admin.ModelAdmin):
 
     def export_view(self, request, figure: str):
         form = self._form(request)
-        export = presentation.EXPORTS.get(figure)
+        export = tables.EXPORTS.get(figure)
         if export is None:
             raise Http404
         if not form.is_valid():
