@@ -45,7 +45,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rewards.change_reward",
         "rewards.delete_reward",
         "rewards.change_stackingpolicy",
-        "campaigns.*",  # includes the KPI dashboard (campaigns.view_kpis)
+        "campaigns.*",
+        "insights.view_kpis",  # the KPI dashboard
         "django_celery_beat.view_*",
     ],
     MANAGER: [
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "points.*",
         "rewards.*",
         "campaigns.*",
+        "insights.*",
         "django_celery_beat.*",
         "core.view_outboxjob",
         "core.retry_outboxjob",  # background jobs: see what waits or gave up, run it again

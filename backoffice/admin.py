@@ -23,8 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ConsentChange, Member, StaffAction
 from accounts.normalise import normalise_phone
 from accounts.services import member_enrol, member_set_status, member_update_contact
-from campaigns.kpis import member_ladder_stage
-from campaigns.kpis.presentation import STAGE_LABELS
+from campaigns import lifecycle
 from campaigns.models import Delivery, MemberStats, SurveyResponse
 from campaigns.services import delivery_resend_by_staff
 from core.errors import ApplicationError
@@ -44,6 +43,7 @@ from .forms import (
     RewardGrantForm,
     StoreCreditAdjustmentForm,
 )
+from .kpis.admin import KpiDashboardAdmin  # noqa: F401 (registers the KPI dashboard)
 
 ROWS_SHOWN = 100  # ledger lines
 SECTION_ROWS = 25  # rows of every other history section
@@ -183,13 +183,11 @@ def _summary(request, member: Member) -> str:
     referrals = member.referrals.count()
     purchases = stats.purchase_count if stats else 0
     now = timezone.now()
-    days_since = (now - stats.last_purchase_at).days if stats and stats.last_purchase_at else None
-    if days_since is None:
-        activity = _("Never bought")
-    elif days_since < program.dormant_after_days:
-        activity = _("Active")
-    else:
-        activity = _("Dormant")
+    last_purchase_at = stats.last_purchase_at if stats else None
+    days_since = (now - last_purchase_at).days if last_purchase_at else None
+    activity = lifecycle.activity_status(
+        last_purchase_at=last_purchase_at, now=now, days=program.dormant_after_days
+    ).label
     balance = account.balance if account else 0
     return render_to_string(
         "admin/accounts/member/summary.html",
@@ -203,8 +201,8 @@ def _summary(request, member: Member) -> str:
             "days_since": days_since,
             "activity": activity,
             "dormant_after_days": program.dormant_after_days,
-            "stage": STAGE_LABELS[
-                member_ladder_stage(purchases=purchases, has_referred=referrals > 0)
+            "stage": lifecycle.STAGE_LABELS[
+                lifecycle.ladder_stage(purchases=purchases, has_referred=referrals > 0)
             ],
             "referrals": referrals,
         },

@@ -91,7 +91,7 @@ def _median(label: str, figures: dict, work) -> object:
 
 
 def time_figures(kpi_filter, figures: dict, name: str) -> None:
-    from campaigns import kpis
+    from insights import figures as kpis
 
     series = _median(f"{name}: daily summaries", figures, lambda: kpis.daily_series(kpi_filter))
     checks = [
@@ -141,7 +141,7 @@ def time_render(kpi_filter, figures: dict, name: str) -> None:
         user = get_user_model().objects.create_superuser("bench-manager", "bench@example.com", "x")
     client = Client()
     client.force_login(user)
-    url = reverse("admin:campaigns_kpirefresh_changelist")
+    url = reverse("admin:insights_kpirefresh_changelist")
     query = {"start": kpi_filter.start.isoformat(), "end": kpi_filter.end.isoformat()}
     with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
         response = _median(f"{name}: dashboard page", figures, lambda: client.get(url, query))
@@ -159,8 +159,8 @@ def main() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from campaigns import kpis
-    from campaigns.services import kpi_summaries_refresh
+    from insights import figures as kpis
+    from insights.services import kpi_summaries_refresh
 
     figures: dict = {}
     with transaction.atomic():
@@ -171,7 +171,7 @@ def main() -> None:
             kpi_summaries_refresh(progress=lambda message: print(f"    {message}"))
         _execute("ANALYZE")
         with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM campaigns_dailycount")
+            cursor.execute("SELECT COUNT(*) FROM insights_dailycount")
             figures["daily count summary (rows)"] = cursor.fetchone()[0]
         today = timezone.localdate()
         periods = {

@@ -2,26 +2,21 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin
 from core.errors import ApplicationError
-from points.models import LoyaltyProgram
 
-from . import kpis, selectors, services
-from .kpis import presentation
+from . import selectors, services
 from .models import (
     Automation,
     AutomationRun,
     BonusCampaign,
     Delivery,
-    KpiRefresh,
     OutboundMessage,
     Segment,
     SurveyResponse,
@@ -377,80 +372,3 @@ class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=member__card_number", "comment"]
     list_select_related = ["member"]
     date_hierarchy = "created_at"
-
-
-@admin.register(KpiRefresh)
-class KpiDashboardAdmin(admin.ModelAdmin):
-    """Admin → Campaigns → KPI dashboard: the figures for a period, store or channel, with a
-    CSV export of each. Needs the permission "Can see the KPI dashboard" (manager, marketing)."""
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("campaigns.view_kpis")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_urls(self):
-        return [
-            path(
-                "export/<slug:figure>/",
-                self.admin_site.admin_view(self.export_view),
-                name="campaigns_kpirefresh_export",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _form(self, request) -> presentation.KpiFilterForm:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return presentation.KpiFilterForm.from_query(request.GET, timezone.localdate())
-
-    def changelist_view(self, request, extra_context=None):
-        form = self._form(request)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("KPI dashboard"),
-            "opts": self.model._meta,
-            "form": form,
-            "query": request.GET.urlencode(),
-        }
-        if form.is_valid():
-            board = kpis.dashboard(form.kpi_filter())
-            context.update(
-                board=board,
-                tiles=presentation.tiles(board),
-                sections=presentation.sections(board),
-                dormant_threshold_changed=(
-                    board.refresh is not None
-                    and board.refresh.dormant_after_days
-                    != LoyaltyProgram.current().dormant_after_days
-                ),
-            )
-        return TemplateResponse(request, "admin/kpis/dashboard.html", context)
-
-    def export_view(self, request, figure: str):
-        form = self._form(request)
-        export = presentation.EXPORTS.get(figure)
-        if export is None:
-            raise Http404
-        if not form.is_valid():
-            return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain")
-        kpi_filter = form.kpi_filter()
-        table = export(kpi_filter)
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield writer.writerow(table.header)
-            for row in table.rows:
-                yield writer.writerow(["" if value is None else value for value in row])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        name = f"kpi-{figure}-{kpi_filter.start:%Y%m%d}-{kpi_filter.end:%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response

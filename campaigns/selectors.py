@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Member
 from points.models import PointsEntry, Purchase
 
+from . import lifecycle
 from .models import Automation, Delivery, Segment, Trigger
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
@@ -50,13 +51,11 @@ def segment_members(
         members = members.filter(point_account__tier__in=tier_ids)
     if segment.min_days_since_last_purchase is not None:
         members = members.filter(
-            stats__last_purchase_at__lte=now
-            - datetime.timedelta(days=segment.min_days_since_last_purchase)
+            lifecycle.dormant_members(now=now, days=segment.min_days_since_last_purchase)
         )
     if segment.max_days_since_last_purchase is not None:
         members = members.filter(
-            stats__last_purchase_at__gte=now
-            - datetime.timedelta(days=segment.max_days_since_last_purchase)
+            lifecycle.bought_within(now=now, days=segment.max_days_since_last_purchase)
         )
     for field, lookup in (
         ("min_recency_score", "stats__recency_score__gte"),
@@ -115,9 +114,7 @@ def trigger_audience(automation: Automation, *, now: datetime.datetime) -> Query
     """Members the scheduled trigger applies to right now (before cooldown and budget)."""
     members = Member.objects.filter(status=Member.Status.ACTIVE)
     if automation.trigger == Trigger.DORMANT:
-        members = members.filter(
-            stats__last_purchase_at__lte=now - datetime.timedelta(days=automation.days or 0)
-        )
+        members = members.filter(lifecycle.dormant_members(now=now, days=automation.days or 0))
     elif automation.trigger == Trigger.BIRTHDAY:
         today = local_today(now)
         birthday = Q(birth_date__month=today.month, birth_date__day=today.day)

@@ -13,9 +13,3 @@ def automations_run_task() -> int:
 @shared_task(name="campaigns.member_stats_refresh")
 def member_stats_refresh_task() -> int:
     return services.member_stats_refresh()
-
-
-@shared_task(name="campaigns.kpi_summaries_refresh")
-def kpi_summaries_refresh_task() -> int:
-    refresh = services.kpi_summaries_refresh()
-    return refresh.members if refresh else 0

@@ -19,7 +19,8 @@ from accounts import roles
 from accounts.models import Member, PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
 from campaigns.models import Automation, BonusCampaign, Segment, SurveyResponse, Trigger
-from campaigns.services import automations_run_due, kpi_summaries_refresh, member_stats_refresh
+from campaigns.services import automations_run_due, member_stats_refresh
+from insights.services import kpi_summaries_refresh
 from points.earning import BasketLine
 from points.models import ActivityType, EarningRule, Tier
 from points.services import (

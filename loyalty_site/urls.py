@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
@@ -12,7 +13,18 @@ _public_docs = {
     "throttle_classes": [],
 }
 
+
+def _moved(pattern_name: str):
+    return RedirectView.as_view(pattern_name=pattern_name, query_string=True, permanent=True)
+
+
 urlpatterns = [
+    # The KPI dashboard's addresses before it moved to the insights app (bookmarks, links).
+    path("admin/campaigns/kpirefresh/", _moved("admin:insights_kpirefresh_changelist")),
+    path(
+        "admin/campaigns/kpirefresh/export/<slug:figure>/",
+        _moved("admin:insights_kpirefresh_export"),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("points.api.urls")),
     path("api/v1/", include("rewards.api.urls")),

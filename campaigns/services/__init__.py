@@ -23,7 +23,6 @@ from .deliveries import (
     delivery_queue,
     delivery_send,
 )
-from .kpis import kpi_summaries_refresh
 from .staff import delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
 from .surveys import survey_answer, survey_next_due
@@ -47,7 +46,6 @@ __all__ = [
     "delivery_queue",
     "delivery_resend_by_staff",
     "delivery_send",
-    "kpi_summaries_refresh",
     "live_event_automations",
     "member_stats_record_purchase",
     "member_stats_record_refund",

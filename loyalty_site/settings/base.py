@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "points",
     "rewards",
     "campaigns",
+    "insights",
     "portal",
     "backoffice",
     "loyalty_site",

@@ -1,6 +1,6 @@
 """The apps form layers; a module never imports from an app to its right (docs/architecture.md):
 
-    core ← accounts ← points ← rewards ← campaigns ← {portal, backoffice} ← loyalty_site
+    core ← accounts ← points ← rewards ← campaigns ← insights ← {portal, backoffice} ← loyalty_site
 
 A lower app that must tell a higher one something sends a signal or calls a registered hook.
 """
@@ -15,6 +15,7 @@ LAYERS = [
     {"points"},
     {"rewards"},
     {"campaigns"},
+    {"insights"},
     {"portal", "backoffice"},  # side by side: neither imports the other
     {"loyalty_site"},
 ]

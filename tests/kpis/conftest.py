@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from campaigns.services import kpi_summaries_refresh
+from insights.services import kpi_summaries_refresh
 from points.models import LoyaltyProgram, Purchase, PurchaseLine, TierChange
 from points.services import account_lock, ledger_append
 from tests.factories import MemberFactory

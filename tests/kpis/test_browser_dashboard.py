@@ -14,7 +14,7 @@ def test_a_manager_opens_the_kpi_dashboard_with_demo_data_in_a_real_browser(page
     page.fill("#id_username", "manager")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("input[type=submit]")
-    page.click("a[href='/admin/campaigns/kpirefresh/']")
+    page.click("a[href='/admin/insights/kpirefresh/']")
     page.wait_for_selector(".kpi-tiles")
     # then: every figure has its chart (with a title for screen readers) and its table
     charts = page.locator("svg.kpi-chart[role=img]")

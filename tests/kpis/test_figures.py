@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns import kpis
 from campaigns.models import Delivery, MemberStats, SurveyResponse
+from insights import figures as kpis
 from points.models import PointAccount
 from rewards.models import IssuedReward
 from tests.factories import AutomationFactory, StoreFactory, TierFactory
@@ -89,13 +89,9 @@ def test_active_and_dormant_members_at_the_start_and_the_end(purchase_history, r
     refreshed()
     activity = kpis.activity(MARCH)
     # 28 Feb: active A B E H I; dormant C; never bought F J
-    assert activity.at_start == kpis.figures.ActivityCounts(
-        members=8, active=5, dormant=1, never_bought=2
-    )
+    assert activity.at_start == kpis.ActivityCounts(members=8, active=5, dormant=1, never_bought=2)
     # 31 Mar: active A (back on 20 Mar) B E H I J; dormant C; never bought F
-    assert activity.at_end == kpis.figures.ActivityCounts(
-        members=8, active=6, dormant=1, never_bought=1
-    )
+    assert activity.at_end == kpis.ActivityCounts(members=8, active=6, dormant=1, never_bought=1)
     # week of 10–16 March: A is dormant since the 12th, J bought on the 5th
     week = next(counts for bucket, counts in activity.rows if bucket.start == d("2025-03-10"))
     assert (week.active, week.dormant) == (5, 2)
@@ -275,7 +271,7 @@ def test_the_rfm_grid_counts_members_per_recency_and_frequency(programme, shop):
             monetary_score=monetary,
         )
     MemberStats.objects.create(member=member_on("2025-01-01", store=shop))  # never bought
-    from campaigns.services import kpi_summaries_refresh
+    from insights.services import kpi_summaries_refresh
 
     kpi_summaries_refresh()
     grid = kpis.rfm_grid(MARCH)

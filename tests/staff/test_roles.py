@@ -27,8 +27,8 @@ def pages(member) -> dict[str, str]:
         "new reward": reverse("admin:rewards_reward_add"),
         "new automation": reverse("admin:campaigns_automation_add"),
         "programme settings": reverse("admin:points_loyaltyprogram_change", args=[1]),
-        "KPI dashboard": reverse("admin:campaigns_kpirefresh_changelist"),
-        "KPI export": reverse("admin:campaigns_kpirefresh_export", args=["points"]),
+        "KPI dashboard": reverse("admin:insights_kpirefresh_changelist"),
+        "KPI export": reverse("admin:insights_kpirefresh_export", args=["points"]),
         "new POS key": reverse("admin:accounts_posapikey_add"),
         "staff users": reverse("admin:auth_user_changelist"),
     }
@@ -75,7 +75,7 @@ def test_each_role_opens_what_it_needs_and_nothing_else(client, role):
 def test_the_admin_index_links_the_kpi_dashboard_for_those_who_may_see_it(client, role, sees_kpis):
     client.force_login(UserFactory(role=role))
     page = client.get(reverse("admin:index")).content.decode()
-    assert (reverse("admin:campaigns_kpirefresh_changelist") in page) is sees_kpis
+    assert (reverse("admin:insights_kpirefresh_changelist") in page) is sees_kpis
 
 
 def test_cashiers_read_the_programme_settings_but_cannot_change_them(client):
@@ -103,3 +103,25 @@ def test_without_staff_status_admin_is_closed(client):
     response = client.get(reverse("admin:accounts_member_change", args=[member.pk]))
     assert response.status_code == 302
     assert reverse("admin:login") in response.url
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/campaigns/kpirefresh/?start=2026-01-01", "/admin/insights/kpirefresh/"),
+        (
+            "/admin/campaigns/kpirefresh/export/points/?start=2026-01-01",
+            "/admin/insights/kpirefresh/export/points/",
+        ),
+    ],
+)
+def test_the_kpi_dashboards_addresses_from_before_the_insights_app_still_lead_to_it(
+    client, old, new
+):
+    # given
+    client.force_login(UserFactory(role=roles.MARKETING))
+    # when
+    response = client.get(old)
+    # then
+    assert response.status_code == 301
+    assert response["Location"] == f"{new}?start=2026-01-01"

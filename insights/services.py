@@ -17,16 +17,12 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Member
+from campaigns.lifecycle import LOYAL_FROM_PURCHASE, RETURNING_FROM_PURCHASE
+from campaigns.models import MemberStats
 from core.locks import job_lock
 from points.models import LoyaltyProgram, PointAccount, PointsEntry, Purchase, TierChange
 
-from ..models import ActivitySpell, DailyCount, KpiRefresh, MemberMilestone, MemberStats, RfmCell
-
-# The ladder (seed 001): a member is "returning" from their 2nd purchase and "loyal" from their
-# 5th; "ambassador" from the day a member they referred enrolled, whatever they bought.
-RETURNING_FROM_PURCHASE = 2
-LOYAL_FROM_PURCHASE = 5
-STAGES = ("new", "returning", "loyal", "ambassador")
+from .models import ActivitySpell, DailyCount, KpiRefresh, MemberMilestone, RfmCell
 
 
 def _zone():
@@ -123,6 +119,8 @@ def _build_milestones() -> int:
 
 
 def _build_spells(dormant_after_days: int) -> int:
+    """The spells of activity and the day each ends in dormancy, as `campaigns.lifecycle`
+    defines them (`continues_spell`, `dormant_on`), in SQL."""
     purchases_sql, purchase_params = _sql(_purchases_by_day())
     sql = f"""
         WITH days AS (

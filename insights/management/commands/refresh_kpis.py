@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from campaigns.services import kpi_summaries_refresh
+from insights.services import kpi_summaries_refresh
 
 
 class Command(BaseCommand):

@@ -1,0 +1,196 @@
+"""The KPI dashboard's tables: one per figure, shown beside its chart and downloaded as its
+CSV export (`EXPORTS`)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from campaigns.lifecycle import STAGE_LABELS
+from insights import figures
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list] = field(default_factory=list)
+
+
+def _labels(buckets) -> list[str]:
+    return [bucket.label for bucket in buckets]
+
+
+# --- one table per figure (the CSV exports read the same tables) --------------------------------
+
+
+def points_table(flow: figures.PointsFlow) -> Table:
+    return Table(
+        header=[
+            _("Period from"),
+            _("Period to"),
+            _("Points issued"),
+            _("Points redeemed"),
+            _("Points expired"),
+            _("Points taken back"),
+            _("Outstanding points at the end"),
+            _("Liability at the end (€)"),
+        ],
+        rows=[
+            [
+                row.bucket.start,
+                row.bucket.end,
+                row.issued,
+                row.redeemed,
+                row.expired,
+                row.taken_back,
+                row.outstanding,
+                row.liability,
+            ]
+            for row in flow.rows
+        ],
+    )
+
+
+def tiers_table(tiers: figures.TierCounts) -> Table:
+    return Table(
+        header=[_("On"), *[str(tier) for tier in tiers.tiers]],
+        rows=[
+            [bucket.end, *[counts[tier.pk] for tier in tiers.tiers]]
+            for bucket, counts in tiers.rows
+        ],
+    )
+
+
+def activity_table(activity: figures.Activity) -> Table:
+    return Table(
+        header=[_("On"), _("Members"), _("Active"), _("Dormant"), _("Never bought")],
+        rows=[
+            [bucket.end, counts.members, counts.active, counts.dormant, counts.never_bought]
+            for bucket, counts in activity.rows
+        ],
+    )
+
+
+def churn_table(churn: figures.Churn, kpi_filter: figures.KpiFilter) -> Table:
+    return Table(
+        header=[_("From"), _("To"), _("Members at the start"), _("Lost"), _("Churn rate (%)")],
+        rows=[[kpi_filter.start, kpi_filter.end, churn.members_at_start, churn.lost, churn.rate]],
+    )
+
+
+def repeat_table(repeat: figures.Repeat) -> Table:
+    return Table(
+        header=[
+            _("On"),
+            _("Members who bought"),
+            _("With 2+ purchases"),
+            _("Repeat-purchase rate (%)"),
+            _("Bought something new"),
+            _("Upsell rate (%)"),
+        ],
+        rows=[
+            [
+                bucket.end,
+                row.buyers,
+                row.repeat_buyers,
+                row.repeat_rate,
+                row.upsell_buyers,
+                row.upsell_rate,
+            ]
+            for bucket, row in repeat.rows
+        ],
+    )
+
+
+def ladder_table(ladder: figures.Ladder) -> Table:
+    stages = list(figures.STAGES)
+    return Table(
+        header=[_("On"), *[str(STAGE_LABELS[stage]) for stage in stages]],
+        rows=[[bucket.end, *[counts[stage] for stage in stages]] for bucket, counts in ladder.rows],
+    )
+
+
+def moves_table(ladder: figures.Ladder) -> Table:
+    rank = {stage: index for index, stage in enumerate(["", *figures.STAGES])}
+    return Table(
+        header=[_("From"), _("To"), _("Members")],
+        rows=[
+            [str(STAGE_LABELS[before]), str(STAGE_LABELS[after]), members]
+            for (before, after), members in sorted(
+                ladder.moves.items(), key=lambda item: (rank[item[0][0]], rank[item[0][1]])
+            )
+        ],
+    )
+
+
+def rfm_table(grid: figures.RfmGrid) -> Table:
+    return Table(
+        header=[_("Recency score"), _("Frequency score"), _("Members"), _("Mean monetary score")],
+        rows=[
+            [recency, frequency, *grid.cells.get((recency, frequency), (0, None))]
+            for recency in range(5, 0, -1)
+            for frequency in range(1, 6)
+        ],
+    )
+
+
+def nps_table(nps: figures.Nps, index: figures.LoyaltyIndex) -> Table:
+    return Table(
+        header=[
+            _("Answers"),
+            _("Promoters (9–10)"),
+            _("Passives (7–8)"),
+            _("Detractors (0–6)"),
+            _("NPS"),
+            _("Would recommend (mean)"),
+            _("Would buy again (mean)"),
+            _("Would try new products (mean)"),
+            _("Customer loyalty index"),
+        ],
+        rows=[
+            [
+                nps.responses,
+                nps.promoters,
+                nps.passives,
+                nps.detractors,
+                nps.score,
+                index.recommend,
+                index.repurchase,
+                index.try_new,
+                index.index,
+            ]
+        ],
+    )
+
+
+def reactivation_table(reactivation: figures.Reactivation) -> Table:
+    rows = [*reactivation.rows, reactivation.total] if reactivation.rows else []
+    return Table(
+        header=[
+            _("Automation"),
+            _("Offers"),
+            _("Messages sent"),
+            _("Codes used"),
+            _("Members who came back"),
+            _("Revenue after the offer (€)"),
+        ],
+        rows=[
+            [row.name, row.offered, row.sent, row.codes_used, row.came_back, row.revenue]
+            for row in rows
+        ],
+    )
+
+
+# What each CSV export computes: only the figure it needs.
+EXPORTS: dict[str, Callable[[figures.KpiFilter], Table]] = {
+    "points": lambda f: points_table(figures.points_flow(f)),
+    "tiers": lambda f: tiers_table(figures.members_by_tier(f)),
+    "activity": lambda f: activity_table(figures.activity(f)),
+    "churn": lambda f: churn_table(figures.churn(f), f),
+    "repeat": lambda f: repeat_table(figures.repeat_purchases(f)),
+    "ladder": lambda f: ladder_table(figures.ladder(f)),
+    "ladder-moves": lambda f: moves_table(figures.ladder(f)),
+    "rfm": lambda f: rfm_table(figures.rfm_grid(f)),
+    "nps": lambda f: nps_table(figures.nps(f), figures.loyalty_index(f)),
+    "reactivation": lambda f: reactivation_table(figures.reactivation(f)),
+}

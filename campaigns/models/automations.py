@@ -1,0 +1,320 @@
+"""Automations and messaging: triggers, runs, deliveries and the messages they send."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Member
+from core.append_only import AppendOnlyModel
+from points.models import PointsEntry, Purchase, Tier
+from rewards.models import IssuedReward, Reward
+
+from .segments import Segment
+
+
+class Trigger(models.TextChoices):
+    DORMANT = "dormant", _("Dormant: no purchase for N days (reactivation offer)")
+    WELCOME = "welcome", _("Welcome: on enrolment")
+    FIRST_PURCHASE = "first_purchase", _("First purchase")
+    NTH_PURCHASE = "nth_purchase", _("Every Nth purchase (stamp card)")
+    BIRTHDAY = "birthday", _("Birthday")
+    TIER_REACHED = "tier_reached", _("Tier reached")
+    POINTS_EXPIRING = "points_expiring", _("Points expiring within N days")
+    REFERRAL = "referral", _("Referral: a referred friend made a first purchase")
+
+    @classmethod
+    def scheduled(cls) -> set[str]:
+        """Triggers found by a periodic run; the others fire on an event."""
+        return {cls.DORMANT, cls.BIRTHDAY, cls.POINTS_EXPIRING}
+
+
+class MessageChannel(models.TextChoices):
+    PREFERRED = "preferred", _("The member's preferred channel, then the fallback order")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    NONE = "none", _("No message")
+
+
+class AutomationQuerySet(models.QuerySet):
+    def live(self, now=None):
+        now = now or timezone.now()
+        return (
+            self.filter(is_active=True)
+            .filter(models.Q(starts_at__isnull=True) | models.Q(starts_at__lte=now))
+            .filter(models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=now))
+        )
+
+
+class Automation(models.Model):
+    """Trigger + audience + action + channel + limits, edited by marketing in admin."""
+
+    Trigger = Trigger
+
+    name = models.CharField(_("name"), max_length=100)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
+    days = models.PositiveIntegerField(
+        _("days"),
+        null=True,
+        blank=True,
+        help_text=_("Dormant: days without a purchase. Points expiring: within how many days."),
+    )
+    every_n = models.PositiveIntegerField(
+        _("every N purchases"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2)],
+        help_text=_("Stamp card: the reward comes with every Nth purchase."),
+    )
+    category = models.CharField(
+        _("category"),
+        max_length=64,
+        blank=True,
+        help_text=_("Stamp card: count only purchases with a product of this category."),
+    )
+    tier = models.ForeignKey(
+        Tier,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tier"),
+        help_text=_("Tier reached: which tier (empty = any upgrade)."),
+    )
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="automations",
+        verbose_name=_("audience"),
+        help_text=_("Only members of this segment. Empty = everyone."),
+    )
+    reward = models.ForeignKey(
+        Reward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reward"),
+        help_text=_("A code or store credit from the catalogue."),
+    )
+    reward_validity_days = models.PositiveIntegerField(
+        _("reward valid for (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Overrides the reward's own validity. Empty = the reward's."),
+    )
+    bonus_points = models.PositiveIntegerField(_("bonus points"), default=0)
+    reward_newcomer = models.BooleanField(
+        _("also reward the newcomer"),
+        default=False,
+        help_text=_("Referral: the referred friend gets the same reward too."),
+    )
+    channel = models.CharField(
+        _("message channel"),
+        max_length=16,
+        choices=MessageChannel.choices,
+        default=MessageChannel.PREFERRED,
+    )
+    only_reachable = models.BooleanField(
+        _("only members we can message"),
+        default=False,
+        help_text=_(
+            "Leave off to give the reward to everyone in the audience and record why a message "
+            "could not be sent (no consent, no address)."
+        ),
+    )
+    message_subject_nl = models.CharField(_("subject (Dutch)"), max_length=150, blank=True)
+    message_subject_en = models.CharField(_("subject (English)"), max_length=150, blank=True)
+    message_body_nl = models.TextField(
+        _("message (Dutch)"), blank=True, help_text=_("Empty = the standard text of the trigger.")
+    )
+    message_body_en = models.TextField(_("message (English)"), blank=True)
+    cooldown_days = models.PositiveIntegerField(
+        _("at most once per (days)"),
+        default=90,
+        help_text=_("A member gets this automation at most once in this many days. 0 = no limit."),
+    )
+    max_per_day = models.PositiveIntegerField(_("budget per day"), null=True, blank=True)
+    max_total = models.PositiveIntegerField(_("budget in total"), null=True, blank=True)
+    conversion_days = models.PositiveIntegerField(
+        _("conversion window (days)"),
+        default=30,
+        help_text=_(
+            "A purchase within this many days counts as a conversion (or until the code expires)."
+        ),
+    )
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Untick to pause; tick again to resume.")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AutomationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("automation")
+        verbose_name_plural = _("automations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        if self.trigger in (Trigger.DORMANT, Trigger.POINTS_EXPIRING) and not self.days:
+            errors["days"] = _("Say after how many days.")
+        if self.trigger == Trigger.NTH_PURCHASE and not self.every_n:
+            errors["every_n"] = _("Say every how many purchases.")
+        if not self.reward_id and not self.bonus_points:
+            errors["reward"] = _("Give a reward, bonus points, or both.")
+        if errors:
+            raise ValidationError(errors)
+
+    def subject(self, language: str) -> str:
+        return (self.message_subject_en if language == "en" else "") or self.message_subject_nl
+
+    def body(self, language: str) -> str:
+        return (self.message_body_en if language == "en" else "") or self.message_body_nl
+
+
+class AutomationRun(models.Model):
+    """One run of a scheduled automation, with what it did (budget left out, etc.)."""
+
+    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    is_dry_run = models.BooleanField(default=False)
+    audience = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    left_out_by_budget = models.PositiveIntegerField(default=0)
+    skipped_lock_held = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("automation run")
+        verbose_name_plural = _("automation runs")
+        ordering = ["-started_at"]
+
+
+class Delivery(models.Model):
+    """An automation reaching one member: what they got, how they were told, whether it worked.
+
+    (automation, member, period_key) is unique: the same run twice, or two workers at once,
+    cannot deliver twice in one period.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    class SkipReason(models.TextChoices):
+        NO_CONSENT = "no_consent", _("No consent for the channel")
+        NO_ADDRESS = "no_address", _("No address for the channel")
+        NO_MESSAGE = "no_message", _("The automation sends no message")
+        OUT_OF_STOCK = "out_of_stock", _("The reward is out of stock")
+        BLOCKED = "blocked", _("The member is blocked")
+
+    automation = models.ForeignKey(
+        Automation,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        verbose_name=_("automation"),
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("member")
+    )
+    period_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    fulfilled_at = models.DateTimeField(_("reward given at"), null=True, blank=True)
+    issued_reward = models.ForeignKey(
+        IssuedReward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reward"),
+    )
+    bonus_entry = models.ForeignKey(
+        PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    offer_expires_at = models.DateTimeField(_("offer valid until"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    skip_reason = models.CharField(
+        _("why skipped"), max_length=16, choices=SkipReason.choices, blank=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # A send in progress holds the delivery until then; a send whose worker died is retried
+    # once it has passed (a lease, not a guess from the age of the claim).
+    lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    converted_purchase = models.ForeignKey(
+        Purchase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("converting purchase"),
+    )
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("resend_delivery", _("Can send a message again, with a reason"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["automation", "member", "period_key"], name="delivery_once_per_period"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["automation", "member", "created_at"], name="delivery_cooldown"),
+            models.Index(
+                fields=["member", "offer_expires_at"],
+                condition=models.Q(converted_at__isnull=True),
+                name="delivery_open_offer",
+            ),
+            models.Index(
+                fields=["automation", "status"],
+                condition=models.Q(status__in=["pending", "sending", "failed"]),
+                name="delivery_unfinished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.automation} → {self.member}"
+
+    @property
+    def code_used(self) -> bool:
+        return bool(self.issued_reward_id and self.issued_reward.status == IssuedReward.Status.USED)
+
+
+class OutboundMessage(AppendOnlyModel):
+    """The message of a delivery, recorded in the step that hands it to the provider (just
+    before the call). One per delivery (unique): a retry after a crash finds it and sends the
+    same message again under the same key, so the provider can recognise the repeat. Whether
+    the provider confirmed it is the delivery's status (`sent`) and `provider_reference`."""
+
+    delivery = models.OneToOneField(Delivery, on_delete=models.PROTECT, related_name="message")
+    channel = models.CharField(_("channel"), max_length=16)
+    to = models.CharField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("body"))
+    sent_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
