@@ -23,6 +23,12 @@ from .deliveries import (
     delivery_queue,
     delivery_send,
 )
+from .events import (
+    on_member_enrolled,
+    on_purchase_recorded,
+    on_refund_recorded,
+    on_tier_changed,
+)
 from .kpis import kpi_summaries_refresh
 from .staff import delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
@@ -52,6 +58,10 @@ __all__ = [
     "member_stats_record_purchase",
     "member_stats_record_refund",
     "member_stats_refresh",
+    "on_member_enrolled",
+    "on_purchase_recorded",
+    "on_refund_recorded",
+    "on_tier_changed",
     "period_key",
     "survey_answer",
     "survey_next_due",
