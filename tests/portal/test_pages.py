@@ -208,8 +208,8 @@ def test_closing_needs_the_confirmation(portal, member):
 
 
 def test_staff_close_an_account_and_the_member_is_anonymised(client, member):
-    from accounts import roles
     from accounts.portal import closure_request_create
+    from loyalty_site import roles
 
     closure = closure_request_create(member=member, reason="bye")
     client.force_login(UserFactory(role=roles.MANAGER))
