@@ -119,12 +119,44 @@ def member_summary_get(*, member: Member) -> MemberSummary:
     )
 
 
-def ledger_entries_for(*, member: Member):
-    return (
+# How the member's history groups the ledger kinds (the portal's "show" filter).
+LEDGER_KIND_GROUPS = {
+    "earned": ["earn", "activity", "bonus"],
+    "spent": ["redemption"],
+    "expired": ["expiry"],
+    "corrections": ["adjustment", "refund_reversal", "redemption_reversal"],
+}
+
+
+def ledger_entries_for(
+    *,
+    member: Member,
+    group: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+):
+    """The member's ledger, newest first; optionally one group of kinds (`LEDGER_KIND_GROUPS`)
+    and the days written from and until (both included)."""
+    entries = (
         PointsEntry.objects.filter(account__member=member)
         .select_related("purchase__store", "refund", "activity__activity_type", "staff_user")
         .order_by("-id")
     )
+    if group:
+        entries = entries.filter(kind__in=LEDGER_KIND_GROUPS[group])
+    if date_from:
+        entries = entries.filter(created_at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(created_at__date__lte=date_to)
+    return entries
+
+
+def tier_progress_percent(progress: TierProgress) -> int:
+    """How far the member is towards the next tier, 0–100 (100 at the top tier)."""
+    next_tier = progress.next_tier
+    if next_tier and next_tier.threshold:
+        return min(100, round(100 * progress.qualifying_points / next_tier.threshold))
+    return 100
 
 
 def entry_description(entry: PointsEntry) -> str:

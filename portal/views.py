@@ -24,7 +24,12 @@ from accounts.services import member_consent_set, member_enrol, member_update_co
 from campaigns.services import survey_answer, survey_next_due
 from core import ratelimit
 from core.errors import ApplicationError
-from points.selectors import entry_description, ledger_entries_for, member_summary_get
+from points.selectors import (
+    entry_description,
+    ledger_entries_for,
+    member_summary_get,
+    tier_progress_percent,
+)
 from rewards.models import IssuedReward, Reward, StoreCreditEntry
 from rewards.selectors import catalogue_for, codes_for, store_credit_balance, unused_codes_for
 from rewards.services import reward_redeem
@@ -36,13 +41,6 @@ LINK_REQUESTS_PER_IP = 30
 PASSWORD_FAILURES_PER_EMAIL = 5
 PASSWORD_FAILURES_PER_IP = 30
 WINDOW_SECONDS = 15 * 60
-
-ENTRY_KINDS = {
-    "earned": ["earn", "activity", "bonus"],
-    "spent": ["redemption"],
-    "expired": ["expiry"],
-    "corrections": ["adjustment", "refund_reversal", "redemption_reversal"],
-}
 
 
 def client_ip(request) -> str:
@@ -226,9 +224,6 @@ def dashboard_view(request):
     unlocks = (
         list(Reward.objects.available().filter(minimum_tier=next_tier)[:3]) if next_tier else []
     )
-    progress = 100
-    if next_tier and next_tier.threshold:
-        progress = min(100, round(100 * summary.tier.qualifying_points / next_tier.threshold))
     return render(
         request,
         "portal/dashboard.html",
@@ -236,7 +231,7 @@ def dashboard_view(request):
             "summary": summary,
             "entries": [(entry, entry_description(entry)) for entry in entries],
             "store_credit": store_credit_balance(member=member),
-            "progress": progress,
+            "progress": tier_progress_percent(summary.tier),
             "unlocks": unlocks,
             "chart": charts.monthly_points_chart(member),
             "survey_due": survey_next_due(member) is None,
@@ -261,12 +256,12 @@ def history_view(request):
     entries = ledger_entries_for(member=request.member)
     if form.is_valid():
         data = form.cleaned_data
-        if data["kind"]:
-            entries = entries.filter(kind__in=ENTRY_KINDS[data["kind"]])
-        if data["date_from"]:
-            entries = entries.filter(created_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            entries = entries.filter(created_at__date__lte=data["date_to"])
+        entries = ledger_entries_for(
+            member=request.member,
+            group=data["kind"] or None,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
     page = Paginator(entries, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
