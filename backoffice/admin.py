@@ -6,13 +6,12 @@ member with years of history opens as fast as a new one; each section is one or 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -29,10 +28,10 @@ from campaigns.models import Delivery, MemberStats, SurveyResponse
 from campaigns.services import delivery_resend_by_staff
 from core.errors import ApplicationError
 from points.models import Activity, LoyaltyProgram, Purchase, TierChange
-from points.selectors import entry_description, ledger_entries_for
+from points.selectors import entry_description, ledger_entries_for, points_money_value
 from points.services import points_adjust
-from rewards.models import IssuedReward, StoreCreditEntry
-from rewards.selectors import codes_for, store_credit_balance
+from rewards.models import StoreCreditEntry
+from rewards.selectors import code_status_counts, codes_for, store_credit_balance
 from rewards.services import code_revoke, reward_grant, store_credit_adjust
 
 from .forms import (
@@ -47,7 +46,6 @@ from .forms import (
 
 ROWS_SHOWN = 100  # ledger lines
 SECTION_ROWS = 25  # rows of every other history section
-CENTS = Decimal("0.01")
 
 admin.site.site_header = _("Loyalty programme")
 admin.site.site_title = _("Loyalty programme")
@@ -198,7 +196,7 @@ def _summary(request, member: Member) -> str:
             "account": account,
             "stats": stats,
             "balance": balance,
-            "points_value": (balance * program.point_value).quantize(CENTS),
+            "points_value": points_money_value(balance, program=program),
             "store_credit": store_credit_balance(member=member),
             "days_since": days_since,
             "activity": activity,
@@ -235,23 +233,11 @@ def _tier_history(request, member: Member) -> str:
 
 
 def _codes(request, member: Member) -> str:
-    now = timezone.now()
-    live = Q(status=IssuedReward.Status.ISSUED, expires_at__gt=now)
-    counts = IssuedReward.objects.filter(member=member).aggregate(
-        unused=Count("pk", filter=live),
-        used=Count("pk", filter=Q(status=IssuedReward.Status.USED)),
-        expired=Count(
-            "pk",
-            filter=Q(status=IssuedReward.Status.EXPIRED)
-            | Q(status=IssuedReward.Status.ISSUED, expires_at__lte=now),
-        ),
-        revoked=Count("pk", filter=Q(status=IssuedReward.Status.REVOKED)),
-    )
     return render_to_string(
         "admin/accounts/member/codes.html",
         {
             "codes": codes_for(member=member)[:SECTION_ROWS],
-            "counts": counts,
+            "counts": code_status_counts(member=member),
             "member": member,
             "can_revoke": request.user.has_perm("rewards.revoke_code"),
             "all_url": _changelist("rewards_issuedreward", member),

@@ -1,5 +1,6 @@
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -14,10 +15,11 @@ from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 
 from .earning import RuleSpec, Scope
-from .models import EarningRule, PointAccount, PointsEntry
+from .models import EarningRule, LoyaltyProgram, PointAccount, PointsEntry
 from .tiers import TierProgress, tier_progress, window_start
 
 EXPIRING_SOON_DAYS = 30
+CENTS = Decimal("0.01")
 
 
 def member_get_by_card(card_number: str, *, field: str = "card_number") -> Member:
@@ -157,6 +159,12 @@ def tier_progress_percent(progress: TierProgress) -> int:
     if next_tier and next_tier.threshold:
         return min(100, round(100 * progress.qualifying_points / next_tier.threshold))
     return 100
+
+
+def points_money_value(points: int, *, program: LoyaltyProgram | None = None) -> Decimal:
+    """What a number of points is worth in euros (the programme's point value), to the cent."""
+    program = program or LoyaltyProgram.current()
+    return (points * program.point_value).quantize(CENTS)
 
 
 def entry_description(entry: PointsEntry) -> str:

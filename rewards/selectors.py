@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -43,6 +43,23 @@ def unused_codes_for(*, member: Member):
         .exclude(code__isnull=True)
         .select_related("reward")
         .order_by("expires_at", "pk")
+    )
+
+
+def code_status_counts(*, member: Member) -> dict[str, int]:
+    """The member's codes by status as the member sees it: a code past its date is expired even
+    before the nightly job marks it so."""
+    now = timezone.now()
+    live = Q(status=IssuedReward.Status.ISSUED, expires_at__gt=now)
+    return IssuedReward.objects.filter(member=member).aggregate(
+        unused=Count("pk", filter=live),
+        used=Count("pk", filter=Q(status=IssuedReward.Status.USED)),
+        expired=Count(
+            "pk",
+            filter=Q(status=IssuedReward.Status.EXPIRED)
+            | Q(status=IssuedReward.Status.ISSUED, expires_at__lte=now),
+        ),
+        revoked=Count("pk", filter=Q(status=IssuedReward.Status.REVOKED)),
     )
 
 
