@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import portal as accounts_portal
 from accounts.models import ConsentChange, Member
-from accounts.services import member_consent_set, member_enrol, member_update_contact
+from accounts.services import member_consent_set, member_update_contact
 from campaigns.services import survey_answer, survey_next_due
 from core import ratelimit
 from core.errors import ApplicationError
@@ -74,12 +74,13 @@ def _sign_in(request, member: Member):
     return response
 
 
+def _login_link_url(request, token: str) -> str:
+    return request.build_absolute_uri(reverse("portal:login-link", args=[token]))
+
+
 def _send_login_link(request, member: Member) -> None:
     accounts_portal.login_link_issue(
-        member=member,
-        link_for=lambda token: request.build_absolute_uri(
-            reverse("portal:login-link", args=[token])
-        ),
+        member=member, link_for=lambda token: _login_link_url(request, token)
     )
 
 
@@ -187,24 +188,17 @@ def signup_view(request):
     form = forms.SignupForm(request.POST or None, initial={"language": translation.get_language()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        existing = Member.objects.filter(email=data["email"]).first()
         try:
-            with transaction.atomic():
-                if existing is None:
-                    member = member_enrol(
-                        email=data["email"],
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                        birth_date=data["birth_date"],
-                        language=data["language"],
-                        consents={"email": data["consent_email"]},
-                        source=ConsentChange.Source.PORTAL,
-                        referral_code=data["referral_code"] or None,
-                    )
-                    _send_login_link(request, member)
-                elif existing.is_active:
-                    # Already a member: a sign-in link, and the same answer as for a new one.
-                    _send_login_link(request, existing)
+            accounts_portal.member_sign_up(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+                language=data["language"],
+                consent_email=data["consent_email"],
+                referral_code=data["referral_code"] or None,
+                link_for=lambda token: _login_link_url(request, token),
+            )
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
