@@ -404,8 +404,8 @@ def profile_view(request):
                 last_name=data["last_name"],
                 birth_date=data["birth_date"],
                 language=data["language"],
+                preferred_channel=data["preferred_channel"],
             )
-            Member.objects.filter(pk=member.pk).update(preferred_channel=data["preferred_channel"])
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:

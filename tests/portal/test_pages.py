@@ -170,6 +170,17 @@ def test_the_profile_refuses_an_email_of_another_member(portal, member):
     assert member.email != "taken@example.com"
 
 
+def test_the_profile_saves_the_preferred_channel_with_the_contact_details(portal, member):
+    # when
+    portal.post(
+        reverse("portal:profile"),
+        {"first_name": "Anna", "email": member.email, "language": "nl", "preferred_channel": "sms"},
+    )
+    # then
+    member.refresh_from_db()
+    assert (member.first_name, member.preferred_channel) == ("Anna", "sms")
+
+
 def test_consent_can_be_withdrawn_and_the_time_is_recorded(portal, member):
     portal.post(reverse("portal:consents"), {"email": "on", "sms": "on"})
     member.refresh_from_db()
