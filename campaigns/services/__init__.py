@@ -30,7 +30,7 @@ from .events import (
     on_tier_changed,
 )
 from .kpis import kpi_summaries_refresh
-from .staff import delivery_resend_by_staff
+from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
 from .surveys import survey_answer, survey_next_due
 
@@ -42,6 +42,7 @@ __all__ = [
     "automation_dry_run",
     "automation_fulfil_left_over",
     "automation_run",
+    "automation_set_active",
     "automations_cache_clear",
     "automations_run_due",
     "conversions_record",
