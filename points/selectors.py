@@ -2,7 +2,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -15,7 +15,15 @@ from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 
 from .earning import RuleSpec, Scope
-from .models import EarningRule, LoyaltyProgram, PointAccount, PointsEntry
+from .models import (
+    Activity,
+    EarningRule,
+    LoyaltyProgram,
+    PointAccount,
+    PointsEntry,
+    Purchase,
+    TierChange,
+)
 from .tiers import TierProgress, tier_progress, window_start
 
 EXPIRING_SOON_DAYS = 30
@@ -165,6 +173,41 @@ def points_money_value(points: int, *, program: LoyaltyProgram | None = None) ->
     """What a number of points is worth in euros (the programme's point value), to the cent."""
     program = program or LoyaltyProgram.current()
     return (points * program.point_value).quantize(CENTS)
+
+
+def tier_changes_for(*, member: Member):
+    """The member's tier changes, newest first, with both tiers."""
+    return TierChange.objects.filter(account__member=member).select_related("from_tier", "to_tier")
+
+
+def purchases_for(*, member: Member):
+    """The member's purchases, latest first, with their store and refunds."""
+    return (
+        Purchase.objects.filter(member=member)
+        .select_related("store")
+        .prefetch_related("refunds")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def purchase_totals_by_store(*, member: Member):
+    """Per store and channel: the member's number of purchases, amount spent and refunded; the
+    store bought at most often first."""
+    return (
+        Purchase.objects.filter(member=member)
+        .values("store__code", "store__name", "channel")
+        .annotate(count=Count("pk"), amount=Sum("amount"), refunded=Sum("refunded_amount"))
+        .order_by("-count", "store__code")
+    )
+
+
+def activities_for(*, member: Member):
+    """The member's activities (reviews, visits…), latest first."""
+    return (
+        Activity.objects.filter(member=member)
+        .select_related("activity_type", "store")
+        .order_by("-occurred_at", "-pk")
+    )
 
 
 def entry_description(entry: PointsEntry) -> str:

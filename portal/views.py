@@ -30,8 +30,14 @@ from points.selectors import (
     member_summary_get,
     tier_progress_percent,
 )
-from rewards.models import IssuedReward, Reward, StoreCreditEntry
-from rewards.selectors import catalogue_for, codes_for, store_credit_balance, unused_codes_for
+from rewards.models import IssuedReward, Reward
+from rewards.selectors import (
+    catalogue_for,
+    codes_for,
+    store_credit_balance,
+    store_credit_entries_for,
+    unused_codes_for,
+)
 from rewards.services import reward_redeem
 
 from . import charts, export, forms, images
@@ -273,12 +279,9 @@ def history_view(request):
 
 @member_required
 def credit_history_view(request):
-    entries = (
-        StoreCreditEntry.objects.filter(account__member=request.member)
-        .select_related("purchase__store")
-        .order_by("-id")
+    page = Paginator(store_credit_entries_for(member=request.member), 20).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(entries, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/credit_history.html",

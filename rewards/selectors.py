@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Member
 from points.models import PointAccount, Tier
 
-from .models import IssuedReward, Reward, StoreCreditAccount
+from .models import IssuedReward, Reward, StoreCreditAccount, StoreCreditEntry
 from .services.redemption import tier_allows
 
 
@@ -68,6 +68,16 @@ def codes_for(*, member: Member):
         IssuedReward.objects.filter(member=member)
         .select_related("reward")
         .order_by("-issued_at", "-pk")
+    )
+
+
+def store_credit_entries_for(*, member: Member):
+    """The member's store-credit entries, newest first, with the purchase and store they were
+    spent at."""
+    return (
+        StoreCreditEntry.objects.filter(account__member=member)
+        .select_related("purchase__store")
+        .order_by("-id")
     )
 
 

@@ -4,20 +4,33 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ConsentChange, Member, StaffAction
+from accounts.models import Member
+from accounts.selectors import consent_changes_for, staff_actions_for
 from campaigns.kpis import member_ladder_stage
 from campaigns.kpis.presentation import STAGE_LABELS
-from campaigns.models import Delivery, MemberStats, SurveyResponse
-from points.models import Activity, LoyaltyProgram, Purchase, TierChange
-from points.selectors import entry_description, ledger_entries_for, points_money_value
-from rewards.models import StoreCreditEntry
-from rewards.selectors import code_status_counts, codes_for, store_credit_balance
+from campaigns.models import MemberStats
+from campaigns.selectors import deliveries_for, survey_answers_for
+from points.models import LoyaltyProgram
+from points.selectors import (
+    activities_for,
+    entry_description,
+    ledger_entries_for,
+    points_money_value,
+    purchase_totals_by_store,
+    purchases_for,
+    tier_changes_for,
+)
+from rewards.selectors import (
+    code_status_counts,
+    codes_for,
+    store_credit_balance,
+    store_credit_entries_for,
+)
 
 ROWS_SHOWN = 100  # ledger lines
 SECTION_ROWS = 25  # rows of every other history section
@@ -90,12 +103,12 @@ def _ledger(request, member: Member) -> str:
 
 
 def _tier_history(request, member: Member) -> str:
-    changes = TierChange.objects.filter(account__member=member).select_related(
-        "from_tier", "to_tier"
-    )[:SECTION_ROWS]
     return render_to_string(
         "admin/accounts/member/tier_history.html",
-        {"changes": changes, "all_url": _changelist("points_tierchange", member)},
+        {
+            "changes": tier_changes_for(member=member)[:SECTION_ROWS],
+            "all_url": _changelist("points_tierchange", member),
+        },
     )
 
 
@@ -114,58 +127,41 @@ def _codes(request, member: Member) -> str:
 
 
 def _credit(request, member: Member) -> str:
-    entries = StoreCreditEntry.objects.filter(account__member=member).order_by("-id")[:SECTION_ROWS]
     return render_to_string(
         "admin/accounts/member/credit.html",
-        {"entries": entries, "all_url": _changelist("rewards_storecreditentry", member)},
+        {
+            "entries": store_credit_entries_for(member=member)[:SECTION_ROWS],
+            "all_url": _changelist("rewards_storecreditentry", member),
+        },
     )
 
 
 def _purchases(request, member: Member) -> str:
-    purchases = (
-        Purchase.objects.filter(member=member)
-        .select_related("store")
-        .prefetch_related("refunds")
-        .order_by("-occurred_at", "-pk")[:SECTION_ROWS]
-    )
-    by_store = (
-        Purchase.objects.filter(member=member)
-        .values("store__code", "store__name", "channel")
-        .annotate(count=Count("pk"), amount=Sum("amount"), refunded=Sum("refunded_amount"))
-        .order_by("-count", "store__code")
-    )
     return render_to_string(
         "admin/accounts/member/purchases.html",
         {
-            "purchases": purchases,
-            "by_store": by_store,
+            "purchases": purchases_for(member=member)[:SECTION_ROWS],
+            "by_store": purchase_totals_by_store(member=member),
             "all_url": _changelist("points_purchase", member),
         },
     )
 
 
 def _activities(request, member: Member) -> str:
-    activities = (
-        Activity.objects.filter(member=member)
-        .select_related("activity_type", "store")
-        .order_by("-occurred_at", "-pk")[:SECTION_ROWS]
-    )
     return render_to_string(
         "admin/accounts/member/activities.html",
-        {"activities": activities, "all_url": _changelist("points_activity", member)},
+        {
+            "activities": activities_for(member=member)[:SECTION_ROWS],
+            "all_url": _changelist("points_activity", member),
+        },
     )
 
 
 def _deliveries(request, member: Member) -> str:
-    deliveries = (
-        Delivery.objects.filter(member=member)
-        .select_related("automation", "issued_reward", "converted_purchase")
-        .order_by("-created_at", "-pk")[:SECTION_ROWS]
-    )
     return render_to_string(
         "admin/accounts/member/deliveries.html",
         {
-            "deliveries": deliveries,
+            "deliveries": deliveries_for(member=member)[:SECTION_ROWS],
             "member": member,
             "can_resend": request.user.has_perm("campaigns.resend_delivery"),
             "all_url": _changelist("campaigns_delivery", member),
@@ -175,25 +171,27 @@ def _deliveries(request, member: Member) -> str:
 
 
 def _surveys(request, member: Member) -> str:
-    answers = SurveyResponse.objects.filter(member=member).order_by("-created_at", "-pk")[
-        :SECTION_ROWS
-    ]
     return render_to_string(
         "admin/accounts/member/surveys.html",
-        {"answers": answers, "all_url": _changelist("campaigns_surveyresponse", member)},
+        {
+            "answers": survey_answers_for(member=member)[:SECTION_ROWS],
+            "all_url": _changelist("campaigns_surveyresponse", member),
+        },
     )
 
 
 def _consent_history(request, member: Member) -> str:
-    changes = ConsentChange.objects.filter(member=member)[:SECTION_ROWS]
     return render_to_string(
         "admin/accounts/member/consent_history.html",
-        {"changes": changes, "all_url": _changelist("accounts_consentchange", member)},
+        {
+            "changes": consent_changes_for(member=member)[:SECTION_ROWS],
+            "all_url": _changelist("accounts_consentchange", member),
+        },
     )
 
 
 def _audit_trail(request, member: Member) -> str:
-    actions = StaffAction.objects.filter(member=member).select_related("staff_user")[:SECTION_ROWS]
+    actions = staff_actions_for(member=member)[:SECTION_ROWS]
     return render_to_string(
         "admin/accounts/member/staff_actions.html",
         {
