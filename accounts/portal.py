@@ -72,6 +72,16 @@ def login_link_issue(*, member: Member, link_for: Callable[[str], str]) -> None:
         )
 
 
+def login_link_request(*, email: str, link_for: Callable[[str], str]) -> Member | None:
+    """A sign-in link for the active member with this address; nothing for an unknown or blocked
+    one (the caller answers the same either way). Returns the member the link is for, or None."""
+    member = Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE).first()
+    if member is None:
+        return None
+    login_link_issue(member=member, link_for=link_for)
+    return member
+
+
 def member_sign_up(
     *,
     email: str,

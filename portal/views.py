@@ -10,7 +10,6 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,12 +83,6 @@ def _login_link_url(request, token: str) -> str:
     return request.build_absolute_uri(reverse("portal:login-link", args=[token]))
 
 
-def _send_login_link(request, member: Member) -> None:
-    accounts_portal.login_link_issue(
-        member=member, link_for=lambda token: _login_link_url(request, token)
-    )
-
-
 # --- signing in ---------------------------------------------------------------------------
 
 
@@ -130,10 +123,9 @@ def _request_link(request, email: str) -> None:
         return
     ratelimit.count_attempt("link-email", email, window_seconds=WINDOW_SECONDS)
     ratelimit.count_attempt("link-ip", ip, window_seconds=WINDOW_SECONDS)
-    member = Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE).first()
-    if member is not None:
-        with transaction.atomic():
-            _send_login_link(request, member)
+    accounts_portal.login_link_request(
+        email=email, link_for=lambda token: _login_link_url(request, token)
+    )
 
 
 def _password_login(request, form):

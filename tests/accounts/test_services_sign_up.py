@@ -1,9 +1,10 @@
-"""The portal's sign-up decision (accounts/portal.py:member_sign_up): enrol, or send a link."""
+"""The portal's sign-up and link-request decisions (accounts/portal.py): enrol, send a link, or
+nothing."""
 
 import pytest
 
 from accounts.models import ConsentChange, Member
-from accounts.portal import member_sign_up
+from accounts.portal import login_link_request, member_sign_up
 from core.errors import InvalidInput
 from core.models import OutboxJob
 from tests.factories import MemberFactory
@@ -79,4 +80,24 @@ def test_a_refused_sign_up_enrols_nobody_and_queues_no_link():
     # then
     assert raised.value.code == "unknown_referral_code"
     assert Member.objects.count() == 0
+    assert link_jobs() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "gets_a_link"), [(Member.Status.ACTIVE, True), (Member.Status.BLOCKED, False)]
+)
+def test_a_link_is_sent_to_an_active_member_only(status, gets_a_link):
+    # given
+    member = MemberFactory(email="anna@example.com", status=status)
+    # when
+    found = login_link_request(email=" Anna@Example.com ", link_for=link_for)
+    # then
+    assert found == (member if gets_a_link else None)
+    assert [job["member"] for job in link_jobs()] == ([member.pk] if gets_a_link else [])
+
+
+@pytest.mark.django_db
+def test_a_link_request_for_an_unknown_address_queues_nothing():
+    assert login_link_request(email="nobody@example.com", link_for=link_for) is None
     assert link_jobs() == []
