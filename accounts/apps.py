@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Members and stores")
-
-    def ready(self) -> None:
-        from . import roles
-
-        roles.connect_signals()

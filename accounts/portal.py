@@ -18,7 +18,8 @@ from core import outbox
 from core.errors import ApplicationError, Conflict, InvalidInput
 
 from .models import CONSENT_FIELDS, ClosureRequest, ConsentChange, LoginToken, Member
-from .services import staff_action_record
+from .normalise import normalise_email
+from .services import member_enrol, staff_action_record
 
 LOGIN_LINK_VALIDITY = datetime.timedelta(minutes=20)
 
@@ -69,6 +70,57 @@ def login_link_issue(*, member: Member, link_for: Callable[[str], str]) -> None:
             {"member": member.pk, "link": link_for(token)},
             key=f"login-link:{_hash(token)}",
         )
+
+
+def login_link_request(*, email: str, link_for: Callable[[str], str]) -> Member | None:
+    """A sign-in link for the active member with this address; nothing for an unknown or blocked
+    one (the caller answers the same either way). Returns the member the link is for, or None."""
+    member = Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE).first()
+    if member is None:
+        return None
+    login_link_issue(member=member, link_for=link_for)
+    return member
+
+
+def member_sign_up(
+    *,
+    email: str,
+    first_name: str,
+    last_name: str = "",
+    birth_date: datetime.date | None = None,
+    language: str = "nl",
+    consent_email: bool = False,
+    referral_code: str | None = None,
+    link_for: Callable[[str], str],
+) -> Member | None:
+    """The portal's sign-up: enrol, or send a sign-in link.
+
+    A new address is enrolled (consent and referral recorded as given) and gets a sign-in link;
+    the address of an active member gets a sign-in link instead, so the answer never tells who is
+    a member; a blocked member's address gets nothing. One transaction: the enrolment and the
+    link's e-mail job (outbox) commit together, and a refused enrolment (an unknown referral
+    code, say) queues nothing. Returns the member the link is for, or None.
+    """
+    email = normalise_email(email)
+    with transaction.atomic():
+        existing = Member.objects.filter(email=email).first()
+        if existing is None:
+            member = member_enrol(
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                birth_date=birth_date,
+                language=language,
+                consents={"email": consent_email},
+                source=ConsentChange.Source.PORTAL,
+                referral_code=referral_code or None,
+            )
+        elif existing.is_active:
+            member = existing
+        else:
+            return None
+        login_link_issue(member=member, link_for=link_for)
+    return member
 
 
 def login_link_send(*, member_id: int, link: str) -> None:

@@ -210,27 +210,30 @@ def member_update_contact(
     last_name: str,
     birth_date: datetime.date | None,
     language: str,
+    preferred_channel: str | None = None,
 ) -> Member:
+    """Saves a member's contact details and language, and the preferred channel when given
+    (None leaves it; "" means no preference). Locks the member."""
     email = normalise_email(email)
     phone = normalise_phone(phone)
     _validate_birth_date(birth_date)
+    if preferred_channel is not None and preferred_channel not in ("", *CONSENT_FIELDS):
+        raise InvalidInput(
+            _("Choose e-mail, SMS or WhatsApp."),
+            code="invalid_channel",
+            field="preferred_channel",
+        )
+    fields = ["email", "phone", "first_name", "last_name", "birth_date", "language", "updated_at"]
     with transaction.atomic():
         _raise_if_contact_taken(email=email, phone=phone, exclude_pk=member.pk)
         member = Member.objects.select_for_update().get(pk=member.pk)
         member.email, member.phone = email, phone
         member.first_name, member.last_name = first_name.strip(), last_name.strip()
         member.birth_date, member.language = birth_date, language
-        member.save(
-            update_fields=[
-                "email",
-                "phone",
-                "first_name",
-                "last_name",
-                "birth_date",
-                "language",
-                "updated_at",
-            ]
-        )
+        if preferred_channel is not None:
+            member.preferred_channel = preferred_channel
+            fields.append("preferred_channel")
+        member.save(update_fields=fields)
     return member
 
 

@@ -3,32 +3,19 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ContactFieldsMixin
 from accounts.models import Member
-from accounts.normalise import normalise_email, normalise_phone
 from campaigns.models import Delivery
-from core.errors import ApplicationError
 from rewards.models import IssuedReward, Reward
 from rewards.selectors import unused_codes_for
 
 
-class MemberAdminForm(forms.ModelForm):
+class MemberAdminForm(ContactFieldsMixin, forms.ModelForm):
     """Normalises e-mail and phone before the unique checks, as the services do."""
 
     class Meta:
         model = Member
         fields = "__all__"
-
-    def _normalised(self, field: str, normalise):
-        try:
-            return normalise(self.cleaned_data.get(field))
-        except ApplicationError as error:
-            raise forms.ValidationError(str(error.message)) from error
-
-    def clean_email(self):
-        return self._normalised("email", normalise_email)
-
-    def clean_phone(self):
-        return self._normalised("phone", normalise_phone)
 
 
 class ReasonForm(forms.Form):

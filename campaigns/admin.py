@@ -243,14 +243,16 @@ class AutomationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Pause"), permissions=["change"])
     def pause(self, request, queryset):
         for automation in queryset:
-            automation.is_active = False
-            automation.save(update_fields=["is_active", "updated_at"])
+            services.automation_set_active(
+                automation=automation, is_active=False, actor=request.user
+            )
 
     @admin.action(description=_("Resume"), permissions=["change"])
     def resume(self, request, queryset):
         for automation in queryset:
-            automation.is_active = True
-            automation.save(update_fields=["is_active", "updated_at"])
+            services.automation_set_active(
+                automation=automation, is_active=True, actor=request.user
+            )
 
 
 @admin.register(Delivery)

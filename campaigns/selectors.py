@@ -11,7 +11,7 @@ from accounts.models import Member
 from points.models import PointsEntry, Purchase
 
 from . import lifecycle
-from .models import Automation, Delivery, Segment, Trigger
+from .models import Automation, Delivery, Segment, SurveyResponse, Trigger
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
 
@@ -171,3 +171,17 @@ def budget_left(automation: Automation, *, now: datetime.datetime) -> int | None
         start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         left.append(automation.max_per_day - delivered_count(automation, since=start))
     return max(0, min(left)) if left else None
+
+
+def deliveries_for(*, member: Member) -> QuerySet[Delivery]:
+    """What automations gave the member, latest first, with the code and the purchase it led to."""
+    return (
+        Delivery.objects.filter(member=member)
+        .select_related("automation", "issued_reward", "converted_purchase")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def survey_answers_for(*, member: Member) -> QuerySet[SurveyResponse]:
+    """The member's survey answers, latest first."""
+    return SurveyResponse.objects.filter(member=member).order_by("-created_at", "-pk")

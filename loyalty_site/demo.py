@@ -15,12 +15,12 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts import roles
 from accounts.models import Member, PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
 from campaigns.models import Automation, BonusCampaign, Segment, SurveyResponse, Trigger
 from campaigns.services import automations_run_due, member_stats_refresh
 from insights.services import kpi_summaries_refresh
+from loyalty_site import roles
 from points.earning import BasketLine
 from points.models import ActivityType, EarningRule, Tier
 from points.services import (

@@ -1,7 +1,8 @@
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -14,10 +15,19 @@ from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 
 from .earning import RuleSpec, Scope
-from .models import EarningRule, PointAccount, PointsEntry
+from .models import (
+    Activity,
+    EarningRule,
+    LoyaltyProgram,
+    PointAccount,
+    PointsEntry,
+    Purchase,
+    TierChange,
+)
 from .tiers import TierProgress, tier_progress, window_start
 
 EXPIRING_SOON_DAYS = 30
+CENTS = Decimal("0.01")
 
 
 def member_get_by_card(card_number: str, *, field: str = "card_number") -> Member:
@@ -119,11 +129,84 @@ def member_summary_get(*, member: Member) -> MemberSummary:
     )
 
 
-def ledger_entries_for(*, member: Member):
-    return (
+# How the member's history groups the ledger kinds (the portal's "show" filter).
+LEDGER_KIND_GROUPS = {
+    "earned": ["earn", "activity", "bonus"],
+    "spent": ["redemption"],
+    "expired": ["expiry"],
+    "corrections": ["adjustment", "refund_reversal", "redemption_reversal"],
+}
+
+
+def ledger_entries_for(
+    *,
+    member: Member,
+    group: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+):
+    """The member's ledger, newest first; optionally one group of kinds (`LEDGER_KIND_GROUPS`)
+    and the days written from and until (both included)."""
+    entries = (
         PointsEntry.objects.filter(account__member=member)
         .select_related("purchase__store", "refund", "activity__activity_type", "staff_user")
         .order_by("-id")
+    )
+    if group:
+        entries = entries.filter(kind__in=LEDGER_KIND_GROUPS[group])
+    if date_from:
+        entries = entries.filter(created_at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(created_at__date__lte=date_to)
+    return entries
+
+
+def tier_progress_percent(progress: TierProgress) -> int:
+    """How far the member is towards the next tier, 0–100 (100 at the top tier)."""
+    next_tier = progress.next_tier
+    if next_tier and next_tier.threshold:
+        return min(100, round(100 * progress.qualifying_points / next_tier.threshold))
+    return 100
+
+
+def points_money_value(points: int, *, program: LoyaltyProgram | None = None) -> Decimal:
+    """What a number of points is worth in euros (the programme's point value), to the cent."""
+    program = program or LoyaltyProgram.current()
+    return (points * program.point_value).quantize(CENTS)
+
+
+def tier_changes_for(*, member: Member):
+    """The member's tier changes, newest first, with both tiers."""
+    return TierChange.objects.filter(account__member=member).select_related("from_tier", "to_tier")
+
+
+def purchases_for(*, member: Member):
+    """The member's purchases, latest first, with their store and refunds."""
+    return (
+        Purchase.objects.filter(member=member)
+        .select_related("store")
+        .prefetch_related("refunds")
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def purchase_totals_by_store(*, member: Member):
+    """Per store and channel: the member's number of purchases, amount spent and refunded; the
+    store bought at most often first."""
+    return (
+        Purchase.objects.filter(member=member)
+        .values("store__code", "store__name", "channel")
+        .annotate(count=Count("pk"), amount=Sum("amount"), refunded=Sum("refunded_amount"))
+        .order_by("-count", "store__code")
+    )
+
+
+def activities_for(*, member: Member):
+    """The member's activities (reviews, visits…), latest first."""
+    return (
+        Activity.objects.filter(member=member)
+        .select_related("activity_type", "store")
+        .order_by("-occurred_at", "-pk")
     )
 
 

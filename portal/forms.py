@@ -2,8 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.normalise import normalise_email, normalise_phone
-from core.errors import ApplicationError
+from accounts.forms import ContactFieldsMixin
 
 
 class EmailForm(forms.Form):
@@ -13,22 +12,6 @@ class EmailForm(forms.Form):
 class PasswordLoginForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, max_length=200)
-
-
-class ContactFieldsMixin:
-    """Normalises e-mail and phone the way the services do, as form errors."""
-
-    def _normalised(self, field, normalise):
-        try:
-            return normalise(self.cleaned_data.get(field))
-        except ApplicationError as error:
-            raise forms.ValidationError(str(error.message)) from error
-
-    def clean_email(self):
-        return self._normalised("email", normalise_email)
-
-    def clean_phone(self):
-        return self._normalised("phone", normalise_phone)
 
 
 class SignupForm(ContactFieldsMixin, forms.Form):

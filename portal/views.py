@@ -10,7 +10,6 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,13 +19,24 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import portal as accounts_portal
 from accounts.models import ConsentChange, Member
-from accounts.services import member_consent_set, member_enrol, member_update_contact
+from accounts.services import member_consent_set, member_update_contact
 from campaigns.services import survey_answer, survey_next_due
 from core import ratelimit
 from core.errors import ApplicationError
-from points.selectors import entry_description, ledger_entries_for, member_summary_get
-from rewards.models import IssuedReward, Reward, StoreCreditEntry
-from rewards.selectors import catalogue_for, codes_for, store_credit_balance, unused_codes_for
+from points.selectors import (
+    entry_description,
+    ledger_entries_for,
+    member_summary_get,
+    tier_progress_percent,
+)
+from rewards.models import IssuedReward, Reward
+from rewards.selectors import (
+    catalogue_for,
+    codes_for,
+    store_credit_balance,
+    store_credit_entries_for,
+    unused_codes_for,
+)
 from rewards.services import reward_redeem
 
 from . import charts, export, forms, images
@@ -36,13 +46,6 @@ LINK_REQUESTS_PER_IP = 30
 PASSWORD_FAILURES_PER_EMAIL = 5
 PASSWORD_FAILURES_PER_IP = 30
 WINDOW_SECONDS = 15 * 60
-
-ENTRY_KINDS = {
-    "earned": ["earn", "activity", "bonus"],
-    "spent": ["redemption"],
-    "expired": ["expiry"],
-    "corrections": ["adjustment", "refund_reversal", "redemption_reversal"],
-}
 
 
 def client_ip(request) -> str:
@@ -76,13 +79,8 @@ def _sign_in(request, member: Member):
     return response
 
 
-def _send_login_link(request, member: Member) -> None:
-    accounts_portal.login_link_issue(
-        member=member,
-        link_for=lambda token: request.build_absolute_uri(
-            reverse("portal:login-link", args=[token])
-        ),
-    )
+def _login_link_url(request, token: str) -> str:
+    return request.build_absolute_uri(reverse("portal:login-link", args=[token]))
 
 
 # --- signing in ---------------------------------------------------------------------------
@@ -125,10 +123,9 @@ def _request_link(request, email: str) -> None:
         return
     ratelimit.count_attempt("link-email", email, window_seconds=WINDOW_SECONDS)
     ratelimit.count_attempt("link-ip", ip, window_seconds=WINDOW_SECONDS)
-    member = Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE).first()
-    if member is not None:
-        with transaction.atomic():
-            _send_login_link(request, member)
+    accounts_portal.login_link_request(
+        email=email, link_for=lambda token: _login_link_url(request, token)
+    )
 
 
 def _password_login(request, form):
@@ -189,24 +186,17 @@ def signup_view(request):
     form = forms.SignupForm(request.POST or None, initial={"language": translation.get_language()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        existing = Member.objects.filter(email=data["email"]).first()
         try:
-            with transaction.atomic():
-                if existing is None:
-                    member = member_enrol(
-                        email=data["email"],
-                        first_name=data["first_name"],
-                        last_name=data["last_name"],
-                        birth_date=data["birth_date"],
-                        language=data["language"],
-                        consents={"email": data["consent_email"]},
-                        source=ConsentChange.Source.PORTAL,
-                        referral_code=data["referral_code"] or None,
-                    )
-                    _send_login_link(request, member)
-                elif existing.is_active:
-                    # Already a member: a sign-in link, and the same answer as for a new one.
-                    _send_login_link(request, existing)
+            accounts_portal.member_sign_up(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+                language=data["language"],
+                consent_email=data["consent_email"],
+                referral_code=data["referral_code"] or None,
+                link_for=lambda token: _login_link_url(request, token),
+            )
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
@@ -226,9 +216,6 @@ def dashboard_view(request):
     unlocks = (
         list(Reward.objects.available().filter(minimum_tier=next_tier)[:3]) if next_tier else []
     )
-    progress = 100
-    if next_tier and next_tier.threshold:
-        progress = min(100, round(100 * summary.tier.qualifying_points / next_tier.threshold))
     return render(
         request,
         "portal/dashboard.html",
@@ -236,7 +223,7 @@ def dashboard_view(request):
             "summary": summary,
             "entries": [(entry, entry_description(entry)) for entry in entries],
             "store_credit": store_credit_balance(member=member),
-            "progress": progress,
+            "progress": tier_progress_percent(summary.tier),
             "unlocks": unlocks,
             "chart": charts.monthly_points_chart(member),
             "survey_due": survey_next_due(member) is None,
@@ -261,12 +248,12 @@ def history_view(request):
     entries = ledger_entries_for(member=request.member)
     if form.is_valid():
         data = form.cleaned_data
-        if data["kind"]:
-            entries = entries.filter(kind__in=ENTRY_KINDS[data["kind"]])
-        if data["date_from"]:
-            entries = entries.filter(created_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            entries = entries.filter(created_at__date__lte=data["date_to"])
+        entries = ledger_entries_for(
+            member=request.member,
+            group=data["kind"] or None,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+        )
     page = Paginator(entries, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -284,12 +271,9 @@ def history_view(request):
 
 @member_required
 def credit_history_view(request):
-    entries = (
-        StoreCreditEntry.objects.filter(account__member=request.member)
-        .select_related("purchase__store")
-        .order_by("-id")
+    page = Paginator(store_credit_entries_for(member=request.member), 20).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(entries, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/credit_history.html",
@@ -415,8 +399,8 @@ def profile_view(request):
                 last_name=data["last_name"],
                 birth_date=data["birth_date"],
                 language=data["language"],
+                preferred_channel=data["preferred_channel"],
             )
-            Member.objects.filter(pk=member.pk).update(preferred_channel=data["preferred_channel"])
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:

@@ -1,14 +1,14 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Member
 from points.models import PointAccount, Tier
 
-from .models import IssuedReward, Reward, StoreCreditAccount
+from .models import IssuedReward, Reward, StoreCreditAccount, StoreCreditEntry
 from .services.redemption import tier_allows
 
 
@@ -46,11 +46,38 @@ def unused_codes_for(*, member: Member):
     )
 
 
+def code_status_counts(*, member: Member) -> dict[str, int]:
+    """The member's codes by status as the member sees it: a code past its date is expired even
+    before the nightly job marks it so."""
+    now = timezone.now()
+    live = Q(status=IssuedReward.Status.ISSUED, expires_at__gt=now)
+    return IssuedReward.objects.filter(member=member).aggregate(
+        unused=Count("pk", filter=live),
+        used=Count("pk", filter=Q(status=IssuedReward.Status.USED)),
+        expired=Count(
+            "pk",
+            filter=Q(status=IssuedReward.Status.EXPIRED)
+            | Q(status=IssuedReward.Status.ISSUED, expires_at__lte=now),
+        ),
+        revoked=Count("pk", filter=Q(status=IssuedReward.Status.REVOKED)),
+    )
+
+
 def codes_for(*, member: Member):
     return (
         IssuedReward.objects.filter(member=member)
         .select_related("reward")
         .order_by("-issued_at", "-pk")
+    )
+
+
+def store_credit_entries_for(*, member: Member):
+    """The member's store-credit entries, newest first, with the purchase and store they were
+    spent at."""
+    return (
+        StoreCreditEntry.objects.filter(account__member=member)
+        .select_related("purchase__store")
+        .order_by("-id")
     )
 
 

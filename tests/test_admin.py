@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts import roles
+from loyalty_site import roles
 from points.models import PointAccount, PointsEntry
 from rewards.models import IssuedReward, StoreCreditAccount
 from tests.factories import MemberFactory, RewardFactory, TierFactory, UserFactory

@@ -9,7 +9,7 @@ def create_roles(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     for name in ROLES:
         Group.objects.get_or_create(name=name)
-    # Permissions are attached after every migrate (accounts.roles), once all models exist.
+    # Permissions are attached after every migrate (loyalty_site.roles), once all models exist.
 
 
 def remove_roles(apps, schema_editor):

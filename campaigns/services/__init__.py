@@ -23,7 +23,13 @@ from .deliveries import (
     delivery_queue,
     delivery_send,
 )
-from .staff import delivery_resend_by_staff
+from .events import (
+    on_member_enrolled,
+    on_purchase_recorded,
+    on_refund_recorded,
+    on_tier_changed,
+)
+from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
 from .surveys import survey_answer, survey_next_due
 
@@ -35,6 +41,7 @@ __all__ = [
     "automation_dry_run",
     "automation_fulfil_left_over",
     "automation_run",
+    "automation_set_active",
     "automations_cache_clear",
     "automations_run_due",
     "conversions_record",
@@ -50,6 +57,10 @@ __all__ = [
     "member_stats_record_purchase",
     "member_stats_record_refund",
     "member_stats_refresh",
+    "on_member_enrolled",
+    "on_purchase_recorded",
+    "on_refund_recorded",
+    "on_tier_changed",
     "period_key",
     "survey_answer",
     "survey_next_due",

@@ -1,4 +1,4 @@
-"""Staff actions on deliveries, each with a reason and an audit row."""
+"""Staff actions on automations and deliveries, each with an audit row."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.services import staff_action_record
 from core.errors import Conflict, InvalidInput
 
-from ..models import Delivery
+from ..models import Automation, Delivery
 from .deliveries import delivery_queue
 
 
@@ -55,4 +55,28 @@ def delivery_resend_by_staff(
             after={"delivery": locked.pk, "status": locked.status},
         )
         delivery_queue(locked, cause=f"staff:{action.pk}")
+    return locked
+
+
+def automation_set_active(
+    *, automation: Automation, is_active: bool, actor: AbstractBaseUser
+) -> Automation:
+    """Pauses (`is_active=False`) or resumes an automation (audited).
+
+    Locks the automation; when it already is as asked, nothing is written. Otherwise saves it (the
+    cached event automations are forgotten on save) and writes one audit row with the state before
+    and after, in the same transaction.
+    """
+    with transaction.atomic():
+        locked = Automation.objects.select_for_update().get(pk=automation.pk)
+        if locked.is_active == is_active:
+            return locked
+        locked.is_active = is_active
+        locked.save(update_fields=["is_active", "updated_at"])
+        staff_action_record(
+            actor=actor,
+            action="resume_automation" if is_active else "pause_automation",
+            before={"automation": locked.pk, "is_active": not is_active},
+            after={"automation": locked.pk, "is_active": is_active},
+        )
     return locked

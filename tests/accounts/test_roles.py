@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts import roles
+from loyalty_site import roles
 
 
 def codenames(role: str) -> set[str]:

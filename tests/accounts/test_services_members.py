@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import ConsentChange, Member
-from accounts.services import member_consent_set, member_enrol
+from accounts.services import member_consent_set, member_enrol, member_update_contact
 from core.errors import Conflict, InvalidInput
 from points.models import PointAccount
 
@@ -84,3 +84,41 @@ def test_consent_withdrawal_clears_the_time_and_is_logged(member):
         .order_by("pk")
         .values_list("is_granted", flat=True)
     ) == [True, False]
+
+
+CONTACT = {
+    "email": "anna@example.com",
+    "phone": None,
+    "first_name": "Anna",
+    "last_name": "",
+    "birth_date": None,
+    "language": "nl",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("given", "saved"), [("whatsapp", "whatsapp"), ("", ""), (None, "sms")])
+def test_a_contact_update_sets_the_preferred_channel_only_when_given(given, saved):
+    # given
+    member = member_enrol(email="anna@example.com")
+    Member.objects.filter(pk=member.pk).update(preferred_channel="sms")
+    # when
+    member_update_contact(member=member, **CONTACT, preferred_channel=given)
+    # then
+    member.refresh_from_db()
+    assert member.preferred_channel == saved
+
+
+@pytest.mark.django_db
+def test_a_contact_update_refuses_an_unknown_channel_and_changes_nothing():
+    # given
+    member = member_enrol(email="anna@example.com", first_name="Ann")
+    # when
+    with pytest.raises(InvalidInput) as raised:
+        member_update_contact(
+            member=member, **{**CONTACT, "first_name": "Anna"}, preferred_channel="fax"
+        )
+    # then
+    assert raised.value.field == "preferred_channel"
+    member.refresh_from_db()
+    assert (member.first_name, member.preferred_channel) == ("Ann", "")

@@ -13,7 +13,6 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import roles
 from campaigns import messaging
 from campaigns.models import Delivery, OutboundMessage
 from campaigns.services import (
@@ -24,6 +23,7 @@ from campaigns.services import (
 )
 from campaigns.services import deliveries as deliveries_module
 from core import outbox
+from loyalty_site import roles
 from points.models import PointsEntry
 from tests.concurrency import run_in_parallel
 from tests.conftest import postgres_only

@@ -168,7 +168,7 @@ def test_a_poison_message_stops_after_the_last_attempt_and_shows_as_failed():
 def test_failed_deliveries_can_be_sent_again_by_staff(client):
     from django.urls import reverse
 
-    from accounts import roles
+    from loyalty_site import roles
     from tests.factories import UserFactory
 
     delivery = _pending_delivery()
@@ -201,7 +201,7 @@ def test_failed_deliveries_can_be_sent_again_by_staff(client):
 def test_staff_send_again_also_gives_a_bonus_that_was_never_credited(client):
     from django.urls import reverse
 
-    from accounts import roles
+    from loyalty_site import roles
     from tests.factories import UserFactory
 
     # given a welcome delivery whose job never ran (the broker was down, the old way)

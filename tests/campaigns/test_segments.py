@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import roles
 from campaigns.selectors import segment_members
 from campaigns.services import member_stats_refresh
+from loyalty_site import roles
 from points.services import points_adjust
 from tests.factories import MemberFactory, SegmentFactory, StoreFactory, TierFactory, UserFactory
 from tests.helpers import buy

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from accounts import roles
 from core import outbox
 from core.models import OutboxJob
+from loyalty_site import roles
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

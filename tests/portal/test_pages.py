@@ -170,6 +170,17 @@ def test_the_profile_refuses_an_email_of_another_member(portal, member):
     assert member.email != "taken@example.com"
 
 
+def test_the_profile_saves_the_preferred_channel_with_the_contact_details(portal, member):
+    # when
+    portal.post(
+        reverse("portal:profile"),
+        {"first_name": "Anna", "email": member.email, "language": "nl", "preferred_channel": "sms"},
+    )
+    # then
+    member.refresh_from_db()
+    assert (member.first_name, member.preferred_channel) == ("Anna", "sms")
+
+
 def test_consent_can_be_withdrawn_and_the_time_is_recorded(portal, member):
     portal.post(reverse("portal:consents"), {"email": "on", "sms": "on"})
     member.refresh_from_db()
@@ -208,8 +219,8 @@ def test_closing_needs_the_confirmation(portal, member):
 
 
 def test_staff_close_an_account_and_the_member_is_anonymised(client, member):
-    from accounts import roles
     from accounts.portal import closure_request_create
+    from loyalty_site import roles
 
     closure = closure_request_create(member=member, reason="bye")
     client.force_login(UserFactory(role=roles.MANAGER))

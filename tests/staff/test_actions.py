@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts import roles
 from accounts.models import Member, StaffAction
 from campaigns.models import Delivery
 from core.append_only import AppendOnlyError
+from loyalty_site import roles
 from points.models import PointAccount
 from points.services import points_adjust
 from rewards.models import IssuedReward, StoreCreditAccount

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import roles
 from accounts.services import member_consent_set, staff_action_record
 from campaigns.models import Delivery, SurveyResponse
+from loyalty_site import roles
 from points.services import RefundRequest, activity_record, refund_record
 from tests.factories import (
     ActivityTypeFactory,

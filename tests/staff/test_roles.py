@@ -1,9 +1,9 @@
-"""Each staff role logs in and sees and does exactly what it needs (accounts/roles.py)."""
+"""Each staff role logs in and sees and does exactly what it needs (loyalty_site/roles.py)."""
 
 import pytest
 from django.urls import reverse
 
-from accounts import roles
+from loyalty_site import roles
 from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -94,4 +94,4 @@ def _after_migrate(sender, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    post_migrate.connect(_after_migrate, dispatch_uid="accounts.roles.sync")
+    post_migrate.connect(_after_migrate, dispatch_uid="loyalty_site.roles.sync")

@@ -1,0 +1,15 @@
+"""Reads of the accounts app that screens share: a member's consent history and audit trail."""
+
+from django.db.models import QuerySet
+
+from .models import ConsentChange, Member, StaffAction
+
+
+def consent_changes_for(*, member: Member) -> QuerySet[ConsentChange]:
+    """The member's consent changes, newest first."""
+    return ConsentChange.objects.filter(member=member)
+
+
+def staff_actions_for(*, member: Member) -> QuerySet[StaffAction]:
+    """What staff did to the member (the audit trail), newest first, with who did it."""
+    return StaffAction.objects.filter(member=member).select_related("staff_user")

@@ -1,0 +1,124 @@
+"""The staff actions on a member: a form, the permission it needs, the service it calls."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Member
+from accounts.services import member_set_status
+from campaigns.services import delivery_resend_by_staff
+from points.services import points_adjust
+from rewards.services import code_revoke, reward_grant, store_credit_adjust
+
+from ..forms import (
+    CodeRevokeForm,
+    DeliveryResendForm,
+    PointsAdjustmentForm,
+    ReasonForm,
+    RewardGrantForm,
+    StoreCreditAdjustmentForm,
+)
+
+
+@dataclass(frozen=True)
+class MemberAction:
+    """A staff action on one member: a form, the permission it needs, the service it calls."""
+
+    slug: str
+    title: Any
+    permission: str
+    form_class: type[forms.Form]
+    run: Any  # (member, cleaned_data, user) -> None
+    done_message: Any
+    is_available: Callable[[Member], bool] = lambda member: True
+
+
+MEMBER_ACTIONS = [
+    MemberAction(
+        "adjust-points",
+        _("Adjust points"),
+        "points.adjust_points",
+        PointsAdjustmentForm,
+        lambda member, data, user: points_adjust(
+            member=member,
+            points=data["points"],
+            reason=data["reason"],
+            counts_for_tier=data["counts_for_tier"],
+            actor=user,
+        ),
+        _("Points adjusted."),
+    ),
+    MemberAction(
+        "adjust-store-credit",
+        _("Adjust store credit"),
+        "rewards.grant_reward",
+        StoreCreditAdjustmentForm,
+        lambda member, data, user: store_credit_adjust(
+            member=member, amount=data["amount"], reason=data["reason"], actor=user
+        ),
+        _("Store credit adjusted."),
+    ),
+    MemberAction(
+        "grant-reward",
+        _("Grant a reward"),
+        "rewards.grant_reward",
+        RewardGrantForm,
+        lambda member, data, user: reward_grant(
+            member=member, reward=data["reward"], reason=data["reason"], actor=user
+        ),
+        _("Reward granted."),
+    ),
+    MemberAction(
+        "revoke-code",
+        _("Revoke a code"),
+        "rewards.revoke_code",
+        CodeRevokeForm,
+        lambda member, data, user: code_revoke(
+            issued=data["code"], reason=data["reason"], actor=user
+        ),
+        _("Code revoked."),
+    ),
+    MemberAction(
+        "resend-message",
+        _("Send a message again"),
+        "campaigns.resend_delivery",
+        DeliveryResendForm,
+        lambda member, data, user: delivery_resend_by_staff(
+            delivery=data["delivery"], reason=data["reason"], actor=user
+        ),
+        _("The message is queued again."),
+    ),
+    MemberAction(
+        "block",
+        _("Block member"),
+        "accounts.block_member",
+        ReasonForm,
+        lambda member, data, user: member_set_status(
+            member=member, status=Member.Status.BLOCKED, reason=data["reason"], actor=user
+        ),
+        _("Member blocked: no earning, redeeming or messages until unblocked."),
+        is_available=lambda member: member.status == Member.Status.ACTIVE,
+    ),
+    MemberAction(
+        "unblock",
+        _("Unblock member"),
+        "accounts.block_member",
+        ReasonForm,
+        lambda member, data, user: member_set_status(
+            member=member, status=Member.Status.ACTIVE, reason=data["reason"], actor=user
+        ),
+        _("Member unblocked."),
+        is_available=lambda member: member.status == Member.Status.BLOCKED,
+    ),
+]
+
+
+def actions_for(user, member: Member) -> list[MemberAction]:
+    return [
+        action
+        for action in MEMBER_ACTIONS
+        if user.has_perm(action.permission) and action.is_available(member)
+    ]

@@ -1,0 +1,70 @@
+"""What campaigns do when something happens in a lower app (enrolment, purchase, refund, tier
+change). The receivers call one function each; all of it runs in the sender's transaction and
+only creates pending deliveries (fulfilled and sent after commit)."""
+
+from django.utils import timezone
+
+from accounts.models import Member
+from points.models import PointAccount, Purchase, Refund, Tier, TierChange
+
+from ..models import Trigger
+from .automations import delivery_create_for_event, live_event_automations
+from .conversions import conversions_record
+from .stats import member_stats_record_purchase, member_stats_record_refund
+
+
+def on_member_enrolled(member: Member) -> None:
+    """Welcome automations: one delivery per live automation."""
+    for automation in live_event_automations(Trigger.WELCOME):
+        delivery_create_for_event(automation, member=member, key="welcome")
+
+
+def on_purchase_recorded(purchase: Purchase) -> None:
+    """Member statistics and conversions; on a first purchase the first-purchase and referral
+    automations; the stamp-card (nth purchase, optionally of a category) automations."""
+    is_first = member_stats_record_purchase(purchase)
+    conversions_record(purchase)
+    member = purchase.member
+    if is_first:
+        for automation in live_event_automations(Trigger.FIRST_PURCHASE):
+            delivery_create_for_event(automation, member=member, key="first")
+        if member.referred_by_id:
+            _reward_referral(member)
+    _stamp_cards(purchase)
+
+
+def _stamp_cards(purchase: Purchase) -> None:
+    """Every nth purchase (of a category, if the automation names one: counted only when this
+    purchase has a line of it) earns a delivery, keyed by the count so it is given once."""
+    member = purchase.member
+    for automation in live_event_automations(Trigger.NTH_PURCHASE):
+        purchases = Purchase.objects.filter(member=member)
+        if automation.category:
+            purchases = purchases.filter(lines__category__iexact=automation.category).distinct()
+            if not purchase.lines.filter(category__iexact=automation.category).exists():
+                continue
+        count = purchases.count()
+        if automation.every_n and count % automation.every_n == 0:
+            delivery_create_for_event(automation, member=member, key=f"nth:{count}")
+
+
+def _reward_referral(newcomer: Member) -> None:
+    referrer = newcomer.referred_by
+    for automation in live_event_automations(Trigger.REFERRAL):
+        delivery_create_for_event(automation, member=referrer, key=f"referral:{newcomer.pk}")
+        if automation.reward_newcomer:
+            delivery_create_for_event(automation, member=newcomer, key=f"referred:{newcomer.pk}")
+
+
+def on_refund_recorded(refund: Refund) -> None:
+    member_stats_record_refund(refund)
+
+
+def on_tier_changed(*, account: PointAccount, to_tier: Tier | None, reason: str) -> None:
+    """Tier-reached automations, on upgrades only; once per tier and day."""
+    if reason != TierChange.Reason.UPGRADE or to_tier is None:
+        return
+    for automation in live_event_automations(Trigger.TIER_REACHED):
+        if automation.tier_id in (None, to_tier.pk):
+            key = f"tier:{to_tier.pk}:{timezone.localdate().isoformat()}"
+            delivery_create_for_event(automation, member=account.member, key=key)
