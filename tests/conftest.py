@@ -1,20 +1,13 @@
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.services import api_key_create
 from core.config_cache import forget_all_local
 
 from .browser import page  # noqa: F401  (the headless-browser fixture)
 from .factories import MemberFactory, StoreFactory
-
-IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-
-postgres_only = pytest.mark.skipif(
-    not IS_POSTGRES,
-    reason="needs PostgreSQL: real row locks and parallel connections (SQLite serialises writers)",
-)
+from .helpers import pos_client_for
+from .markers import IS_POSTGRES
 
 
 @pytest.fixture(scope="session")
@@ -50,14 +43,6 @@ def store(db):
 @pytest.fixture
 def other_store(db):
     return StoreFactory(code="UTR01", name="Utrecht")
-
-
-def pos_client_for(store) -> APIClient:
-    client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Api-Key {api_key_create(store=store, name='Till').raw_key}"
-    )
-    return client
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ import datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from accounts.services import api_key_create
 from points.earning import BasketLine
 from points.models import PointsEntry, Purchase
 from points.services import PurchaseRequest, purchase_record
@@ -83,3 +85,11 @@ def fresh(member):
     from accounts.models import Member
 
     return Member.objects.select_related("point_account").get(pk=member.pk)
+
+
+def pos_client_for(store) -> APIClient:
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Api-Key {api_key_create(store=store, name='Till').raw_key}"
+    )
+    return client

@@ -8,16 +8,11 @@ from django.urls import reverse
 from loyalty_site import roles
 from points.models import PointAccount, PointsEntry
 from rewards.models import IssuedReward, StoreCreditAccount
-from tests.factories import MemberFactory, RewardFactory, TierFactory, UserFactory
+from tests.factories import MemberFactory, RewardFactory, TierFactory
 from tests.helpers import buy, issue
+from tests.staff.helpers import login
 
 pytestmark = pytest.mark.django_db
-
-
-def login(client, role=None, superuser=False):
-    user = UserFactory(role=role, is_superuser=superuser)
-    client.force_login(user)
-    return user
 
 
 def test_the_member_page_shows_points_tier_codes_and_credit(client, member, store):

@@ -19,8 +19,8 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 from points.models import Purchase
-from tests.conftest import IS_POSTGRES, postgres_only
 from tests.faults.support import database_url, free_port
+from tests.markers import IS_POSTGRES, postgres_only
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,8 @@ from core.config_cache import cached_config, database_identity
 from core.models import DatabaseIdentity
 from points.models import PointAccount, Tier
 from points.tiers import tiers_all
-from tests.conftest import pos_client_for
 from tests.factories import StoreFactory, TierFactory
+from tests.helpers import pos_client_for
 
 
 def reconnect_to_database_with(identity: uuid.UUID) -> None:

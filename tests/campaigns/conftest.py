@@ -1,10 +1,6 @@
-import datetime
-
 import pytest
-from django.utils import timezone
 
 from campaigns.messaging import MemoryBackend
-from tests.helpers import buy
 
 
 @pytest.fixture(autouse=True)
@@ -17,8 +13,3 @@ def _memory_messages(settings):
     MemoryBackend.outbox = []
     yield
     MemoryBackend.outbox = []
-
-
-def bought_days_ago(member, store, days, amount="20.00"):
-    """A purchase `days` ago (offline tills may send up to 90 days late)."""
-    return buy(member, store, amount, occurred_at=timezone.now() - datetime.timedelta(days=days))

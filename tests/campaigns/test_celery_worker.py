@@ -15,10 +15,10 @@ from celery import Celery
 from django.utils import timezone
 
 from campaigns.models import Delivery
-from tests.conftest import postgres_only
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory, StoreFactory
 from tests.faults.processes import alive, database_url, start_worker, stop, tail, wait_until
 from tests.helpers import buy
+from tests.markers import postgres_only
 
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 

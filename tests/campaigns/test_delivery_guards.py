@@ -26,8 +26,8 @@ from core import outbox
 from loyalty_site import roles
 from points.models import PointsEntry
 from tests.concurrency import run_in_parallel
-from tests.conftest import postgres_only
 from tests.factories import AutomationFactory, MemberFactory, UserFactory
+from tests.markers import postgres_only
 
 
 def _welcome_delivery(**automation_kwargs) -> Delivery:

@@ -12,7 +12,7 @@ from rewards.models import IssuedReward
 from tests.concurrency import held_elsewhere
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory, SegmentFactory
 
-from .conftest import bought_days_ago
+from .helpers import bought_days_ago
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from points.services import points_adjust
 from tests.factories import MemberFactory, SegmentFactory, StoreFactory, TierFactory, UserFactory
 from tests.helpers import buy
 
-from .conftest import bought_days_ago
+from .helpers import bought_days_ago
 
 pytestmark = pytest.mark.django_db
 

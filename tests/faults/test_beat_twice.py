@@ -27,7 +27,7 @@ from campaigns.services.deliveries import JOB_DELIVERY, JOB_SEND_CHUNK, SEND_CHU
 from core import outbox
 from core.models import OutboxJob
 from rewards.models import IssuedReward
-from tests.conftest import postgres_only
+from tests.markers import postgres_only
 
 from .processes import (
     ROOT,

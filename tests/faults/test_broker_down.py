@@ -30,7 +30,6 @@ from campaigns.models import Delivery, OutboundMessage
 from core.models import OutboxJob
 from points.models import PointsEntry
 from points.services import points_adjust
-from tests.conftest import postgres_only
 from tests.factories import (
     AutomationFactory,
     MemberFactory,
@@ -39,6 +38,7 @@ from tests.factories import (
     TierFactory,
     UserFactory,
 )
+from tests.markers import postgres_only
 
 from .processes import (
     ROOT,

@@ -30,8 +30,8 @@ from django.db.models import Count
 
 from accounts.services import api_key_create
 from points.models import PointsEntry, Purchase
-from tests.conftest import postgres_only
 from tests.factories import MemberFactory, StoreFactory
+from tests.markers import postgres_only
 
 from .proxy import CuttableProxy
 from .support import database_url, free_port

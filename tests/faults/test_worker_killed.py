@@ -29,9 +29,9 @@ from django.utils import timezone
 from campaigns.models import Automation, Delivery, OutboundMessage
 from core.models import OutboxJob
 from rewards.models import IssuedReward, Reward
-from tests.conftest import postgres_only
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory, StoreFactory
 from tests.helpers import buy
+from tests.markers import postgres_only
 
 from .processes import (
     alive,

@@ -8,8 +8,8 @@ from accounts import portal
 from accounts.models import ClosureRequest, ConsentChange, IdempotencyRecord, LoginToken, Member
 from accounts.services import member_consent_set
 from core.errors import Conflict
-from tests.conftest import postgres_only
 from tests.factories import MemberFactory, UserFactory
+from tests.markers import postgres_only
 
 from .interleave import Interleave
 

@@ -11,8 +11,8 @@ from campaigns.services import deliveries_fulfil, survey_answer
 from campaigns.services import surveys as surveys_module
 from core.errors import Conflict
 from rewards.models import IssuedReward, Reward
-from tests.conftest import postgres_only
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory
+from tests.markers import postgres_only
 
 from .interleave import Interleave
 

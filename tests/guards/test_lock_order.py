@@ -13,8 +13,8 @@ from points.services import points_adjust
 from rewards.models import IssuedReward, Reward
 from rewards.services import redemption
 from tests.concurrency import run_in_parallel
-from tests.conftest import postgres_only
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory, UserFactory
+from tests.markers import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -24,9 +24,9 @@ from points.services import expiry as expiry_module
 from points.services import refunds as refunds_module
 from points.services import tiers as tiers_module
 from points.services.tiers import tiers_evaluate_due
-from tests.conftest import postgres_only
 from tests.factories import ActivityTypeFactory, MemberFactory, StoreFactory, TierFactory
 from tests.helpers import buy
+from tests.markers import postgres_only
 
 from .interleave import Interleave, account_read_without_lock
 

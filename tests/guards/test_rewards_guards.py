@@ -21,9 +21,9 @@ from rewards.services import (
 from rewards.services import checkout as checkout_module
 from rewards.services import credit as credit_module
 from rewards.services import issuing as issuing_module
-from tests.conftest import postgres_only
 from tests.factories import MemberFactory, RewardFactory, StoreFactory, UserFactory
 from tests.helpers import buy, issue
+from tests.markers import postgres_only
 
 from .interleave import Interleave, account_read_without_lock
 

@@ -10,7 +10,7 @@ from points.models import PointAccount
 from rewards.models import IssuedReward
 from tests.factories import AutomationFactory, StoreFactory, TierFactory
 
-from .conftest import at, d, member_on, points, purchase, tier_change
+from .helpers import at, d, member_on, points, purchase, tier_change
 
 pytestmark = pytest.mark.django_db
 

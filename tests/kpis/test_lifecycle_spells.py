@@ -6,7 +6,7 @@ from campaigns import lifecycle
 from insights.models import ActivitySpell
 from tests.factories import StoreFactory
 
-from .conftest import d, member_on, purchase
+from .helpers import d, member_on, purchase
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,9 @@ from django.core.management import call_command
 from core.errors import Conflict
 from points.models import Activity, PointAccount, PointsEntry, Purchase
 from tests.concurrency import run_in_parallel
-from tests.conftest import pos_client_for, postgres_only
 from tests.factories import ActivityTypeFactory, MemberFactory, StoreFactory
-from tests.helpers import buy, purchase_body
+from tests.helpers import buy, pos_client_for, purchase_body
+from tests.markers import postgres_only
 
 # serialized_rollback: the flush after each test would also remove what migrations installed
 # (the default earning rule, the staff roles); this puts it back.

@@ -10,7 +10,7 @@ from tests.browser import screenshot
 from tests.factories import MemberFactory, RewardFactory, TierFactory, UserFactory
 from tests.helpers import buy
 
-from .conftest import link_from_outbox
+from .helpers import link_from_outbox
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,7 +11,7 @@ from accounts.models import LoginToken, Member
 from accounts.portal import login_link_create, portal_user_for
 from tests.factories import MemberFactory
 
-from .conftest import link_from_outbox
+from .helpers import link_from_outbox
 
 pytestmark = pytest.mark.django_db
 

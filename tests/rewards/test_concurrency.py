@@ -8,9 +8,9 @@ from points.models import PointAccount
 from points.services import points_adjust
 from rewards.models import CodeUse, IssuedReward
 from tests.concurrency import run_in_parallel
-from tests.conftest import pos_client_for, postgres_only
 from tests.factories import MemberFactory, RewardFactory, StoreFactory, UserFactory
-from tests.helpers import issue, purchase_body
+from tests.helpers import issue, pos_client_for, purchase_body
+from tests.markers import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

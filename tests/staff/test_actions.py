@@ -16,7 +16,7 @@ from rewards.models import IssuedReward, StoreCreditAccount
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory, UserFactory
 from tests.helpers import issue
 
-from .conftest import action_url, member_url
+from .helpers import action_url, member_url
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from tests.factories import (
 )
 from tests.helpers import buy, issue
 
-from .conftest import member_url
+from .helpers import member_url
 
 pytestmark = pytest.mark.django_db
 
