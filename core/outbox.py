@@ -17,6 +17,9 @@ work is never lost when the broker is down and never done for a change that roll
 - Handlers must be idempotent per job: a job can run more than once (a worker killed after the
   work but before marking it done). Kinds declared `atomic` run the handler and the "done" mark in
   one transaction, which makes database-only work exactly-once.
+
+One module, a little over 400 lines, on purpose: it is one state machine (pending → running →
+done | failed, with leases and a fence), and every transition should be read next to the others.
 """
 
 import datetime

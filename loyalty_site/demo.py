@@ -1,7 +1,8 @@
 """Demo data for a local run: stores, staff for each role, rules, members with history.
 
 Everything is written through the services, so the demo ledger obeys the same invariants as a
-real one. Deterministic (seeded), and a second run changes nothing.
+real one. Deterministic (seeded), and a second run changes nothing. Longer than 400 lines because
+it is a script of data, read top to bottom; it holds no rules.
 """
 
 import datetime
