@@ -3,14 +3,14 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from accounts.services import staff_action_record
 from core.errors import ApplicationError, InvalidInput
-from core.queries import one_or_none
+from core.queries import lock_or_create
 
 from ..models import StoreCreditAccount, StoreCreditEntry
 
@@ -21,16 +21,7 @@ class InsufficientStoreCredit(ApplicationError):
 
 def credit_account_lock(member_id: int) -> StoreCreditAccount:
     """Locks (creating if needed) the member's store credit row. Call inside a transaction."""
-    queryset = StoreCreditAccount.objects.select_for_update(no_key=True)
-    account = one_or_none(queryset.filter(member_id=member_id))
-    if account is None:
-        try:
-            with transaction.atomic():
-                StoreCreditAccount.objects.create(member_id=member_id)
-        except IntegrityError:
-            pass
-        account = queryset.get(member_id=member_id)
-    return account
+    return lock_or_create(StoreCreditAccount, member_id=member_id)
 
 
 def credit_append(
