@@ -101,6 +101,27 @@ class Scope:
         return included * basket.paid_ratio
 
 
+def qualifying_amount(scope: Scope, basket: Basket, minimum_spend: Decimal) -> Decimal | None:
+    """What a rule or campaign covers of the basket, or None when it does not apply at all."""
+    eligible = scope.eligible_amount(basket)
+    if eligible <= 0 or eligible < minimum_spend:
+        return None
+    return eligible
+
+
+def extra_points(
+    *, kind: str, eligible: Decimal, base_rate: Decimal, multiplier: Decimal, bonus_points: int
+) -> int:
+    """The points a multiplier or fixed-bonus rule (or bonus campaign) adds on what it covers.
+
+    A multiplier adds (multiplier − 1) × the base points of what it covers, each step rounded
+    down; any other kind adds its fixed bonus.
+    """
+    if kind == "multiplier":
+        return floor_points(Decimal(floor_points(eligible * base_rate)) * (multiplier - 1))
+    return bonus_points
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     id: int
@@ -184,10 +205,7 @@ def compute_points(
     lines: list[ExplanationLine] = []
 
     def qualifies(rule: RuleSpec) -> Decimal | None:
-        eligible = rule.scope.eligible_amount(basket)
-        if eligible <= 0 or eligible < rule.minimum_spend:
-            return None
-        return eligible
+        return qualifying_amount(rule.scope, basket, rule.minimum_spend)
 
     base_rate = ZERO
     base_rule = next(
@@ -213,12 +231,13 @@ def compute_points(
         eligible = qualifies(rule)
         if eligible is None:
             continue
-        if rule.kind == "multiplier":
-            points = floor_points(
-                Decimal(floor_points(eligible * base_rate)) * (rule.multiplier - 1)
-            )
-        else:
-            points = rule.bonus_points
+        points = extra_points(
+            kind=rule.kind,
+            eligible=eligible,
+            base_rate=base_rate,
+            multiplier=rule.multiplier,
+            bonus_points=rule.bonus_points,
+        )
         if points:
             lines.append(
                 ExplanationLine("rule", rule.id, language_label(rule.name_nl, rule.name_en), points)
