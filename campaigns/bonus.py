@@ -9,13 +9,8 @@ from decimal import Decimal
 
 from accounts.models import Member
 from core.config_cache import cached_config, forget_config
-from points.earning import (
-    BonusContext,
-    ExplanationLine,
-    Scope,
-    extra_points,
-    qualifying_amount,
-)
+from points.earning import ExplanationLine, Scope, extra_points, qualifying_amount
+from points.extensions import BonusContext
 
 from .models import BonusCampaign
 

@@ -2,14 +2,16 @@
 
 Points = the base rate × what it covers, plus each multiplier rule's extra base points on what it
 covers, plus fixed bonuses, plus bonuses that other apps contribute through `bonus_providers`
-(campaigns), times the member's tier multiplier. Every step rounds down, and every step that adds
-points is one line of the explanation.
+(campaigns, registered in `points.extensions`), times the member's tier multiplier. Every step
+rounds down, and every step that adds points is one line of the explanation.
 """
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+
+from .extensions import BonusContext, bonus_providers
 
 ZERO = Decimal("0")
 
@@ -167,26 +169,6 @@ class EarningResult:
 
     def explanation(self) -> list[dict]:
         return [line.as_dict() for line in self.lines]
-
-
-@dataclass(frozen=True)
-class BonusContext:
-    """What a bonus provider gets: the basket, the base rate in force and the points so far."""
-
-    basket: Basket
-    base_rate: Decimal
-    subtotal: int
-    labels: Callable[[str, str], str] = field(repr=False)
-
-
-# Callables (context) -> iterable of ExplanationLine; campaigns registers one at start-up.
-BonusProvider = Callable[[BonusContext], Iterable[ExplanationLine]]
-bonus_providers: list[BonusProvider] = []
-
-
-def register_bonus_provider(provider: BonusProvider) -> None:
-    if provider not in bonus_providers:
-        bonus_providers.append(provider)
 
 
 def compute_points(

@@ -15,7 +15,7 @@ from accounts.models import Member, Store
 from core.errors import Conflict, InvalidInput, MemberBlocked
 from core.queries import one_or_none
 
-from .. import hooks
+from .. import extensions
 from ..earning import Basket, BasketLine, EarningResult, compute_points
 from ..models import EntryKind, PointAccount, Purchase, PurchaseLine
 from ..selectors import account_of, earning_rules_active, label_in_language
@@ -79,7 +79,7 @@ class PurchaseOutcome:
 @dataclass(frozen=True)
 class PurchaseQuote:
     result: EarningResult
-    decision: hooks.CheckoutDecision
+    decision: extensions.CheckoutDecision
     points_balance: int
 
     def as_dict(self, request: PurchaseRequest) -> dict:
@@ -95,7 +95,7 @@ class PurchaseQuote:
         }
 
 
-def _payment(amount: Decimal, decision: hooks.CheckoutDecision) -> dict:
+def _payment(amount: Decimal, decision: extensions.CheckoutDecision) -> dict:
     payable = amount - decision.discount_total - decision.store_credit_used
     return {
         "discount_total": f"{decision.discount_total:.2f}",
@@ -157,14 +157,14 @@ def _evaluate(
     occurred_at: datetime.datetime,
     *,
     for_update: bool,
-) -> tuple[hooks.CheckoutDecision, EarningResult]:
-    hook = hooks.checkout_hook()
+) -> tuple[extensions.CheckoutDecision, EarningResult]:
+    hook = extensions.checkout_hook()
     if hook is not None and (request.codes or request.store_credit):
         decision = hook.decide(request=request, account=account, for_update=for_update)
     elif request.codes or request.store_credit:
         raise InvalidInput(_("Codes and store credit are not enabled."), field="codes")
     else:
-        decision = hooks.CheckoutDecision()
+        decision = extensions.CheckoutDecision()
     earning_amount = request.amount - decision.discount_total - decision.store_credit_used
     tier = tier_earning_context(account)
     basket = Basket(
@@ -278,7 +278,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                     effective_at=occurred_at,
                     purchase=purchase,
                 )
-            hook = hooks.checkout_hook()
+            hook = extensions.checkout_hook()
             if hook is not None and decision.state is not None:
                 hook.apply(purchase=purchase, decision=decision)
             purchase_recorded.send(sender=Purchase, purchase=purchase, account=account)

@@ -11,7 +11,7 @@ from accounts.models import Store
 from core.errors import ApplicationError, Conflict, NotFound
 from core.queries import one_or_none
 
-from .. import hooks
+from .. import extensions
 from ..models import EntryKind, PointAccount, Purchase, Refund
 from ..signals import refund_recorded
 from .ledger import account_lock, ledger_append
@@ -168,7 +168,7 @@ def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_
     purchase.save(update_fields=["refunded_amount", "points_reversed"])
     if account.balance < 0 and account.flagged_at is None:
         PointAccount.objects.filter(pk=account.pk).update(flagged_at=timezone.now())
-    hook = hooks.checkout_hook()
+    hook = extensions.checkout_hook()
     extra = {}
     if hook is not None:
         extra = hook.on_refund(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
 from core.errors import ApplicationError, Conflict
-from points import hooks
+from points import extensions
 from points.earning import BasketLine
 from points.models import PointAccount, Purchase, Refund
 
@@ -270,7 +270,7 @@ class StoreCreditRefused(ApplicationError):
 class RewardsCheckoutHook:
     """Plugs codes and store credit into points' purchases and refunds."""
 
-    def decide(self, *, request, account, for_update: bool) -> hooks.CheckoutDecision:
+    def decide(self, *, request, account, for_update: bool) -> extensions.CheckoutDecision:
         result = checkout_evaluate(
             member=request.member,
             account=account,
@@ -283,7 +283,7 @@ class RewardsCheckoutHook:
         )
         if for_update:
             self._refuse_rejections(result)
-        return hooks.CheckoutDecision(
+        return extensions.CheckoutDecision(
             discount_total=result.discount_total,
             store_credit_used=result.store_credit_used,
             receipt={
@@ -314,7 +314,7 @@ class RewardsCheckoutHook:
                 extra={"store_credit_available": f"{result.store_credit_available:.2f}"},
             )
 
-    def apply(self, *, purchase: Purchase, decision: hooks.CheckoutDecision) -> None:
+    def apply(self, *, purchase: Purchase, decision: extensions.CheckoutDecision) -> None:
         result: CheckoutResult = decision.state
         now = purchase.created_at
         for verdict in result.applied:
