@@ -10,15 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.config_cache import forget_local
-from core.errors import Conflict, IdempotencyConflict, InvalidInput
-from core.queries import one_or_none
+from core.errors import Conflict, InvalidInput
 
 from .cards import generate_card_number
 from .codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
 from .models import (
     CONSENT_FIELDS,
     ConsentChange,
-    IdempotencyRecord,
     Member,
     PosApiKey,
     StaffAction,
@@ -275,51 +273,3 @@ def member_set_status(
             after={"status": status},
         )
     return member
-
-
-def idempotency_record_claim(
-    *, client: str, key: str, scope: str, request_hash: str
-) -> tuple[IdempotencyRecord, bool]:
-    """Inside the caller's transaction: returns (record, is_new).
-
-    A new record holds the unique key until the caller's transaction ends; a concurrent request
-    with the same key waits on it, then receives the committed record (is_new False).
-    """
-    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
-    if existing is None:
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    client=client, key=key, scope=scope, request_hash=request_hash
-                )
-            return record, True
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(client=client, key=key)
-    if existing.scope != scope or existing.request_hash != request_hash:
-        raise IdempotencyConflict(field="Idempotency-Key")
-    return existing, False
-
-
-def idempotency_record_find(
-    *, client: str, key: str, scope: str, request_hash: str
-) -> IdempotencyRecord | None:
-    """The recorded answer for this key, or None; the key used for another request is a 409."""
-    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
-    if existing is not None and (existing.scope != scope or existing.request_hash != request_hash):
-        raise IdempotencyConflict(field="Idempotency-Key")
-    return existing
-
-
-def idempotency_record_save(
-    *, client: str, key: str, scope: str, request_hash: str, status: int, body: dict
-) -> IdempotencyRecord:
-    """Inside the transaction of the write it answers; a concurrent twin makes the unique
-    constraint raise IntegrityError, which the caller turns into a replay."""
-    return IdempotencyRecord.objects.create(
-        client=client,
-        key=key,
-        scope=scope,
-        request_hash=request_hash,
-        response_status=status,
-        response_body=body,
-    )

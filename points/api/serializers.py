@@ -3,8 +3,8 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.api.base import money_field
 from accounts.models import ConsentChannel, Store
+from core.api import money_field
 
 from ..earning import BasketLine
 from ..selectors import entry_description

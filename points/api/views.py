@@ -5,10 +5,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from accounts.api.base import PosApiView, created_or_replayed, run_idempotent
+from accounts.api.base import PosApiView
 from accounts.models import Member
 from accounts.normalise import normalise_email, normalise_phone
 from accounts.services import member_enrol
+from core.api import created_or_replayed, run_idempotent
 from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from accounts.api.base import money_field
+from core.api import money_field
 from points.api.serializers import CardNumberField, LineInput
 
 

@@ -4,7 +4,8 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from accounts.api.base import PosApiView, created_or_replayed, idempotency_key
+from accounts.api.base import PosApiView
+from core.api import created_or_replayed, idempotency_key
 from points.api.serializers import basket_lines
 from points.selectors import account_of, member_get_by_card
 from points.services import validate_basket

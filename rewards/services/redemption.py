@@ -6,8 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
-from accounts.services import idempotency_record_find, idempotency_record_save
 from core.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
+from core.idempotency import idempotency_record_find, idempotency_record_save
 from core.queries import one_or_none
 from points.models import EntryKind, Tier
 from points.services import account_lock, fingerprint, points_spend
