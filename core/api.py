@@ -1,14 +1,13 @@
 """What every API view shares: parsing, money fields, and answering writes once per
 Idempotency-Key."""
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .errors import InvalidInput
-from .idempotency import idempotency_record_claim
+from .idempotency import replay_or_run
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 
@@ -58,21 +57,15 @@ def idempotency_key(request, *, required: bool) -> str | None:
 
 
 def run_idempotent(request, *, scope: str, request_hash: str, work) -> Response:
-    """Runs `work() -> (status, body)` once per Idempotency-Key (when the client sends one).
-
-    `work` must not open a durable transaction: it runs inside this one, with the key held.
-    """
-    key = idempotency_key(request, required=False)
-    with transaction.atomic(durable=True):
-        if key is None:
-            status, body = work()
-            return Response(body, status=status)
-        record, is_new = idempotency_record_claim(
-            client=f"store:{request.auth.store_id}", key=key, scope=scope, request_hash=request_hash
-        )
-        if not is_new:
-            return created_or_replayed(record.response_body, replayed=True)
-        status, body = work()
-        record.response_status, record.response_body = status, body
-        record.save(update_fields=["response_status", "response_body"])
-    return Response(body, status=status)
+    """Runs `work() -> (status, body)` once per Idempotency-Key of the calling store (when the
+    client sends one), through `replay_or_run`: `work` runs inside its durable transaction."""
+    answer = replay_or_run(
+        client=f"store:{request.auth.store_id}",
+        key=idempotency_key(request, required=False),
+        scope=scope,
+        request_hash=request_hash,
+        work=work,
+    )
+    if answer.replayed:
+        return created_or_replayed(answer.body, replayed=True)
+    return Response(answer.body, status=answer.status)

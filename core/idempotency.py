@@ -1,5 +1,14 @@
-"""Idempotency records: the first answer to a write sent with an Idempotency-Key, replayed on
-retries of the same key by the same client."""
+"""Writes that happen once per Idempotency-Key: `replay_or_run` is the one way to do it.
+
+The first answer to a write sent with a key is stored in an `IdempotencyRecord`, claimed in the
+transaction of the write, and replayed on retries of the same key by the same client. (The other
+way, for writes that carry their own id, is a natural key with a unique constraint: a purchase's
+transaction_id, a refund's refund_id, an activity's reference.)
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -8,49 +17,58 @@ from .models import IdempotencyRecord
 from .queries import one_or_none
 
 
-def idempotency_record_claim(
-    *, client: str, key: str, scope: str, request_hash: str
-) -> tuple[IdempotencyRecord, bool]:
-    """Inside the caller's transaction: returns (record, is_new).
+@dataclass(frozen=True)
+class IdempotentAnswer:
+    status: int
+    body: dict[str, Any]
+    replayed: bool
 
-    A new record holds the unique key until the caller's transaction ends; a concurrent request
-    with the same key waits on it, then receives the committed record (is_new False).
+
+def _replay(record: IdempotencyRecord, *, scope: str, request_hash: str) -> IdempotentAnswer:
+    if record.scope != scope or record.request_hash != request_hash:
+        raise IdempotencyConflict(field="Idempotency-Key")
+    return IdempotentAnswer(status=record.response_status, body=record.response_body, replayed=True)
+
+
+def replay_or_run(
+    *,
+    client: str,
+    key: str | None,
+    scope: str,
+    request_hash: str,
+    work: Callable[[], tuple[int, dict[str, Any]]],
+) -> IdempotentAnswer:
+    """Runs `work() -> (status, body)` once per `key` of `client`; a retry gets the first answer.
+
+    An entry point: opens the durable transaction that `work` runs in, so `work` must not open
+    one itself. The key is claimed first, before any row lock: a concurrent retry waits on the
+    unique index until the first attempt ends, then replays its answer (or, if that attempt
+    failed and rolled back, runs the work itself). The same key for another request is a 409.
+    Failures roll the claim back with the work: only answers are replayed. Without a key the
+    work simply runs.
+
+    No savepoint around the claim (they cost two round trips each time, and the race is rare):
+    the loser's whole transaction rolls back, and it replays the winner's answer.
     """
-    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
-    if existing is None:
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    client=client, key=key, scope=scope, request_hash=request_hash
-                )
-            return record, True
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(client=client, key=key)
-    if existing.scope != scope or existing.request_hash != request_hash:
-        raise IdempotencyConflict(field="Idempotency-Key")
-    return existing, False
-
-
-def idempotency_record_find(
-    *, client: str, key: str, scope: str, request_hash: str
-) -> IdempotencyRecord | None:
-    """The recorded answer for this key, or None; the key used for another request is a 409."""
-    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
-    if existing is not None and (existing.scope != scope or existing.request_hash != request_hash):
-        raise IdempotencyConflict(field="Idempotency-Key")
-    return existing
-
-
-def idempotency_record_save(
-    *, client: str, key: str, scope: str, request_hash: str, status: int, body: dict
-) -> IdempotencyRecord:
-    """Inside the transaction of the write it answers; a concurrent twin makes the unique
-    constraint raise IntegrityError, which the caller turns into a replay."""
-    return IdempotencyRecord.objects.create(
-        client=client,
-        key=key,
-        scope=scope,
-        request_hash=request_hash,
-        response_status=status,
-        response_body=body,
-    )
+    lookup = {"client": client, "key": key}
+    try:
+        with transaction.atomic(durable=True):
+            if key is None:
+                status, body = work()
+                return IdempotentAnswer(status=status, body=body, replayed=False)
+            existing = one_or_none(IdempotencyRecord.objects.filter(**lookup))
+            if existing is not None:
+                return _replay(existing, scope=scope, request_hash=request_hash)
+            record = IdempotencyRecord.objects.create(
+                **lookup, scope=scope, request_hash=request_hash
+            )
+            status, body = work()
+            record.response_status, record.response_body = status, body
+            record.save(update_fields=["response_status", "response_body"])
+    except IntegrityError:
+        # The same key committed meanwhile by a concurrent attempt; anything else is no replay.
+        existing = one_or_none(IdempotencyRecord.objects.filter(**lookup)) if key else None
+        if existing is None:
+            raise
+        return _replay(existing, scope=scope, request_hash=request_hash)
+    return IdempotentAnswer(status=status, body=body, replayed=False)
