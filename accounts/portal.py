@@ -123,7 +123,7 @@ def login_link_consume(raw_token: str) -> Member:
 
 def closure_request_create(*, member: Member, reason: str = "") -> ClosureRequest:
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=True):
             return ClosureRequest.objects.create(member=member, reason=reason.strip()[:2000])
     except IntegrityError as error:
         raise Conflict(

@@ -162,7 +162,7 @@ def _save_with_fresh_card_number(member: Member) -> None:
         member.card_number = generate_card_number()
         member.referral_code = readable_code(REFERRAL_CODE_LENGTH)
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=True):
                 member.save()
             return
         except IntegrityError as error:

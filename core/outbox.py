@@ -224,7 +224,7 @@ def sweep(*, now: datetime.datetime | None = None, batch_size: int = 1000) -> in
     now = now or timezone.now()
     published = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             ids = list(
                 OutboxJob.objects.filter(_due(now))
                 .order_by("next_attempt_at", "pk")
@@ -280,7 +280,7 @@ def run(job_id: int) -> str:
         if kind is None:
             raise LookupError(f"No outbox handler for {job.kind!r}")
         if kind.atomic:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 kind.handler(job.payload)
                 _finish(job_id, fence, kind)
         else:
@@ -318,7 +318,7 @@ def _fail(job_id: int, fence: int, kind: Kind | None, payload: dict, error: Exce
         logger.warning("Outbox job %s failed (attempt %s): %s", job_id, fence, message)
     max_attempts = kind.max_attempts if kind else 1
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         mine = OutboxJob.objects.filter(pk=job_id, state=State.RUNNING, attempts=fence)
         if fence >= max_attempts and not retry_later:
             if not mine.update(state=State.FAILED, lease_until=None, last_error=message):
@@ -340,7 +340,7 @@ def _fail(job_id: int, fence: int, kind: Kind | None, payload: dict, error: Exce
 
 def retry_now(job_ids: Iterable[int]) -> int:
     """Staff: run these waiting or given-up jobs again now, with a fresh count of attempts."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         ids = list(
             OutboxJob.objects.filter(pk__in=list(job_ids), state__in=[State.PENDING, State.FAILED])
             .select_for_update()

@@ -295,7 +295,7 @@ def deliveries_send_chunk(delivery_ids: list[int]) -> int:
         try:
             sent += delivery_send(delivery_id) == "sent"
         except (messaging.SendError, outbox.RetryLater):
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 outbox.enqueue(
                     JOB_DELIVERY, {"delivery": delivery_id}, key=f"delivery:{delivery_id}:retry"
                 )

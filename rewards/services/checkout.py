@@ -322,7 +322,7 @@ class RewardsCheckoutHook:
                 pk=verdict.issued.pk, status=IssuedReward.Status.ISSUED
             ).update(status=IssuedReward.Status.USED, used_at=now, used_in_purchase=purchase)
             try:
-                with transaction.atomic():
+                with transaction.atomic(savepoint=True):
                     if not consumed:
                         raise IntegrityError("code no longer unused")
                     CodeUse.objects.create(

@@ -44,7 +44,7 @@ def _save_with_fresh_code(issued: IssuedReward) -> None:
     for _attempt in range(5):
         issued.code = generate_code()
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=True):
                 issued.save()
             return
         except IntegrityError:
@@ -159,7 +159,7 @@ def codes_issue_bulk(
                 for member_id, code in zip(part, codes, strict=True):
                     params.extend([reward.pk, member_id, code, *constant])
             try:
-                with transaction.atomic(), connection.cursor() as cursor:
+                with transaction.atomic(savepoint=True), connection.cursor() as cursor:
                     cursor.execute(sql, params)
                     issued_ids.extend(cursor.fetchall())
                 break
@@ -241,7 +241,7 @@ def tier_gifts_issue(*, member: Member, tier) -> list[IssuedReward]:
     issued = []
     for reward in Reward.objects.available().filter(gift_for_tier=tier):
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=True):
                 issued.append(
                     reward_issue(
                         member=member,
