@@ -35,7 +35,7 @@ def portal_user_for(member: Member) -> AbstractBaseUser:
     """The member's own user (no staff rights, no password until they set one)."""
     if member.user_id:
         return member.user
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.user_id:
             return member.user
@@ -50,7 +50,7 @@ def portal_user_for(member: Member) -> AbstractBaseUser:
 def login_link_create(*, member: Member) -> str:
     """Returns a fresh one-time token (its hash is stored); valid for 20 minutes."""
     raw_token = secrets.token_urlsafe(32)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         LoginToken.objects.create(
             member=member,
             token_hash=_hash(raw_token),
@@ -62,7 +62,7 @@ def login_link_create(*, member: Member) -> str:
 def login_link_issue(*, member: Member, link_for: Callable[[str], str]) -> None:
     """A fresh sign-in link for the member, e-mailed after commit (through the outbox, so a
     broker that is down delays the e-mail and never loses it, nor fails the request)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         token = login_link_create(member=member)
         outbox.enqueue(
             "accounts.login_link_send",
@@ -103,7 +103,7 @@ def login_link_peek(raw_token: str) -> Member | None:
 def login_link_consume(raw_token: str) -> Member:
     """Uses a link once: a second use, an expired or unknown link is refused."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         token = (
             LoginToken.objects.select_for_update()
             .select_related("member")
@@ -141,7 +141,7 @@ def member_close(*, member: Member, actor: AbstractBaseUser, reason: str) -> Mem
     if not (reason or "").strip():
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         before = {"status": member.status, "email": bool(member.email), "phone": bool(member.phone)}
         withdrawn = [channel for channel, field in CONSENT_FIELDS.items() if getattr(member, field)]

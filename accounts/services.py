@@ -37,7 +37,7 @@ def store_create(*, code: str, name: str, channel: str = Store.Channel.OFFLINE) 
         raise InvalidInput(_("Unknown channel."), field="channel", code="invalid_choice")
     store = Store(code=code, name=name.strip(), channel=channel)
     store.full_clean()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         store.save()
     return store
 
@@ -57,14 +57,14 @@ def api_key_create(*, store: Store, name: str, actor: AbstractBaseUser | None = 
         key_hash=hash_api_key(raw_key),
         created_by=actor,
     )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         api_key.save()
     return NewApiKey(api_key=api_key, raw_key=raw_key)
 
 
 def api_key_revoke(*, api_key: PosApiKey) -> PosApiKey:
     """Revokes at once in this process, within 30 seconds in the others (see authentication)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         PosApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
@@ -119,9 +119,11 @@ def member_enrol(
     phone = normalise_phone(phone)
     _validate_birth_date(birth_date)
     now = timezone.now()
-    with transaction.atomic():
-        _raise_if_contact_taken(email=email, phone=phone)
-        referrer = _referrer(referral_code)
+    # Checked before the transaction, so a refusal leaves the caller's transaction usable; the
+    # unique constraints on email and phone catch a concurrent twin (see below).
+    _raise_if_contact_taken(email=email, phone=phone)
+    referrer = _referrer(referral_code)
+    with transaction.atomic(savepoint=False):
         member = Member(
             referred_by=referrer,
             email=email,
@@ -187,7 +189,7 @@ def _save_with_fresh_card_number(member: Member) -> None:
 def member_consent_set(*, member: Member, channel: str, is_granted: bool, source: str) -> Member:
     """Grants or withdraws consent for one channel; a no-op when nothing changes."""
     field = CONSENT_FIELDS[channel]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         if bool(getattr(member, field)) == is_granted:
             return member
@@ -212,8 +214,9 @@ def member_update_contact(
     email = normalise_email(email)
     phone = normalise_phone(phone)
     _validate_birth_date(birth_date)
-    with transaction.atomic():
-        _raise_if_contact_taken(email=email, phone=phone, exclude_pk=member.pk)
+    # Before the transaction, as in member_enrol: a refusal leaves the caller's one usable.
+    _raise_if_contact_taken(email=email, phone=phone, exclude_pk=member.pk)
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         member.email, member.phone = email, phone
         member.first_name, member.last_name = first_name.strip(), last_name.strip()
@@ -257,7 +260,7 @@ def member_set_status(
 ) -> Member:
     if not reason.strip():
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.status == status:
             return member

@@ -127,7 +127,7 @@ def _request_link(request, email: str) -> None:
     ratelimit.count_attempt("link-ip", ip, window_seconds=WINDOW_SECONDS)
     member = Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE).first()
     if member is not None:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             _send_login_link(request, member)
 
 
@@ -191,7 +191,7 @@ def signup_view(request):
         data = form.cleaned_data
         existing = Member.objects.filter(email=data["email"]).first()
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 if existing is None:
                     member = member_enrol(
                         email=data["email"],

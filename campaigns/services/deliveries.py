@@ -103,7 +103,7 @@ def deliveries_fulfil_matching(
     rather than 20,000 ids, which psycopg would splice into the query one by one."""
     now = timezone.now()
     to_send: list[int] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows = (
             deliveries.filter(fulfilled_at__isnull=True)
             .order_by("member_id", "pk")
@@ -316,7 +316,7 @@ def delivery_send(delivery_id: int) -> str:
     a retry raises `DeliveryBusy` and is tried later. Raises `messaging.SendError` to be retried.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
             .select_related("member", "automation", "issued_reward__reward", "bonus_entry")

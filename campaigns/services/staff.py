@@ -24,7 +24,7 @@ def delivery_resend_by_staff(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status == Delivery.Status.SENT:
             raise Conflict(

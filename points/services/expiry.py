@@ -116,6 +116,6 @@ def _expire(now, batch_size, progress) -> ExpiryRun:
             run.points += sum(points for _account, points in expiring)
         if progress:
             progress(run)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         JobWatermark.objects.update_or_create(name=WATERMARK, defaults={"reached_at": now})
     return run

@@ -116,7 +116,7 @@ def points_adjust(
         raise InvalidInput(_("Enter a non-zero number of points."), field="points")
     if corrects is not None and corrects.account.member_id != member.pk:
         raise InvalidInput(_("The corrected entry belongs to another member."), field="corrects")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         account = account_lock(member.pk)
         if account.balance + points < 0:
             raise InsufficientPoints(balance=account.balance, needed=-points, field="points")

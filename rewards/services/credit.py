@@ -63,7 +63,7 @@ def store_credit_adjust(
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
     if amount == 0 or amount.as_tuple().exponent < -2:
         raise InvalidInput(_("Enter a non-zero amount in euros and cents."), field="amount")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         account = credit_account_lock(member.pk)
         before = account.balance
         entry = credit_append(
