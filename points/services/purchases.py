@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
 from core.errors import Conflict, InvalidInput, MemberBlocked
+from core.money import money_str
 from core.queries import one_or_none
 
 from .. import extensions
@@ -48,16 +49,16 @@ class PurchaseRequest:
         return fingerprint(
             {
                 "card_number": self.member.card_number,
-                "amount": f"{self.amount:.2f}",
+                "amount": money_str(self.amount),
                 "currency": self.currency.upper(),
                 "channel": self.channel,
                 "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
                 "lines": [
-                    [line.sku, line.category, str(line.quantity), f"{line.amount:.2f}"]
+                    [line.sku, line.category, str(line.quantity), money_str(line.amount)]
                     for line in self.lines
                 ],
                 "codes": list(self.codes),
-                "store_credit": f"{self.store_credit:.2f}" if self.store_credit else None,
+                "store_credit": money_str(self.store_credit) if self.store_credit else None,
             }
         )
 
@@ -85,7 +86,7 @@ class PurchaseQuote:
     def as_dict(self, request: PurchaseRequest) -> dict:
         return {
             "card_number": request.member.card_number,
-            "amount": f"{request.amount:.2f}",
+            "amount": money_str(request.amount),
             "currency": request.currency.upper(),
             "points_earned": self.result.points,
             "explanation": self.result.explanation(),
@@ -98,9 +99,9 @@ class PurchaseQuote:
 def _payment(amount: Decimal, decision: extensions.CheckoutDecision) -> dict:
     payable = amount - decision.discount_total - decision.store_credit_used
     return {
-        "discount_total": f"{decision.discount_total:.2f}",
-        "store_credit_used": f"{decision.store_credit_used:.2f}",
-        "amount_payable": f"{payable:.2f}",
+        "discount_total": money_str(decision.discount_total),
+        "store_credit_used": money_str(decision.store_credit_used),
+        "amount_payable": money_str(payable),
         **decision.receipt,
     }
 
@@ -250,7 +251,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                     "transaction_id": request.transaction_id,
                     "card_number": request.member.card_number,
                     "store": request.store.code,
-                    "amount": f"{request.amount:.2f}",
+                    "amount": money_str(request.amount),
                     "currency": request.currency.upper(),
                     "occurred_at": occurred_at.isoformat(),
                     "points_earned": result.points,

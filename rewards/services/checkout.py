@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
 from core.errors import ApplicationError, Conflict
+from core.money import money_str
 from points import extensions
 from points.earning import BasketLine
 from points.models import PointAccount, Purchase, Refund
@@ -59,7 +60,7 @@ class CodeVerdict:
         body = {
             "code": self.code,
             "status": "applied" if self.is_applied else "rejected",
-            "discount": f"{self.discount:.2f}",
+            "discount": money_str(self.discount),
             "reason": self.reason,
         }
         # Only a member's own codes are described; anything else stays anonymous.
@@ -97,19 +98,19 @@ class CheckoutResult:
 
     def as_dict(self) -> dict:
         store_credit = {
-            "requested": f"{self.store_credit_requested:.2f}",
-            "available": f"{self.store_credit_available:.2f}",
-            "used": f"{self.store_credit_used:.2f}",
+            "requested": money_str(self.store_credit_requested),
+            "available": money_str(self.store_credit_available),
+            "used": money_str(self.store_credit_used),
             "reason": self.store_credit_reason,
         }
         if self.store_credit_reason:
             store_credit["message"] = str(REASON_MESSAGES[self.store_credit_reason])
         return {
-            "amount": f"{self.amount:.2f}",
+            "amount": money_str(self.amount),
             "codes": [verdict.as_dict() for verdict in self.verdicts],
-            "discount_total": f"{self.discount_total:.2f}",
+            "discount_total": money_str(self.discount_total),
             "store_credit": store_credit,
-            "amount_payable": f"{self.amount_payable:.2f}",
+            "amount_payable": money_str(self.amount_payable),
         }
 
 
@@ -311,7 +312,7 @@ class RewardsCheckoutHook:
                 REASON_MESSAGES[result.store_credit_reason],
                 code=result.store_credit_reason,
                 field="store_credit",
-                extra={"store_credit_available": f"{result.store_credit_available:.2f}"},
+                extra={"store_credit_available": money_str(result.store_credit_available)},
             )
 
     def apply(self, *, purchase: Purchase, decision: extensions.CheckoutDecision) -> None:
@@ -370,7 +371,7 @@ class RewardsCheckoutHook:
                 )
                 refund.store_credit_returned = give_back
                 refund.save(update_fields=["store_credit_returned"])
-            extra["store_credit_returned"] = f"{max(give_back, ZERO):.2f}"
+            extra["store_credit_returned"] = money_str(max(give_back, ZERO))
         return extra
 
     @staticmethod

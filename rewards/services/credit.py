@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from accounts.services import staff_action_record
 from core.errors import ApplicationError, InvalidInput
+from core.money import money_str
 from core.queries import lock_or_create
 
 from ..models import StoreCreditAccount, StoreCreditEntry
@@ -37,9 +38,9 @@ def credit_append(
     if balance_after < 0:
         raise InsufficientStoreCredit(
             _("Not enough store credit: %(balance)s available.")
-            % {"balance": f"{account.balance:.2f}"},
+            % {"balance": money_str(account.balance)},
             field="store_credit",
-            extra={"store_credit_available": f"{account.balance:.2f}"},
+            extra={"store_credit_available": money_str(account.balance)},
         )
     entry = StoreCreditEntry.objects.create(
         account=account,
@@ -78,7 +79,7 @@ def store_credit_adjust(
             action="adjust_store_credit",
             member=member,
             reason=reason,
-            before={"store_credit": f"{before:.2f}"},
-            after={"store_credit": f"{account.balance:.2f}", "at": timezone.now().isoformat()},
+            before={"store_credit": money_str(before)},
+            after={"store_credit": money_str(account.balance), "at": timezone.now().isoformat()},
         )
     return entry

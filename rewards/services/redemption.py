@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member, Store
 from core.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
 from core.idempotency import replay_or_run
+from core.money import money_str
 from core.queries import one_or_none
 from points.models import EntryKind, Tier
 from points.services import account_lock, fingerprint, points_spend
@@ -110,6 +111,6 @@ def _redeem_locked(member: Member, reward: Reward, account) -> dict:
         "points_balance": account.balance,
     }
     if not reward.gives_code:
-        body["store_credit_added"] = f"{reward.value:.2f}"
-        body["store_credit_balance"] = f"{credit_account_lock(member.pk).balance:.2f}"
+        body["store_credit_added"] = money_str(reward.value)
+        body["store_credit_balance"] = money_str(credit_account_lock(member.pk).balance)
     return body
