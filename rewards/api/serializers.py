@@ -70,6 +70,9 @@ class RedemptionOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     points_spent = serializers.IntegerField()
     points_balance = serializers.IntegerField()
+    # A store credit reward: what it added, and the balance after.
+    store_credit_added = serializers.CharField(required=False)
+    store_credit_balance = serializers.CharField(required=False)
 
 
 class CheckoutInput(serializers.Serializer):
