@@ -123,3 +123,41 @@ def test_a_checkout_answer_has_the_fields_of_its_schema(pos, rich_member):
     for verdict in body["codes"]:
         assert_matches(rewards_s.CodeVerdictOutput, verdict)
     assert_matches(rewards_s.StoreCreditVerdictOutput, body["store_credit"])
+
+
+def test_a_replay_answers_the_first_answer_byte_for_byte(pos, rich_member):
+    # given a purchase with a code and store credit, and a store credit redemption
+    code = issue(rich_member, RewardFactory(value=Decimal("10"))).code
+    first_purchase = purchase(pos, rich_member, codes=[code], store_credit="5.00")
+    reward = RewardFactory(credit=True)
+
+    def redeem():
+        return pos.post(
+            f"/api/v1/members/{rich_member.card_number}/redemptions/",
+            {"reward_id": reward.pk},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k",
+        )
+
+    first_redemption = redeem()
+    # when both are sent again
+    purchase_replay = pos.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": rich_member.card_number,
+            "transaction_id": "T1",
+            "amount": "50.00",
+            "currency": "EUR",
+            "codes": [code],
+            "store_credit": "5.00",
+        },
+        format="json",
+    )
+    redemption_replay = redeem()
+    # then the replays are the first answers, keys in the same order (PostgreSQL stores them as
+    # jsonb, which keeps no order: the Output serializer gives it back). The checkout hook's
+    # verdicts inside a purchase are plain dicts to points, so only their content is compared.
+    assert purchase_replay.status_code == redemption_replay.status_code == 200
+    assert purchase_replay.json() == first_purchase
+    assert list(purchase_replay.json()) == list(first_purchase)
+    assert redemption_replay.content == first_redemption.content

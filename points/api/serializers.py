@@ -187,8 +187,8 @@ class RefundOutput(serializers.Serializer):
     points_balance = serializers.IntegerField()
     refunded_total = serializers.CharField()
     # When the purchase used store credit or codes: what the refund gave back.
-    store_credit_returned = serializers.CharField(required=False)
     codes_restored = serializers.ListField(child=serializers.CharField(), required=False)
+    store_credit_returned = serializers.CharField(required=False)
 
 
 class ActivityInput(serializers.Serializer):

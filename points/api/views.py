@@ -141,7 +141,9 @@ class PurchaseCreateApi(PosApiView):
         outcome = services.purchase_record(
             request=purchase_request(self, self.parse(s.PurchaseInput))
         )
-        return created_or_replayed(outcome.receipt, replayed=outcome.replayed)
+        return created_or_replayed(
+            s.PurchaseOutput(outcome.receipt).data, replayed=outcome.replayed
+        )
 
 
 class PurchaseQuoteApi(PosApiView):
@@ -153,7 +155,8 @@ class PurchaseQuoteApi(PosApiView):
     def post(self, request):
         data = self.parse(s.QuoteInput)
         request_ = purchase_request(self, {"transaction_id": "", **data})
-        return Response(services.purchase_quote(request=request_).as_dict(request_))
+        quote = services.purchase_quote(request=request_)
+        return Response(s.QuoteOutput(quote.as_dict(request_)).data)
 
 
 class RefundCreateApi(PosApiView):
@@ -176,7 +179,9 @@ class RefundCreateApi(PosApiView):
                 ),
             )
         )
-        return created_or_replayed(outcome.refund.response_body, replayed=outcome.replayed)
+        return created_or_replayed(
+            s.RefundOutput(outcome.refund.response_body).data, replayed=outcome.replayed
+        )
 
 
 class ActivityCreateApi(PosApiView):
@@ -195,4 +200,6 @@ class ActivityCreateApi(PosApiView):
             store=self.store,
             occurred_at=data.get("occurred_at"),
         )
-        return created_or_replayed(outcome.activity.response_body, replayed=outcome.replayed)
+        return created_or_replayed(
+            s.ActivityOutput(outcome.activity.response_body).data, replayed=outcome.replayed
+        )

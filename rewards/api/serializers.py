@@ -91,9 +91,9 @@ class CodeVerdictOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["applied", "rejected"])
     discount = serializers.CharField()
     reason = serializers.CharField(allow_null=True)
+    reward = serializers.CharField(required=False)
     message = serializers.CharField(required=False)
     conflicts_with = serializers.CharField(required=False)
-    reward = serializers.CharField(required=False)
 
 
 class StoreCreditVerdictOutput(serializers.Serializer):

@@ -49,7 +49,7 @@ class RedemptionCreateApi(PosApiView):
             reward_id=data["reward_id"],
             idempotency_key=key,
         )
-        return created_or_replayed(outcome.body, replayed=outcome.replayed)
+        return created_or_replayed(s.RedemptionOutput(outcome.body).data, replayed=outcome.replayed)
 
 
 class CheckoutValidateApi(PosApiView):
@@ -76,4 +76,4 @@ class CheckoutValidateApi(PosApiView):
             store_credit=data.get("store_credit"),
             api_key_id=request.auth.pk,
         )
-        return Response(result.as_dict())
+        return Response(s.CheckoutOutput(result.as_dict()).data)
