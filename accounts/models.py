@@ -219,30 +219,6 @@ class PosApiKey(models.Model):
         return self.revoked_at is not None
 
 
-class IdempotencyRecord(models.Model):
-    """The first answer to a write sent with an idempotency key, replayed on retries.
-
-    Keys belong to a client: a store's tills (`store:<id>`) or a member on the portal
-    (`member:<id>`). The unique constraint is what makes the write happen once: a concurrent
-    retry blocks on it until the first transaction commits, then finds this row and replays it.
-    """
-
-    client = models.CharField(max_length=64)
-    key = models.CharField(max_length=255)
-    scope = models.CharField(max_length=64)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(default=0)
-    response_body = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["client", "key"], name="idempotency_key_unique_per_client"
-            )
-        ]
-
-
 class StaffAction(AppendOnlyModel):
     """Audit trail of staff actions: who did what to whom, when and why. Never edited."""
 

@@ -36,7 +36,7 @@ def portal_user_for(member: Member) -> AbstractBaseUser:
     """The member's own user (no staff rights, no password until they set one)."""
     if member.user_id:
         return member.user
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.user_id:
             return member.user
@@ -51,7 +51,7 @@ def portal_user_for(member: Member) -> AbstractBaseUser:
 def login_link_create(*, member: Member) -> str:
     """Returns a fresh one-time token (its hash is stored); valid for 20 minutes."""
     raw_token = secrets.token_urlsafe(32)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         LoginToken.objects.create(
             member=member,
             token_hash=_hash(raw_token),
@@ -63,7 +63,7 @@ def login_link_create(*, member: Member) -> str:
 def login_link_issue(*, member: Member, link_for: Callable[[str], str]) -> None:
     """A fresh sign-in link for the member, e-mailed after commit (through the outbox, so a
     broker that is down delays the e-mail and never loses it, nor fails the request)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         token = login_link_create(member=member)
         outbox.enqueue(
             "accounts.login_link_send",
@@ -102,7 +102,7 @@ def member_sign_up(
     code, say) queues nothing. Returns the member the link is for, or None.
     """
     email = normalise_email(email)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         existing = Member.objects.filter(email=email).first()
         if existing is None:
             member = member_enrol(
@@ -155,7 +155,7 @@ def login_link_peek(raw_token: str) -> Member | None:
 def login_link_consume(raw_token: str) -> Member:
     """Uses a link once: a second use, an expired or unknown link is refused."""
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         token = (
             LoginToken.objects.select_for_update()
             .select_related("member")
@@ -175,7 +175,7 @@ def login_link_consume(raw_token: str) -> Member:
 
 def closure_request_create(*, member: Member, reason: str = "") -> ClosureRequest:
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=True):
             return ClosureRequest.objects.create(member=member, reason=reason.strip()[:2000])
     except IntegrityError as error:
         raise Conflict(
@@ -193,7 +193,7 @@ def member_close(*, member: Member, actor: AbstractBaseUser, reason: str) -> Mem
     if not (reason or "").strip():
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         before = {"status": member.status, "email": bool(member.email), "phone": bool(member.phone)}
         withdrawn = [channel for channel, field in CONSENT_FIELDS.items() if getattr(member, field)]

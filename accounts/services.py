@@ -10,15 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.config_cache import forget_local
-from core.errors import Conflict, IdempotencyConflict, InvalidInput
-from core.queries import one_or_none
+from core.errors import Conflict, InvalidInput
 
 from .cards import generate_card_number
 from .codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
 from .models import (
     CONSENT_FIELDS,
     ConsentChange,
-    IdempotencyRecord,
     Member,
     PosApiKey,
     StaffAction,
@@ -39,7 +37,7 @@ def store_create(*, code: str, name: str, channel: str = Store.Channel.OFFLINE) 
         raise InvalidInput(_("Unknown channel."), field="channel", code="invalid_choice")
     store = Store(code=code, name=name.strip(), channel=channel)
     store.full_clean()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         store.save()
     return store
 
@@ -59,14 +57,14 @@ def api_key_create(*, store: Store, name: str, actor: AbstractBaseUser | None = 
         key_hash=hash_api_key(raw_key),
         created_by=actor,
     )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         api_key.save()
     return NewApiKey(api_key=api_key, raw_key=raw_key)
 
 
 def api_key_revoke(*, api_key: PosApiKey) -> PosApiKey:
     """Revokes at once in this process, within 30 seconds in the others (see authentication)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         PosApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
@@ -121,9 +119,11 @@ def member_enrol(
     phone = normalise_phone(phone)
     _validate_birth_date(birth_date)
     now = timezone.now()
-    with transaction.atomic():
-        _raise_if_contact_taken(email=email, phone=phone)
-        referrer = _referrer(referral_code)
+    # Checked before the transaction, so a refusal leaves the caller's transaction usable; the
+    # unique constraints on email and phone catch a concurrent twin (see below).
+    _raise_if_contact_taken(email=email, phone=phone)
+    referrer = _referrer(referral_code)
+    with transaction.atomic(savepoint=False):
         member = Member(
             referred_by=referrer,
             email=email,
@@ -164,7 +164,7 @@ def _save_with_fresh_card_number(member: Member) -> None:
         member.card_number = generate_card_number()
         member.referral_code = readable_code(REFERRAL_CODE_LENGTH)
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=True):
                 member.save()
             return
         except IntegrityError as error:
@@ -189,7 +189,7 @@ def _save_with_fresh_card_number(member: Member) -> None:
 def member_consent_set(*, member: Member, channel: str, is_granted: bool, source: str) -> Member:
     """Grants or withdraws consent for one channel; a no-op when nothing changes."""
     field = CONSENT_FIELDS[channel]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         if bool(getattr(member, field)) == is_granted:
             return member
@@ -224,8 +224,9 @@ def member_update_contact(
             field="preferred_channel",
         )
     fields = ["email", "phone", "first_name", "last_name", "birth_date", "language", "updated_at"]
-    with transaction.atomic():
-        _raise_if_contact_taken(email=email, phone=phone, exclude_pk=member.pk)
+    # Before the transaction, as in member_enrol: a refusal leaves the caller's one usable.
+    _raise_if_contact_taken(email=email, phone=phone, exclude_pk=member.pk)
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         member.email, member.phone = email, phone
         member.first_name, member.last_name = first_name.strip(), last_name.strip()
@@ -262,7 +263,7 @@ def member_set_status(
 ) -> Member:
     if not reason.strip():
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
         if member.status == status:
             return member
@@ -278,51 +279,3 @@ def member_set_status(
             after={"status": status},
         )
     return member
-
-
-def idempotency_record_claim(
-    *, client: str, key: str, scope: str, request_hash: str
-) -> tuple[IdempotencyRecord, bool]:
-    """Inside the caller's transaction: returns (record, is_new).
-
-    A new record holds the unique key until the caller's transaction ends; a concurrent request
-    with the same key waits on it, then receives the committed record (is_new False).
-    """
-    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
-    if existing is None:
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    client=client, key=key, scope=scope, request_hash=request_hash
-                )
-            return record, True
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(client=client, key=key)
-    if existing.scope != scope or existing.request_hash != request_hash:
-        raise IdempotencyConflict(field="Idempotency-Key")
-    return existing, False
-
-
-def idempotency_record_find(
-    *, client: str, key: str, scope: str, request_hash: str
-) -> IdempotencyRecord | None:
-    """The recorded answer for this key, or None; the key used for another request is a 409."""
-    existing = one_or_none(IdempotencyRecord.objects.filter(client=client, key=key))
-    if existing is not None and (existing.scope != scope or existing.request_hash != request_hash):
-        raise IdempotencyConflict(field="Idempotency-Key")
-    return existing
-
-
-def idempotency_record_save(
-    *, client: str, key: str, scope: str, request_hash: str, status: int, body: dict
-) -> IdempotencyRecord:
-    """Inside the transaction of the write it answers; a concurrent twin makes the unique
-    constraint raise IntegrityError, which the caller turns into a replay."""
-    return IdempotencyRecord.objects.create(
-        client=client,
-        key=key,
-        scope=scope,
-        request_hash=request_hash,
-        response_status=status,
-        response_body=body,
-    )

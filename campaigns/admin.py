@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin
 from core.errors import ApplicationError
+from core.money import money_str
 
 from . import selectors, services
 from .models import (
@@ -222,7 +223,7 @@ class AutomationAdmin(admin.ModelAdmin):
                     "name": automation.name,
                     "members": result.members,
                     "would": result.would_get,
-                    "value": f"{result.reward_value:.2f}",
+                    "value": money_str(result.reward_value),
                     "points": result.bonus_points,
                     "points_cost": result.points_cost,
                 },

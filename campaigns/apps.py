@@ -9,7 +9,7 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import m2m_changed
 
-        from points.earning import register_bonus_provider
+        from points.extensions import register_bonus_provider
 
         from . import receivers
         from .bonus import campaign_bonus_lines

@@ -1,11 +1,16 @@
-"""Bonus-point campaigns join the earning engine as a bonus provider (see points.earning)."""
+"""Bonus-point campaigns join the earning engine as a bonus provider (see points.earning).
+
+A campaign is evaluated like an earning rule, by the same functions (`qualifying_amount`,
+`extra_points`); it adds only its period, tiers and segment as conditions.
+"""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import Member
 from core.config_cache import cached_config, forget_config
-from points.earning import BonusContext, ExplanationLine, Scope, floor_points
+from points.earning import ExplanationLine, Scope, extra_points, qualifying_amount
+from points.extensions import BonusContext
 
 from .models import BonusCampaign
 
@@ -77,16 +82,18 @@ def campaign_bonus_lines(context: BonusContext) -> list[ExplanationLine]:
             continue
         if campaign.tier_ids and basket.tier_id not in campaign.tier_ids:
             continue
-        eligible = campaign.scope.eligible_amount(basket)
-        if eligible <= 0 or eligible < campaign.minimum_spend:
+        eligible = qualifying_amount(campaign.scope, basket, campaign.minimum_spend)
+        if eligible is None:
             continue
         if campaign.segment_id and not _in_segment(campaign.segment_id, basket.member_id):
             continue
-        if campaign.kind == BonusCampaign.Kind.MULTIPLIER:
-            base = floor_points(eligible * context.base_rate)
-            points = floor_points(Decimal(base) * (campaign.multiplier - 1))
-        else:
-            points = campaign.bonus_points
+        points = extra_points(
+            kind=campaign.kind,
+            eligible=eligible,
+            base_rate=context.base_rate,
+            multiplier=campaign.multiplier,
+            bonus_points=campaign.bonus_points,
+        )
         if points:
             lines.append(
                 ExplanationLine(

@@ -1,4 +1,5 @@
-"""The transactional outbox: work that must follow a commit, written in the same transaction."""
+"""The shared kernel's tables: the transactional outbox (work that must follow a commit, written in
+the same transaction), the database identity, and idempotency records."""
 
 import uuid
 
@@ -80,3 +81,27 @@ class DatabaseIdentity(models.Model):
 
     def __str__(self) -> str:
         return str(self.uuid)
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a write sent with an idempotency key, replayed on retries.
+
+    Keys belong to a client: a store's tills (`store:<id>`) or a member on the portal
+    (`member:<id>`). The unique constraint is what makes the write happen once: a concurrent
+    retry blocks on it until the first transaction commits, then finds this row and replays it.
+    """
+
+    client = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=64)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "key"], name="idempotency_key_unique_per_client"
+            )
+        ]

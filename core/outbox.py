@@ -227,7 +227,7 @@ def sweep(*, now: datetime.datetime | None = None, batch_size: int = 1000) -> in
     now = now or timezone.now()
     published = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             ids = list(
                 OutboxJob.objects.filter(_due(now))
                 .order_by("next_attempt_at", "pk")
@@ -284,7 +284,7 @@ def run(job_id: int) -> str:
             # A worker of an older release, during a rolling deploy: a newer one will take it.
             raise RetryLater(f"no handler for {job.kind!r} in this worker")
         if kind.atomic:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 kind.handler(job.payload)
                 _finish(job_id, fence, kind)
         else:
@@ -333,7 +333,7 @@ def _fail(job_id: int, fence: int, kind: Kind | None, payload: dict, error: Exce
         OutboxJob.objects.filter(pk=job_id).values_list("failures", flat=True).first() or 0
     ) + 1
     logger.warning("Outbox job %s failed (failure %s): %s", job_id, failures, message)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         if failures >= kind.max_attempts:
             if not mine.update(
                 state=State.FAILED, failures=failures, lease_until=None, last_error=message
@@ -357,7 +357,7 @@ def _fail(job_id: int, fence: int, kind: Kind | None, payload: dict, error: Exce
 
 def retry_now(job_ids: Iterable[int]) -> int:
     """Staff: run these waiting or given-up jobs again now, with a fresh count of failures."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         ids = list(
             OutboxJob.objects.filter(pk__in=list(job_ids), state__in=[State.PENDING, State.FAILED])
             .select_for_update()

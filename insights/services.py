@@ -276,7 +276,7 @@ def kpi_summaries_refresh(*, progress: Callable[[str], None] | None = None) -> K
             return None
         began = time.monotonic()
         dormant_after_days = LoyaltyProgram.current().dormant_after_days
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             refresh = KpiRefresh.objects.create(dormant_after_days=dormant_after_days)
             for model in (DailyCount, ActivitySpell, MemberMilestone, RfmCell):
                 model.objects.all().delete()

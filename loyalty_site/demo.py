@@ -483,7 +483,7 @@ def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
     if Store.objects.filter(code=DEMO_STORE).exists():
         return DemoResult(created=False, members=0, purchases=0)
     rng = random.Random(seed)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         _staff()
         stores = _stores()
         _rules(stores)

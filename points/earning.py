@@ -2,14 +2,16 @@
 
 Points = the base rate × what it covers, plus each multiplier rule's extra base points on what it
 covers, plus fixed bonuses, plus bonuses that other apps contribute through `bonus_providers`
-(campaigns), times the member's tier multiplier. Every step rounds down, and every step that adds
-points is one line of the explanation.
+(campaigns, registered in `points.extensions`), times the member's tier multiplier. Every step
+rounds down, and every step that adds points is one line of the explanation.
 """
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
+
+from .extensions import BonusContext, bonus_providers
 
 ZERO = Decimal("0")
 
@@ -101,6 +103,27 @@ class Scope:
         return included * basket.paid_ratio
 
 
+def qualifying_amount(scope: Scope, basket: Basket, minimum_spend: Decimal) -> Decimal | None:
+    """What a rule or campaign covers of the basket, or None when it does not apply at all."""
+    eligible = scope.eligible_amount(basket)
+    if eligible <= 0 or eligible < minimum_spend:
+        return None
+    return eligible
+
+
+def extra_points(
+    *, kind: str, eligible: Decimal, base_rate: Decimal, multiplier: Decimal, bonus_points: int
+) -> int:
+    """The points a multiplier or fixed-bonus rule (or bonus campaign) adds on what it covers.
+
+    A multiplier adds (multiplier − 1) × the base points of what it covers, each step rounded
+    down; any other kind adds its fixed bonus.
+    """
+    if kind == "multiplier":
+        return floor_points(Decimal(floor_points(eligible * base_rate)) * (multiplier - 1))
+    return bonus_points
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     id: int
@@ -148,26 +171,6 @@ class EarningResult:
         return [line.as_dict() for line in self.lines]
 
 
-@dataclass(frozen=True)
-class BonusContext:
-    """What a bonus provider gets: the basket, the base rate in force and the points so far."""
-
-    basket: Basket
-    base_rate: Decimal
-    subtotal: int
-    labels: Callable[[str, str], str] = field(repr=False)
-
-
-# Callables (context) -> iterable of ExplanationLine; campaigns registers one at start-up.
-BonusProvider = Callable[[BonusContext], Iterable[ExplanationLine]]
-bonus_providers: list[BonusProvider] = []
-
-
-def register_bonus_provider(provider: BonusProvider) -> None:
-    if provider not in bonus_providers:
-        bonus_providers.append(provider)
-
-
 def compute_points(
     basket: Basket,
     rules: Iterable[RuleSpec],
@@ -184,10 +187,7 @@ def compute_points(
     lines: list[ExplanationLine] = []
 
     def qualifies(rule: RuleSpec) -> Decimal | None:
-        eligible = rule.scope.eligible_amount(basket)
-        if eligible <= 0 or eligible < rule.minimum_spend:
-            return None
-        return eligible
+        return qualifying_amount(rule.scope, basket, rule.minimum_spend)
 
     base_rate = ZERO
     base_rule = next(
@@ -213,12 +213,13 @@ def compute_points(
         eligible = qualifies(rule)
         if eligible is None:
             continue
-        if rule.kind == "multiplier":
-            points = floor_points(
-                Decimal(floor_points(eligible * base_rate)) * (rule.multiplier - 1)
-            )
-        else:
-            points = rule.bonus_points
+        points = extra_points(
+            kind=rule.kind,
+            eligible=eligible,
+            base_rate=base_rate,
+            multiplier=rule.multiplier,
+            bonus_points=rule.bonus_points,
+        )
         if points:
             lines.append(
                 ExplanationLine("rule", rule.id, language_label(rule.name_nl, rule.name_en), points)

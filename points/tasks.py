@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from .hooks import ledger_checks
+from .extensions import ledger_checks
 from .selectors import ledger_mismatches
 from .services import points_expire_due
 from .services.tiers import tiers_evaluate_due

@@ -7,7 +7,7 @@ class RewardsConfig(AppConfig):
     verbose_name = _("Rewards")
 
     def ready(self) -> None:
-        from points.hooks import register_checkout_hook, register_ledger_check
+        from points.extensions import register_checkout_hook, register_ledger_check
 
         from . import receivers  # noqa: F401
         from .selectors import store_credit_ledger_problems

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Member
+from core.money import money_str
 from points.models import PointAccount, Tier
 
 from .models import IssuedReward, Reward, StoreCreditAccount, StoreCreditEntry
@@ -115,6 +116,6 @@ def store_credit_mismatches() -> list[CreditMismatch]:
 def store_credit_ledger_problems() -> list[str]:
     return [
         f"MISMATCH store credit account {m.account_id} (card {m.card_number}): "
-        f"balance {m.balance:.2f}, entries add up to {m.entries_sum:.2f}"
+        f"balance {money_str(m.balance)}, entries add up to {money_str(m.entries_sum)}"
         for m in store_credit_mismatches()
     ]

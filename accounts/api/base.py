@@ -1,80 +1,10 @@
-from django.db import transaction
-from django.utils.translation import gettext as _
-from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.views import APIView
-
 from accounts.models import Store
-from accounts.services import idempotency_record_claim
-from core.errors import InvalidInput
-
-MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
+from core.api import ApiView
 
 
-def money_field(**kwargs) -> serializers.DecimalField:
-    """Money in, as a string or number with at most two decimals; money out, as a string."""
-    options = {**MONEY, "min_value": 0, **kwargs}
-    return serializers.DecimalField(**options)
-
-
-class PosApiView(APIView):
+class PosApiView(ApiView):
     """A view called by a till or the web shop with its store's API key."""
 
     @property
     def store(self) -> Store:
         return self.request.auth.store
-
-    def parse(self, serializer_class, data=None) -> dict:
-        serializer = serializer_class(data=self.request.data if data is None else data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-
-REPLAYED_HEADER = {"Idempotent-Replayed": "true"}
-
-
-def created_or_replayed(body: dict, *, replayed: bool) -> Response:
-    """201 the first time; 200 with the original body and a marker header on a retry."""
-    if replayed:
-        return Response(body, status=200, headers=REPLAYED_HEADER)
-    return Response(body, status=201)
-
-
-def idempotency_key(request, *, required: bool) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        if required:
-            raise InvalidInput(
-                _("Send an Idempotency-Key header."),
-                code="idempotency_key_required",
-                field="Idempotency-Key",
-            )
-        return None
-    if len(key) > 255:
-        raise InvalidInput(
-            _("The Idempotency-Key is too long (255 characters at most)."),
-            code="max_length",
-            field="Idempotency-Key",
-        )
-    return key
-
-
-def run_idempotent(request, *, scope: str, request_hash: str, work) -> Response:
-    """Runs `work() -> (status, body)` once per Idempotency-Key (when the client sends one).
-
-    `work` must not open a durable transaction: it runs inside this one, with the key held.
-    """
-    key = idempotency_key(request, required=False)
-    with transaction.atomic(durable=True):
-        if key is None:
-            status, body = work()
-            return Response(body, status=status)
-        record, is_new = idempotency_record_claim(
-            client=f"store:{request.auth.store_id}", key=key, scope=scope, request_hash=request_hash
-        )
-        if not is_new:
-            return created_or_replayed(record.response_body, replayed=True)
-        status, body = work()
-        record.response_status, record.response_body = status, body
-        record.save(update_fields=["response_status", "response_body"])
-    return Response(body, status=status)

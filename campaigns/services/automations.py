@@ -98,7 +98,7 @@ def automation_run(
             left = selectors.budget_left(automation, now=now)
             created = 0
             if left != 0:
-                with transaction.atomic():
+                with transaction.atomic(durable=True):
                     created = _insert_deliveries(
                         automation,
                         base.filter(pk__gte=start, pk__lt=end),
@@ -281,7 +281,7 @@ def delivery_create_for_event(
         logger.info("Automation %s: budget spent, member %s left out", automation.pk, member.pk)
         return None
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=True):
             delivery = Delivery.objects.create(
                 automation=automation, member=member, period_key=key[:64], created_at=now
             )

@@ -103,7 +103,7 @@ def deliveries_fulfil_matching(
     rather than 20,000 ids, which psycopg would splice into the query one by one."""
     now = timezone.now()
     to_send: list[int] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows = (
             deliveries.filter(fulfilled_at__isnull=True)
             .order_by("member_id", "pk")
@@ -298,7 +298,7 @@ def deliveries_send_chunk(delivery_ids: list[int]) -> int:
         except Exception as error:  # noqa: BLE001 - whatever it was, that delivery's own job retries
             if not isinstance(error, messaging.SendError | outbox.RetryLater):
                 logger.exception("Delivery %s could not be sent; it is retried alone", delivery_id)
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 outbox.enqueue(
                     JOB_DELIVERY, {"delivery": delivery_id}, key=f"delivery:{delivery_id}:retry"
                 )
@@ -319,7 +319,7 @@ def delivery_send(delivery_id: int) -> str:
     a retry raises `DeliveryBusy` and is tried later. Raises `messaging.SendError` to be retried.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
             .select_related("member", "automation", "issued_reward__reward", "bonus_entry")

@@ -24,7 +24,7 @@ def delivery_resend_by_staff(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status == Delivery.Status.SENT:
             raise Conflict(
@@ -67,7 +67,7 @@ def automation_set_active(
     cached event automations are forgotten on save) and writes one audit row with the state before
     and after, in the same transaction.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         locked = Automation.objects.select_for_update().get(pk=automation.pk)
         if locked.is_active == is_active:
             return locked

@@ -80,7 +80,7 @@ def member_stats_refresh(
 ) -> int:
     """Recomputes the figures from the purchases (set-based) and the RFM scores. Returns how
     many members were scored."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
         if rebuild:
             cursor.execute(_REBUILD)
             if progress:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from core.errors import ApplicationError, Conflict, InvalidInput
 from points.models import ActivityType, LoyaltyProgram
-from points.services import activity_record
+from points.services import activity_award
 
 from ..models import SurveyResponse
 
@@ -54,7 +54,8 @@ def survey_answer(
     comment: str = "",
 ) -> SurveyResponse:
     """Stores an answer (once per survey period) and awards the survey activity's points, if the
-    programme has a 'survey' activity type."""
+    programme has a 'survey' activity type, in one transaction. Locks the member, then (for the
+    points) the point account."""
     if recommend_score is None:
         raise InvalidInput(
             _("Choose a score from 0 to 10."), code="required", field="recommend_score"
@@ -62,7 +63,7 @@ def survey_answer(
     _score(recommend_score, field="recommend_score", low=0)
     _score(repurchase_score, field="repurchase_score", low=1)
     _score(try_new_score, field="try_new_score", low=1)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Member.objects.select_for_update().filter(pk=member.pk).first()  # one answer at a time
         if survey_next_due(member) is not None:
             raise Conflict(_("Thank you, you already answered recently."), code="survey_not_due")
@@ -73,12 +74,16 @@ def survey_answer(
             try_new_score=try_new_score,
             comment=(comment or "").strip()[:2000],
         )
-    activity_type = ActivityType.objects.filter(code=SURVEY_ACTIVITY, is_active=True).first()
-    if activity_type is not None:
-        try:
-            activity_record(
-                member=member, activity_type=activity_type, reference=f"survey-{response.pk}"
-            )
-        except ApplicationError:
-            pass  # over the activity's cap: the answer still counts, the points do not
+        activity_type = ActivityType.objects.filter(code=SURVEY_ACTIVITY, is_active=True).first()
+        if activity_type is not None:
+            try:
+                # A savepoint on purpose: the answer stays when its points are refused.
+                with transaction.atomic(savepoint=True):
+                    activity_award(
+                        member=member,
+                        activity_type=activity_type,
+                        reference=f"survey-{response.pk}",
+                    )
+            except ApplicationError:
+                pass  # over the activity's cap: the answer still counts, the points do not
     return response

@@ -3,8 +3,8 @@ from decimal import Decimal
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.api.base import money_field
 from accounts.models import ConsentChannel, Store
+from core.api import money_field
 
 from ..earning import BasketLine
 from ..selectors import entry_description
@@ -152,7 +152,9 @@ class PurchaseOutput(serializers.Serializer):
     discount_total = serializers.CharField()
     store_credit_used = serializers.CharField()
     amount_payable = serializers.CharField()
+    # With codes or store credit at the till: the rewards app's verdicts (its CheckoutOutput).
     codes = serializers.ListField(child=serializers.DictField(), required=False)
+    store_credit = serializers.DictField(required=False)
 
 
 class QuoteOutput(serializers.Serializer):
@@ -166,7 +168,9 @@ class QuoteOutput(serializers.Serializer):
     discount_total = serializers.CharField()
     store_credit_used = serializers.CharField()
     amount_payable = serializers.CharField()
+    # With codes or store credit at the till: the rewards app's verdicts (its CheckoutOutput).
     codes = serializers.ListField(child=serializers.DictField(), required=False)
+    store_credit = serializers.DictField(required=False)
 
 
 class RefundInput(serializers.Serializer):
@@ -182,6 +186,9 @@ class RefundOutput(serializers.Serializer):
     points_reversed = serializers.IntegerField()
     points_balance = serializers.IntegerField()
     refunded_total = serializers.CharField()
+    # When the purchase used store credit or codes: what the refund gave back.
+    codes_restored = serializers.ListField(child=serializers.CharField(), required=False)
+    store_credit_returned = serializers.CharField(required=False)
 
 
 class ActivityInput(serializers.Serializer):

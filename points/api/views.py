@@ -5,10 +5,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from accounts.api.base import PosApiView, created_or_replayed, run_idempotent
+from accounts.api.base import PosApiView
 from accounts.models import Member
 from accounts.normalise import normalise_email, normalise_phone
 from accounts.services import member_enrol
+from core.api import created_or_replayed, run_idempotent
 from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 
@@ -140,7 +141,9 @@ class PurchaseCreateApi(PosApiView):
         outcome = services.purchase_record(
             request=purchase_request(self, self.parse(s.PurchaseInput))
         )
-        return created_or_replayed(outcome.receipt, replayed=outcome.replayed)
+        return created_or_replayed(
+            s.PurchaseOutput(outcome.receipt).data, replayed=outcome.replayed
+        )
 
 
 class PurchaseQuoteApi(PosApiView):
@@ -152,7 +155,8 @@ class PurchaseQuoteApi(PosApiView):
     def post(self, request):
         data = self.parse(s.QuoteInput)
         request_ = purchase_request(self, {"transaction_id": "", **data})
-        return Response(services.purchase_quote(request=request_).as_dict(request_))
+        quote = services.purchase_quote(request=request_)
+        return Response(s.QuoteOutput(quote.as_dict(request_)).data)
 
 
 class RefundCreateApi(PosApiView):
@@ -175,7 +179,9 @@ class RefundCreateApi(PosApiView):
                 ),
             )
         )
-        return created_or_replayed(outcome.refund.response_body, replayed=outcome.replayed)
+        return created_or_replayed(
+            s.RefundOutput(outcome.refund.response_body).data, replayed=outcome.replayed
+        )
 
 
 class ActivityCreateApi(PosApiView):
@@ -194,4 +200,6 @@ class ActivityCreateApi(PosApiView):
             store=self.store,
             occurred_at=data.get("occurred_at"),
         )
-        return created_or_replayed(outcome.activity.response_body, replayed=outcome.replayed)
+        return created_or_replayed(
+            s.ActivityOutput(outcome.activity.response_body).data, replayed=outcome.replayed
+        )

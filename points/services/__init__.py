@@ -1,6 +1,12 @@
 """State changes of the points app. Import from here; the modules are an implementation detail."""
 
-from .activities import ActivityCapReached, ActivityOutcome, activity_record, activity_type_get
+from .activities import (
+    ActivityCapReached,
+    ActivityOutcome,
+    activity_award,
+    activity_record,
+    activity_type_get,
+)
 from .expiry import ExpiryRun, points_expire_due
 from .ledger import InsufficientPoints, account_lock, ledger_append, points_adjust, points_spend
 from .purchases import (
@@ -26,6 +32,7 @@ __all__ = [
     "RefundOutcome",
     "RefundRequest",
     "account_lock",
+    "activity_award",
     "activity_record",
     "activity_type_get",
     "fingerprint",

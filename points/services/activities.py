@@ -54,9 +54,29 @@ def activity_record(
     store: Store | None = None,
     occurred_at: datetime.datetime | None = None,
 ) -> ActivityOutcome:
+    """An entry point (API, demo data): `activity_award` in a transaction of its own."""
+    with transaction.atomic(durable=True):
+        return activity_award(
+            member=member,
+            activity_type=activity_type,
+            reference=reference,
+            store=store,
+            occurred_at=occurred_at,
+        )
+
+
+def activity_award(
+    *,
+    member: Member,
+    activity_type: ActivityType,
+    reference: str,
+    store: Store | None = None,
+    occurred_at: datetime.datetime | None = None,
+) -> ActivityOutcome:
     """Awards an activity's points once per (member, type, reference), within its cap.
 
-    Locks the member's account, so parallel activities cannot slip past the cap together.
+    Inside the caller's transaction (a survey answer and its points commit together). Locks the
+    member's account, so parallel activities cannot slip past the cap together.
     """
     request_fingerprint = fingerprint(
         {
@@ -68,7 +88,7 @@ def activity_record(
     if not member.is_active:
         raise MemberBlocked(field="card_number")
     lookup = {"member": member, "activity_type": activity_type, "reference": reference}
-    with transaction.atomic(durable=True):
+    with transaction.atomic(savepoint=False):
         existing = one_or_none(Activity.objects.filter(**lookup))
         if existing is not None:
             return _replay(existing, request_fingerprint)
@@ -91,7 +111,7 @@ def activity_record(
                     field="activity_type",
                 )
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=True):
                 activity = Activity.objects.create(
                     points=activity_type.points,
                     occurred_at=moment,

@@ -68,7 +68,7 @@ def _expire(now, batch_size, progress) -> ExpiryRun:
     since = watermark.reached_at if watermark else None
     run = ExpiryRun()
     for account_ids in _candidate_batches(now=now, since=since, size=batch_size):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             accounts = list(
                 PointAccount.objects.filter(pk__in=account_ids, balance__gt=0)
                 .only("id", "balance")
@@ -116,6 +116,6 @@ def _expire(now, batch_size, progress) -> ExpiryRun:
             run.points += sum(points for _account, points in expiring)
         if progress:
             progress(run)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         JobWatermark.objects.update_or_create(name=WATERMARK, defaults={"reached_at": now})
     return run

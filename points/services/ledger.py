@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from accounts.services import staff_action_record
 from core.errors import ApplicationError, InvalidInput
-from core.queries import one_or_none
+from core.queries import lock_or_create
 
 from ..dates import add_months
 from ..models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry
@@ -39,16 +39,7 @@ def account_lock(member_id: int) -> PointAccount:
     Every read-modify-write of a balance starts here, so all writers for one member queue on the
     same row. Call inside a transaction.
     """
-    queryset = PointAccount.objects.select_for_update(no_key=True)
-    account = one_or_none(queryset.filter(member_id=member_id))
-    if account is None:
-        try:
-            with transaction.atomic():
-                PointAccount.objects.create(member_id=member_id)
-        except IntegrityError:
-            pass  # created concurrently; lock that one
-        account = queryset.get(member_id=member_id)
-    return account
+    return lock_or_create(PointAccount, member_id=member_id)
 
 
 def ledger_append(
@@ -125,7 +116,7 @@ def points_adjust(
         raise InvalidInput(_("Enter a non-zero number of points."), field="points")
     if corrects is not None and corrects.account.member_id != member.pk:
         raise InvalidInput(_("The corrected entry belongs to another member."), field="corrects")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         account = account_lock(member.pk)
         if account.balance + points < 0:
             raise InsufficientPoints(balance=account.balance, needed=-points, field="points")

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
 from core.errors import Conflict, InvalidInput, MemberBlocked
+from core.money import money_str
 from core.queries import one_or_none
 
-from .. import hooks
+from .. import extensions
 from ..earning import Basket, BasketLine, EarningResult, compute_points
 from ..models import EntryKind, PointAccount, Purchase, PurchaseLine
 from ..selectors import account_of, earning_rules_active, label_in_language
@@ -48,16 +49,16 @@ class PurchaseRequest:
         return fingerprint(
             {
                 "card_number": self.member.card_number,
-                "amount": f"{self.amount:.2f}",
+                "amount": money_str(self.amount),
                 "currency": self.currency.upper(),
                 "channel": self.channel,
                 "occurred_at": self.occurred_at.isoformat() if self.occurred_at else None,
                 "lines": [
-                    [line.sku, line.category, str(line.quantity), f"{line.amount:.2f}"]
+                    [line.sku, line.category, str(line.quantity), money_str(line.amount)]
                     for line in self.lines
                 ],
                 "codes": list(self.codes),
-                "store_credit": f"{self.store_credit:.2f}" if self.store_credit else None,
+                "store_credit": money_str(self.store_credit) if self.store_credit else None,
             }
         )
 
@@ -79,13 +80,13 @@ class PurchaseOutcome:
 @dataclass(frozen=True)
 class PurchaseQuote:
     result: EarningResult
-    decision: hooks.CheckoutDecision
+    decision: extensions.CheckoutDecision
     points_balance: int
 
     def as_dict(self, request: PurchaseRequest) -> dict:
         return {
             "card_number": request.member.card_number,
-            "amount": f"{request.amount:.2f}",
+            "amount": money_str(request.amount),
             "currency": request.currency.upper(),
             "points_earned": self.result.points,
             "explanation": self.result.explanation(),
@@ -95,12 +96,12 @@ class PurchaseQuote:
         }
 
 
-def _payment(amount: Decimal, decision: hooks.CheckoutDecision) -> dict:
+def _payment(amount: Decimal, decision: extensions.CheckoutDecision) -> dict:
     payable = amount - decision.discount_total - decision.store_credit_used
     return {
-        "discount_total": f"{decision.discount_total:.2f}",
-        "store_credit_used": f"{decision.store_credit_used:.2f}",
-        "amount_payable": f"{payable:.2f}",
+        "discount_total": money_str(decision.discount_total),
+        "store_credit_used": money_str(decision.store_credit_used),
+        "amount_payable": money_str(payable),
         **decision.receipt,
     }
 
@@ -157,14 +158,14 @@ def _evaluate(
     occurred_at: datetime.datetime,
     *,
     for_update: bool,
-) -> tuple[hooks.CheckoutDecision, EarningResult]:
-    hook = hooks.checkout_hook()
+) -> tuple[extensions.CheckoutDecision, EarningResult]:
+    hook = extensions.checkout_hook()
     if hook is not None and (request.codes or request.store_credit):
         decision = hook.decide(request=request, account=account, for_update=for_update)
     elif request.codes or request.store_credit:
         raise InvalidInput(_("Codes and store credit are not enabled."), field="codes")
     else:
-        decision = hooks.CheckoutDecision()
+        decision = extensions.CheckoutDecision()
     earning_amount = request.amount - decision.discount_total - decision.store_credit_used
     tier = tier_earning_context(account)
     basket = Basket(
@@ -250,7 +251,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                     "transaction_id": request.transaction_id,
                     "card_number": request.member.card_number,
                     "store": request.store.code,
-                    "amount": f"{request.amount:.2f}",
+                    "amount": money_str(request.amount),
                     "currency": request.currency.upper(),
                     "occurred_at": occurred_at.isoformat(),
                     "points_earned": result.points,
@@ -278,7 +279,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                     effective_at=occurred_at,
                     purchase=purchase,
                 )
-            hook = hooks.checkout_hook()
+            hook = extensions.checkout_hook()
             if hook is not None and decision.state is not None:
                 hook.apply(purchase=purchase, decision=decision)
             purchase_recorded.send(sender=Purchase, purchase=purchase, account=account)

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Store
 from core.errors import ApplicationError, Conflict, NotFound
+from core.money import money_str
 from core.queries import one_or_none
 
-from .. import hooks
+from .. import extensions
 from ..models import EntryKind, PointAccount, Purchase, Refund
 from ..signals import refund_recorded
 from .ledger import account_lock, ledger_append
@@ -30,7 +31,7 @@ class RefundRequest:
         return fingerprint(
             {
                 "transaction_id": self.transaction_id,
-                "amount": f"{self.amount:.2f}",
+                "amount": money_str(self.amount),
                 "lines": list(self.lines),
             }
         )
@@ -124,9 +125,9 @@ def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_
     if request.amount > refundable:
         raise RefundExceedsPurchase(
             _("Only %(amount)s of this purchase can still be refunded.")
-            % {"amount": f"{refundable:.2f}"},
+            % {"amount": money_str(refundable)},
             field="amount",
-            extra={"refundable_amount": f"{refundable:.2f}"},
+            extra={"refundable_amount": money_str(refundable)},
         )
     reverse = points_to_reverse(
         points_earned=purchase.points_earned,
@@ -149,10 +150,10 @@ def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_
         response_body={
             "transaction_id": purchase.transaction_id,
             "refund_id": request.refund_id,
-            "amount": f"{request.amount:.2f}",
+            "amount": money_str(request.amount),
             "points_reversed": reverse,
             "points_balance": account.balance - reverse,
-            "refunded_total": f"{purchase.refunded_amount:.2f}",
+            "refunded_total": money_str(purchase.refunded_amount),
         },
     )
     if reverse:
@@ -168,7 +169,7 @@ def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_
     purchase.save(update_fields=["refunded_amount", "points_reversed"])
     if account.balance < 0 and account.flagged_at is None:
         PointAccount.objects.filter(pk=account.pk).update(flagged_at=timezone.now())
-    hook = hooks.checkout_hook()
+    hook = extensions.checkout_hook()
     extra = {}
     if hook is not None:
         extra = hook.on_refund(

@@ -155,7 +155,7 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
         if not ids:
             break
         last_id = ids[-1]
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             accounts = list(
                 PointAccount.objects.filter(pk__in=ids)
                 .only("id", "member_id", "tier_id", "tier_valid_until")

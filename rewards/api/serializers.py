@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from accounts.api.base import money_field
+from core.api import money_field
 from points.api.serializers import CardNumberField, LineInput
 
 
@@ -70,6 +70,9 @@ class RedemptionOutput(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True)
     points_spent = serializers.IntegerField()
     points_balance = serializers.IntegerField()
+    # A store credit reward: what it added, and the balance after.
+    store_credit_added = serializers.CharField(required=False)
+    store_credit_balance = serializers.CharField(required=False)
 
 
 class CheckoutInput(serializers.Serializer):
@@ -88,9 +91,9 @@ class CodeVerdictOutput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["applied", "rejected"])
     discount = serializers.CharField()
     reason = serializers.CharField(allow_null=True)
+    reward = serializers.CharField(required=False)
     message = serializers.CharField(required=False)
     conflicts_with = serializers.CharField(required=False)
-    reward = serializers.CharField(required=False)
 
 
 class StoreCreditVerdictOutput(serializers.Serializer):

@@ -4,7 +4,8 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from accounts.api.base import PosApiView, created_or_replayed, idempotency_key
+from accounts.api.base import PosApiView
+from core.api import created_or_replayed, idempotency_key
 from points.api.serializers import basket_lines
 from points.selectors import account_of, member_get_by_card
 from points.services import validate_basket
@@ -48,7 +49,7 @@ class RedemptionCreateApi(PosApiView):
             reward_id=data["reward_id"],
             idempotency_key=key,
         )
-        return created_or_replayed(outcome.body, replayed=outcome.replayed)
+        return created_or_replayed(s.RedemptionOutput(outcome.body).data, replayed=outcome.replayed)
 
 
 class CheckoutValidateApi(PosApiView):
@@ -75,4 +76,4 @@ class CheckoutValidateApi(PosApiView):
             store_credit=data.get("store_credit"),
             api_key_id=request.auth.pk,
         )
-        return Response(result.as_dict())
+        return Response(s.CheckoutOutput(result.as_dict()).data)

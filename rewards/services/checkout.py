@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
 from core.errors import ApplicationError, Conflict
-from points import hooks
+from core.money import money_str
+from points import extensions
 from points.earning import BasketLine
 from points.models import PointAccount, Purchase, Refund
 
@@ -59,7 +60,7 @@ class CodeVerdict:
         body = {
             "code": self.code,
             "status": "applied" if self.is_applied else "rejected",
-            "discount": f"{self.discount:.2f}",
+            "discount": money_str(self.discount),
             "reason": self.reason,
         }
         # Only a member's own codes are described; anything else stays anonymous.
@@ -97,19 +98,19 @@ class CheckoutResult:
 
     def as_dict(self) -> dict:
         store_credit = {
-            "requested": f"{self.store_credit_requested:.2f}",
-            "available": f"{self.store_credit_available:.2f}",
-            "used": f"{self.store_credit_used:.2f}",
+            "requested": money_str(self.store_credit_requested),
+            "available": money_str(self.store_credit_available),
+            "used": money_str(self.store_credit_used),
             "reason": self.store_credit_reason,
         }
         if self.store_credit_reason:
             store_credit["message"] = str(REASON_MESSAGES[self.store_credit_reason])
         return {
-            "amount": f"{self.amount:.2f}",
+            "amount": money_str(self.amount),
             "codes": [verdict.as_dict() for verdict in self.verdicts],
-            "discount_total": f"{self.discount_total:.2f}",
+            "discount_total": money_str(self.discount_total),
             "store_credit": store_credit,
-            "amount_payable": f"{self.amount_payable:.2f}",
+            "amount_payable": money_str(self.amount_payable),
         }
 
 
@@ -270,7 +271,7 @@ class StoreCreditRefused(ApplicationError):
 class RewardsCheckoutHook:
     """Plugs codes and store credit into points' purchases and refunds."""
 
-    def decide(self, *, request, account, for_update: bool) -> hooks.CheckoutDecision:
+    def decide(self, *, request, account, for_update: bool) -> extensions.CheckoutDecision:
         result = checkout_evaluate(
             member=request.member,
             account=account,
@@ -283,7 +284,7 @@ class RewardsCheckoutHook:
         )
         if for_update:
             self._refuse_rejections(result)
-        return hooks.CheckoutDecision(
+        return extensions.CheckoutDecision(
             discount_total=result.discount_total,
             store_credit_used=result.store_credit_used,
             receipt={
@@ -311,10 +312,10 @@ class RewardsCheckoutHook:
                 REASON_MESSAGES[result.store_credit_reason],
                 code=result.store_credit_reason,
                 field="store_credit",
-                extra={"store_credit_available": f"{result.store_credit_available:.2f}"},
+                extra={"store_credit_available": money_str(result.store_credit_available)},
             )
 
-    def apply(self, *, purchase: Purchase, decision: hooks.CheckoutDecision) -> None:
+    def apply(self, *, purchase: Purchase, decision: extensions.CheckoutDecision) -> None:
         result: CheckoutResult = decision.state
         now = purchase.created_at
         for verdict in result.applied:
@@ -322,7 +323,7 @@ class RewardsCheckoutHook:
                 pk=verdict.issued.pk, status=IssuedReward.Status.ISSUED
             ).update(status=IssuedReward.Status.USED, used_at=now, used_in_purchase=purchase)
             try:
-                with transaction.atomic():
+                with transaction.atomic(savepoint=True):
                     if not consumed:
                         raise IntegrityError("code no longer unused")
                     CodeUse.objects.create(
@@ -370,7 +371,7 @@ class RewardsCheckoutHook:
                 )
                 refund.store_credit_returned = give_back
                 refund.save(update_fields=["store_credit_returned"])
-            extra["store_credit_returned"] = f"{max(give_back, ZERO):.2f}"
+            extra["store_credit_returned"] = money_str(max(give_back, ZERO))
         return extra
 
     @staticmethod

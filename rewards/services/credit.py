@@ -3,14 +3,15 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from accounts.services import staff_action_record
 from core.errors import ApplicationError, InvalidInput
-from core.queries import one_or_none
+from core.money import money_str
+from core.queries import lock_or_create
 
 from ..models import StoreCreditAccount, StoreCreditEntry
 
@@ -21,16 +22,7 @@ class InsufficientStoreCredit(ApplicationError):
 
 def credit_account_lock(member_id: int) -> StoreCreditAccount:
     """Locks (creating if needed) the member's store credit row. Call inside a transaction."""
-    queryset = StoreCreditAccount.objects.select_for_update(no_key=True)
-    account = one_or_none(queryset.filter(member_id=member_id))
-    if account is None:
-        try:
-            with transaction.atomic():
-                StoreCreditAccount.objects.create(member_id=member_id)
-        except IntegrityError:
-            pass
-        account = queryset.get(member_id=member_id)
-    return account
+    return lock_or_create(StoreCreditAccount, member_id=member_id)
 
 
 def credit_append(
@@ -46,9 +38,9 @@ def credit_append(
     if balance_after < 0:
         raise InsufficientStoreCredit(
             _("Not enough store credit: %(balance)s available.")
-            % {"balance": f"{account.balance:.2f}"},
+            % {"balance": money_str(account.balance)},
             field="store_credit",
-            extra={"store_credit_available": f"{account.balance:.2f}"},
+            extra={"store_credit_available": money_str(account.balance)},
         )
     entry = StoreCreditEntry.objects.create(
         account=account,
@@ -72,7 +64,7 @@ def store_credit_adjust(
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
     if amount == 0 or amount.as_tuple().exponent < -2:
         raise InvalidInput(_("Enter a non-zero amount in euros and cents."), field="amount")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         account = credit_account_lock(member.pk)
         before = account.balance
         entry = credit_append(
@@ -87,7 +79,7 @@ def store_credit_adjust(
             action="adjust_store_credit",
             member=member,
             reason=reason,
-            before={"store_credit": f"{before:.2f}"},
-            after={"store_credit": f"{account.balance:.2f}", "at": timezone.now().isoformat()},
+            before={"store_credit": money_str(before)},
+            after={"store_credit": money_str(account.balance), "at": timezone.now().isoformat()},
         )
     return entry

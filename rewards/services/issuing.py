@@ -44,7 +44,7 @@ def _save_with_fresh_code(issued: IssuedReward) -> None:
     for _attempt in range(5):
         issued.code = generate_code()
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=True):
                 issued.save()
             return
         except IntegrityError:
@@ -159,7 +159,7 @@ def codes_issue_bulk(
                 for member_id, code in zip(part, codes, strict=True):
                     params.extend([reward.pk, member_id, code, *constant])
             try:
-                with transaction.atomic(), connection.cursor() as cursor:
+                with transaction.atomic(savepoint=True), connection.cursor() as cursor:
                     cursor.execute(sql, params)
                     issued_ids.extend(cursor.fetchall())
                 break
@@ -177,7 +177,7 @@ def reward_grant(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         issued = reward_issue(member=member, reward=reward, source=IssuedReward.Source.STAFF)
         staff_action_record(
             actor=actor,
@@ -194,7 +194,7 @@ def code_revoke(*, issued: IssuedReward, actor: AbstractBaseUser, reason: str) -
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         account = account_lock(issued.member_id)
         issued = IssuedReward.objects.select_for_update().get(pk=issued.pk)
         if issued.status != IssuedReward.Status.ISSUED:
@@ -230,7 +230,7 @@ def code_revoke(*, issued: IssuedReward, actor: AbstractBaseUser, reason: str) -
 def codes_expire_due(*, now: datetime.datetime | None = None) -> int:
     """Marks codes past their date as expired (one set-based UPDATE). Returns how many."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         return IssuedReward.objects.filter(
             status=IssuedReward.Status.ISSUED, expires_at__lte=now
         ).update(status=IssuedReward.Status.EXPIRED)
@@ -241,7 +241,7 @@ def tier_gifts_issue(*, member: Member, tier) -> list[IssuedReward]:
     issued = []
     for reward in Reward.objects.available().filter(gift_for_tier=tier):
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=True):
                 issued.append(
                     reward_issue(
                         member=member,

@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
-from accounts.services import idempotency_record_find, idempotency_record_save
 from core.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
+from core.idempotency import replay_or_run
+from core.money import money_str
 from core.queries import one_or_none
 from points.models import EntryKind, Tier
 from points.services import account_lock, fingerprint, points_spend
@@ -47,46 +47,32 @@ def reward_redeem(
     """Spends points on a reward and issues it, once per idempotency key of the client (a
     store's tills, or the member on the portal when `store` is None).
 
-    Locks the member's point account first, so parallel redemptions queue and each sees the
-    balance the previous one left: with points for N rewards, exactly N succeed.
+    Claims the key first (`replay_or_run`: a retry waits, then replays the first answer), then
+    locks the member's point account, so parallel redemptions queue and each sees the balance the
+    previous one left: with points for N rewards, exactly N succeed.
     """
-    request_hash = fingerprint({"card_number": member.card_number, "reward_id": reward_id})
     client = f"store:{store.pk}" if store is not None else f"member:{member.pk}"
-    key = {
-        "client": client,
-        "key": idempotency_key,
-        "scope": "redeem",
-        "request_hash": request_hash,
-    }
-    recorded = idempotency_record_find(**key)
-    if recorded is not None:
-        return RedemptionOutcome(body=recorded.response_body, replayed=True)
-    try:
-        with transaction.atomic(durable=True):
-            reward = one_or_none(
-                Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id)
-            )
-            if reward is None:
-                raise RewardUnavailable(_("This reward is not available."), field="reward_id")
-            if reward.points_cost == 0:
-                raise NotForSale(_("This reward cannot be bought with points."), field="reward_id")
-            if not member.is_active:
-                raise MemberBlocked(field="card_number")
-            account = account_lock(member.pk)
-            # A retry of this key for the same member waited on the lock: answer it from the
-            # first attempt, before checking points the first attempt already spent.
-            recorded = idempotency_record_find(**key)
-            if recorded is not None:
-                return RedemptionOutcome(body=recorded.response_body, replayed=True)
-            body = _redeem_locked(member, reward, account)
-            idempotency_record_save(**key, status=201, body=body)
-    except IntegrityError:
-        # The same key from the same client for another member committed meanwhile.
-        recorded = idempotency_record_find(**key)
-        if recorded is None:
-            raise
-        return RedemptionOutcome(body=recorded.response_body, replayed=True)
-    return RedemptionOutcome(body=body, replayed=False)
+
+    def work() -> tuple[int, dict]:
+        reward = one_or_none(
+            Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id)
+        )
+        if reward is None:
+            raise RewardUnavailable(_("This reward is not available."), field="reward_id")
+        if reward.points_cost == 0:
+            raise NotForSale(_("This reward cannot be bought with points."), field="reward_id")
+        if not member.is_active:
+            raise MemberBlocked(field="card_number")
+        return 201, _redeem_locked(member, reward, account_lock(member.pk))
+
+    answer = replay_or_run(
+        client=client,
+        key=idempotency_key,
+        scope="redeem",
+        request_hash=fingerprint({"card_number": member.card_number, "reward_id": reward_id}),
+        work=work,
+    )
+    return RedemptionOutcome(body=answer.body, replayed=answer.replayed)
 
 
 def _redeem_locked(member: Member, reward: Reward, account) -> dict:
@@ -125,6 +111,6 @@ def _redeem_locked(member: Member, reward: Reward, account) -> dict:
         "points_balance": account.balance,
     }
     if not reward.gives_code:
-        body["store_credit_added"] = f"{reward.value:.2f}"
-        body["store_credit_balance"] = f"{credit_account_lock(member.pk).balance:.2f}"
+        body["store_credit_added"] = money_str(reward.value)
+        body["store_credit_balance"] = money_str(credit_account_lock(member.pk).balance)
     return body

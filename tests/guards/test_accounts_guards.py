@@ -5,9 +5,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from accounts import portal
-from accounts.models import ClosureRequest, ConsentChange, IdempotencyRecord, LoginToken, Member
+from accounts.models import ClosureRequest, ConsentChange, LoginToken, Member
 from accounts.services import member_consent_set
 from core.errors import Conflict
+from core.models import IdempotencyRecord
 from tests.factories import MemberFactory, UserFactory
 from tests.markers import postgres_only
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from points.hooks import ledger_checks
+from points.extensions import ledger_checks
 from points.selectors import ledger_mismatches
 
 

@@ -1,0 +1,94 @@
+"""Every place where a higher app plugs into points, typed, with its register function.
+
+Points imports none of the apps to its right; they register here at start-up (their
+`AppConfig.ready`), and points calls what they registered. All of it runs inside the caller's
+transaction: what an extension writes commits or rolls back with the change that caused it.
+
+- Checkout hook (one): `rewards` turns codes and store credit into discounts, consumes them in
+  the purchase's transaction, and gives them back on refunds.
+- Bonus providers (any number): `campaigns` adds bonus-point campaigns to the earning
+  explanation (`points.earning.compute_points`).
+- Ledger checks (any number, by name): other ledgers (store credit) add their consistency check
+  to `check_ledger` and the nightly reconciliation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .earning import Basket, ExplanationLine
+
+ZERO = Decimal("0.00")
+
+
+# Checkout hook
+
+
+@dataclass
+class CheckoutDecision:
+    discount_total: Decimal = ZERO
+    store_credit_used: Decimal = ZERO
+    receipt: dict[str, Any] = field(default_factory=dict)  # merged into the purchase answer
+    state: Any = None  # whatever the hook needs again in `apply`
+
+
+class CheckoutHook(Protocol):
+    def decide(self, *, request, account, for_update: bool) -> CheckoutDecision: ...
+
+    def apply(self, *, purchase, decision: CheckoutDecision) -> None: ...
+
+    def on_refund(self, *, purchase, refund, cumulative_amount: Decimal) -> dict[str, Any]: ...
+
+
+_checkout_hook: CheckoutHook | None = None
+
+
+def register_checkout_hook(hook: CheckoutHook) -> None:
+    global _checkout_hook
+    _checkout_hook = hook
+
+
+def checkout_hook() -> CheckoutHook | None:
+    return _checkout_hook
+
+
+# Bonus providers
+
+
+@dataclass(frozen=True)
+class BonusContext:
+    """What a bonus provider gets: the basket, the base rate in force and the points so far."""
+
+    basket: Basket
+    base_rate: Decimal
+    subtotal: int
+    labels: Callable[[str, str], str] = field(repr=False)
+
+
+# Callables (context) -> iterable of ExplanationLine; campaigns registers one at start-up.
+BonusProvider = Callable[[BonusContext], "Iterable[ExplanationLine]"]
+bonus_providers: list[BonusProvider] = []
+
+
+def register_bonus_provider(provider: BonusProvider) -> None:
+    if provider not in bonus_providers:
+        bonus_providers.append(provider)
+
+
+# Ledger checks
+
+# Each returns the problems it found, as sentences; an empty list when all is well.
+LedgerCheck = Callable[[], list[str]]
+_ledger_checks: dict[str, LedgerCheck] = {}
+
+
+def register_ledger_check(name: str, check: LedgerCheck) -> None:
+    _ledger_checks[name] = check
+
+
+def ledger_checks() -> dict[str, LedgerCheck]:
+    return dict(_ledger_checks)

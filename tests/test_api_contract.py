@@ -1,0 +1,163 @@
+"""The Output serializers are the API's schema: each answer has exactly their fields.
+
+Every write answer is checked in its fullest form (codes and store credit at the till, a store
+credit reward), so a key added to an answer without its serializer field, or a field the answer
+never has, fails here.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from points.api import serializers as points_s
+from points.services import points_adjust
+from rewards.api import serializers as rewards_s
+from rewards.services import credit_account_lock, credit_append
+from tests.factories import ActivityTypeFactory, EarningRuleFactory, RewardFactory, UserFactory
+from tests.helpers import issue
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_matches(serializer_class, body: dict) -> None:
+    fields = serializer_class().fields
+    required = {name for name, field in fields.items() if field.required}
+    assert set(body) - set(fields) == set(), f"{serializer_class.__name__}: not in the schema"
+    assert required - set(body) == set(), f"{serializer_class.__name__}: missing from the answer"
+
+
+@pytest.fixture
+def rich_member(member):
+    EarningRuleFactory(kind="base_rate", points_per_unit=Decimal("1"))
+    points_adjust(member=member, points=1000, reason="test", actor=UserFactory())
+    with transaction.atomic():
+        credit_append(credit_account_lock(member.pk), kind="grant", amount=Decimal("5"))
+    return member
+
+
+def purchase(pos, member, **extra):
+    body = {
+        "card_number": member.card_number,
+        "transaction_id": "T1",
+        "amount": "50.00",
+        "currency": "EUR",
+        **extra,
+    }
+    response = pos.post("/api/v1/purchases/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_a_purchase_answer_has_the_fields_of_its_schema(pos, rich_member):
+    code = issue(rich_member, RewardFactory(value=Decimal("10"))).code
+    body = purchase(pos, rich_member, codes=[code], store_credit="5.00")
+    assert_matches(points_s.PurchaseOutput, body)
+    assert_matches(points_s.ExplanationLineOutput, body["explanation"][0])
+
+
+def test_a_quote_answer_has_the_fields_of_its_schema(pos, rich_member):
+    code = issue(rich_member, RewardFactory(value=Decimal("10"))).code
+    response = pos.post(
+        "/api/v1/purchases/quote/",
+        {
+            "card_number": rich_member.card_number,
+            "amount": "50.00",
+            "currency": "EUR",
+            "codes": [code],
+            "store_credit": "5.00",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert_matches(points_s.QuoteOutput, response.json())
+
+
+def test_a_refund_answer_has_the_fields_of_its_schema(pos, rich_member):
+    purchase(pos, rich_member, store_credit="5.00")
+    response = pos.post(
+        "/api/v1/purchases/T1/refunds/", {"refund_id": "R1", "amount": "50.00"}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert_matches(points_s.RefundOutput, response.json())
+
+
+def test_an_activity_answer_has_the_fields_of_its_schema(pos, member):
+    review = ActivityTypeFactory(code="review")
+    response = pos.post(
+        "/api/v1/activities/",
+        {"card_number": member.card_number, "activity_type": review.code, "reference": "r1"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert_matches(points_s.ActivityOutput, response.json())
+
+
+@pytest.mark.parametrize("reward", [{}, {"credit": True}], ids=["code", "store credit"])
+def test_a_redemption_answer_has_the_fields_of_its_schema(pos, rich_member, reward):
+    response = pos.post(
+        f"/api/v1/members/{rich_member.card_number}/redemptions/",
+        {"reward_id": RewardFactory(**reward).pk},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert response.status_code == 201, response.json()
+    assert_matches(rewards_s.RedemptionOutput, response.json())
+
+
+def test_a_checkout_answer_has_the_fields_of_its_schema(pos, rich_member):
+    good = issue(rich_member, RewardFactory(value=Decimal("10"))).code
+    response = pos.post(
+        "/api/v1/checkout/validate/",
+        {
+            "card_number": rich_member.card_number,
+            "amount": "50.00",
+            "codes": [good, "NOPE-NOPE"],
+            "store_credit": "5.00",
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert_matches(rewards_s.CheckoutOutput, body)
+    for verdict in body["codes"]:
+        assert_matches(rewards_s.CodeVerdictOutput, verdict)
+    assert_matches(rewards_s.StoreCreditVerdictOutput, body["store_credit"])
+
+
+def test_a_replay_answers_the_first_answer_byte_for_byte(pos, rich_member):
+    # given a purchase with a code and store credit, and a store credit redemption
+    code = issue(rich_member, RewardFactory(value=Decimal("10"))).code
+    first_purchase = purchase(pos, rich_member, codes=[code], store_credit="5.00")
+    reward = RewardFactory(credit=True)
+
+    def redeem():
+        return pos.post(
+            f"/api/v1/members/{rich_member.card_number}/redemptions/",
+            {"reward_id": reward.pk},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k",
+        )
+
+    first_redemption = redeem()
+    # when both are sent again
+    purchase_replay = pos.post(
+        "/api/v1/purchases/",
+        {
+            "card_number": rich_member.card_number,
+            "transaction_id": "T1",
+            "amount": "50.00",
+            "currency": "EUR",
+            "codes": [code],
+            "store_credit": "5.00",
+        },
+        format="json",
+    )
+    redemption_replay = redeem()
+    # then the replays are the first answers, keys in the same order (PostgreSQL stores them as
+    # jsonb, which keeps no order: the Output serializer gives it back). The checkout hook's
+    # verdicts inside a purchase are plain dicts to points, so only their content is compared.
+    assert purchase_replay.status_code == redemption_replay.status_code == 200
+    assert purchase_replay.json() == first_purchase
+    assert list(purchase_replay.json()) == list(first_purchase)
+    assert redemption_replay.content == first_redemption.content
