@@ -140,7 +140,7 @@ class ConsentChannel(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
 
 
-CONSENT_FIELDS = {
+CONSENT_FIELDS: dict[str, str] = {
     ConsentChannel.EMAIL: "email_consent_at",
     ConsentChannel.SMS: "sms_consent_at",
     ConsentChannel.WHATSAPP: "whatsapp_consent_at",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -32,13 +32,13 @@ def _hash(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
-def portal_user_for(member: Member) -> AbstractBaseUser:
+def portal_user_for(member: Member) -> User:
     """The member's own user (no staff rights, no password until they set one)."""
-    if member.user_id:
+    if member.user is not None:
         return member.user
     with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
-        if member.user_id:
+        if member.user is not None:
             return member.user
         user = get_user_model()(username=f"member-{member.card_number}", email=member.email or "")
         user.set_unusable_password()
@@ -101,7 +101,7 @@ def member_sign_up(
     link's e-mail job (outbox) commit together, and a refused enrolment (an unknown referral
     code, say) queues nothing. Returns the member the link is for, or None.
     """
-    email = normalise_email(email)
+    email = normalise_email(email) or ""  # the form requires one
     with transaction.atomic(durable=True):
         existing = Member.objects.filter(email=email).first()
         if existing is None:
@@ -184,7 +184,7 @@ def closure_request_create(*, member: Member, reason: str = "") -> ClosureReques
         ) from error
 
 
-def member_close(*, member: Member, actor: AbstractBaseUser, reason: str) -> Member:
+def member_close(*, member: Member, actor: User, reason: str) -> Member:
     """Closes an account: personal data removed, consents withdrawn, sign-in disabled.
 
     The card number, ledger and purchases stay (bookkeeping), no longer tied to a person.
@@ -207,7 +207,7 @@ def member_close(*, member: Member, actor: AbstractBaseUser, reason: str) -> Mem
             ConsentChange(member=member, channel=channel, is_granted=False, source="staff")
             for channel in withdrawn
         )
-        if member.user_id:
+        if member.user is not None:
             member.user.is_active = False
             member.user.set_unusable_password()
             member.user.save(update_fields=["is_active", "password"])

@@ -4,7 +4,7 @@ import datetime
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ class NewApiKey:
     raw_key: str  # shown once, never stored
 
 
-def api_key_create(*, store: Store, name: str, actor: AbstractBaseUser | None = None) -> NewApiKey:
+def api_key_create(*, store: Store, name: str, actor: User | None = None) -> NewApiKey:
     raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = PosApiKey(
         store=store,
@@ -240,7 +240,7 @@ def member_update_contact(
 
 def staff_action_record(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     action: str,
     member: Member | None = None,
     reason: str = "",
@@ -258,9 +258,7 @@ def staff_action_record(
     )
 
 
-def member_set_status(
-    *, member: Member, status: str, reason: str, actor: AbstractBaseUser
-) -> Member:
+def member_set_status(*, member: Member, status: str, reason: str, actor: User) -> Member:
     if not reason.strip():
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
     with transaction.atomic(savepoint=False):

@@ -141,7 +141,7 @@ def trigger_audience(automation: Automation, *, now: datetime.datetime) -> Query
 
 def audience(automation: Automation, members: QuerySet, *, now: datetime.datetime) -> QuerySet:
     """Applies what every automation applies: segment, reachability, cooldown."""
-    if automation.segment_id:
+    if automation.segment is not None:
         members = segment_members(automation.segment, now=now, base=members)
     if automation.only_reachable:
         members = members.filter(reachable_for(automation))

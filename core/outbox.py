@@ -277,7 +277,7 @@ def run(job_id: int) -> str:
     )
     if not claimed:
         return "busy"  # done already, backing off, or another worker holds it
-    fence = OutboxJob.objects.filter(pk=job_id).values_list("attempts", flat=True).first()
+    fence: int = OutboxJob.objects.values_list("attempts", flat=True).get(pk=job_id)
     kind = _kinds.get(job.kind)
     try:
         if kind is None:

@@ -212,11 +212,11 @@ def activities_for(*, member: Member):
 
 def entry_description(entry: PointsEntry) -> str:
     """A ledger line in plain words, in the active language."""
-    if entry.kind == PointsEntry.Kind.EARN and entry.purchase_id:
+    if entry.kind == PointsEntry.Kind.EARN and entry.purchase is not None:
         return _("Purchase at %(store)s") % {"store": entry.purchase.store.name}
-    if entry.kind == PointsEntry.Kind.REFUND_REVERSAL and entry.purchase_id:
+    if entry.kind == PointsEntry.Kind.REFUND_REVERSAL and entry.purchase is not None:
         return _("Refund of a purchase at %(store)s") % {"store": entry.purchase.store.name}
-    if entry.kind == PointsEntry.Kind.ACTIVITY and entry.activity_id:
+    if entry.kind == PointsEntry.Kind.ACTIVITY and entry.activity is not None:
         return _("Activity: %(name)s") % {"name": entry.activity.activity_type.translated("name")}
     if entry.kind == PointsEntry.Kind.ADJUSTMENT:
         return _("Correction by staff: %(reason)s") % {"reason": entry.reason}

@@ -1,6 +1,7 @@
 """Running automations: set-based for scheduled triggers, per event for the others."""
 
 import datetime
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,7 +189,7 @@ def automations_run_due(
             automation_run(
                 automation,
                 now=now,
-                progress=(lambda p, a=automation: progress(a, p)) if progress else None,
+                progress=functools.partial(progress, automation) if progress else None,
             )
         )
     return runs

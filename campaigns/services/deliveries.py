@@ -177,6 +177,7 @@ def _fulfil_group(automation: Automation, rows: list[_Row], now) -> list[int]:
 def _issue_codes(automation: Automation, rows: list[_Row], now) -> None:
     """One code per delivery, inserted in bulk and linked by one UPDATE … FROM per batch."""
     reward = automation.reward
+    assert reward is not None  # only automations that give a code issue codes
     expires_at = now + datetime.timedelta(
         days=automation.reward_validity_days or reward.validity_days
     )
@@ -340,8 +341,9 @@ def delivery_send(delivery_id: int) -> str:
         channel, skip_reason = messaging.channel_for(delivery.member, delivery.automation.channel)
         if recorded is not None and not getattr(delivery.member, f"{recorded.channel}_consent_at"):
             skip_reason = skip_reason or Delivery.SkipReason.NO_CONSENT
-        if skip_reason:
-            delivery.status, delivery.skip_reason = Delivery.Status.SKIPPED, skip_reason
+        if skip_reason or channel is None:
+            delivery.status = Delivery.Status.SKIPPED
+            delivery.skip_reason = skip_reason or Delivery.SkipReason.NO_CONSENT
             delivery.save(update_fields=["status", "skip_reason"])
             return "skipped"
         if recorded is None:

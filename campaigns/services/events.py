@@ -50,6 +50,8 @@ def _stamp_cards(purchase: Purchase) -> None:
 
 def _reward_referral(newcomer: Member) -> None:
     referrer = newcomer.referred_by
+    if referrer is None:
+        return
     for automation in live_event_automations(Trigger.REFERRAL):
         delivery_create_for_event(automation, member=referrer, key=f"referral:{newcomer.pk}")
         if automation.reward_newcomer:

@@ -1,6 +1,6 @@
 """Staff actions on automations and deliveries, each with an audit row."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,9 +12,7 @@ from ..models import Automation, Delivery
 from .deliveries import delivery_queue
 
 
-def delivery_resend_by_staff(
-    *, delivery: Delivery, actor: AbstractBaseUser, reason: str
-) -> Delivery:
+def delivery_resend_by_staff(*, delivery: Delivery, actor: User, reason: str) -> Delivery:
     """Staff ask for an unsent message to be tried again, with a reason (audited).
 
     Locks the delivery; a sent one cannot be sent twice (`Conflict`). Writes one audit row with
@@ -58,9 +56,7 @@ def delivery_resend_by_staff(
     return locked
 
 
-def automation_set_active(
-    *, automation: Automation, is_active: bool, actor: AbstractBaseUser
-) -> Automation:
+def automation_set_active(*, automation: Automation, is_active: bool, actor: User) -> Automation:
     """Pauses (`is_active=False`) or resumes an automation (audited).
 
     Locks the automation; when it already is as asked, nothing is written. Otherwise saves it (the

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -49,7 +49,7 @@ def ledger_append(
     points: int,
     effective_at: datetime.datetime | None = None,
     is_qualifying: bool | None = None,
-    staff_user: AbstractBaseUser | None = None,
+    staff_user: User | None = None,
     reason: str = "",
     note: str = "",
     corrects: PointsEntry | None = None,
@@ -102,7 +102,7 @@ def points_adjust(
     member: Member,
     points: int,
     reason: str,
-    actor: AbstractBaseUser,
+    actor: User,
     counts_for_tier: bool = False,
     corrects: PointsEntry | None = None,
 ) -> PointsEntry:

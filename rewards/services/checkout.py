@@ -181,6 +181,7 @@ def checkout_evaluate(
         if reason:
             verdicts[index] = CodeVerdict(code, reason=reason, issued=issued)
             continue
+        assert issued is not None  # an unknown code has a reason (not_yours)
         candidates.append(
             (
                 index,
@@ -319,6 +320,7 @@ class RewardsCheckoutHook:
         result: CheckoutResult = decision.state
         now = purchase.created_at
         for verdict in result.applied:
+            assert verdict.issued is not None  # an applied code is an issued reward
             consumed = IssuedReward.objects.filter(
                 pk=verdict.issued.pk, status=IssuedReward.Status.ISSUED
             ).update(status=IssuedReward.Status.USED, used_at=now, used_in_purchase=purchase)
@@ -336,6 +338,7 @@ class RewardsCheckoutHook:
                     extra={"code": verdict.code},
                 ) from error
         if result.store_credit_used > 0:
+            assert result.credit_account is not None  # credit was used from it
             credit_append(
                 result.credit_account,
                 kind=StoreCreditEntry.Kind.SPEND,
@@ -377,7 +380,7 @@ class RewardsCheckoutHook:
     @staticmethod
     def _restore_codes(purchase: Purchase) -> list[str]:
         now = timezone.now()
-        restored = []
+        restored: list[str] = []
         uses = (
             CodeUse.objects.filter(purchase=purchase, restored_at__isnull=True)
             .select_related("issued_reward")
@@ -398,5 +401,6 @@ class RewardsCheckoutHook:
                 None,
             )
             issued.save(update_fields=["status", "used_at", "used_in_purchase"])
-            restored.append(issued.code)
+            if issued.code:  # store credit has no code; a used code always has one
+                restored.append(issued.code)
         return restored

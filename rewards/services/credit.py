@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,13 +56,13 @@ def credit_append(
 
 
 def store_credit_adjust(
-    *, member: Member, amount: Decimal, reason: str, actor: AbstractBaseUser
+    *, member: Member, amount: Decimal, reason: str, actor: User
 ) -> StoreCreditEntry:
     """Staff grant (positive) or correction (negative) of store credit, with a reason."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    if amount == 0 or amount.as_tuple().exponent < -2:
+    if amount == 0 or not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(_("Enter a non-zero amount in euros and cents."), field="amount")
     with transaction.atomic(savepoint=False):
         account = credit_account_lock(member.pk)

@@ -2,8 +2,9 @@
 
 import datetime
 import logging
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -147,7 +148,7 @@ def codes_issue_bulk(
                     "FROM unnest(%s::bigint[], %s::text[]) AS issued (member_id, code) "
                     "RETURNING member_id, id"
                 )
-                params = [reward.pk, *constant, part, codes]
+                params: list[Any] = [reward.pk, *constant, part, codes]
             else:
                 row = "(" + ", ".join(["%s"] * 12) + ")"
                 sql = (
@@ -170,9 +171,7 @@ def codes_issue_bulk(
     return issued_ids
 
 
-def reward_grant(
-    *, member: Member, reward: Reward, actor: AbstractBaseUser, reason: str
-) -> IssuedReward:
+def reward_grant(*, member: Member, reward: Reward, actor: User, reason: str) -> IssuedReward:
     """Staff give a reward for free, with a reason (audited)."""
     reason = (reason or "").strip()
     if not reason:
@@ -189,7 +188,7 @@ def reward_grant(
     return issued
 
 
-def code_revoke(*, issued: IssuedReward, actor: AbstractBaseUser, reason: str) -> IssuedReward:
+def code_revoke(*, issued: IssuedReward, actor: User, reason: str) -> IssuedReward:
     """Revokes an unused code. Points paid for it go back to the member (a new entry)."""
     reason = (reason or "").strip()
     if not reason:

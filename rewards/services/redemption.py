@@ -36,7 +36,7 @@ class RedemptionOutcome:
 
 
 def tier_allows(member_tier: Tier | None, reward: Reward) -> bool:
-    if reward.minimum_tier_id is None:
+    if reward.minimum_tier is None:
         return True
     return member_tier is not None and member_tier.rank >= reward.minimum_tier.rank
 
