@@ -30,6 +30,7 @@ test: install
 lint: install
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+	$(BIN)/python -m mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: install  # the benchmark suite on PostgreSQL (docs/performance.md); not part of `make test`
