@@ -1,0 +1,48 @@
+"""The member portal: thin views over the services; every page shows the signed-in member only.
+
+One module per part of the portal; the URLs import the views from here.
+"""
+
+from .pages import (
+    card_view,
+    code_detail_view,
+    codes_view,
+    credit_history_view,
+    dashboard_view,
+    history_view,
+    reward_confirm_view,
+    reward_redeem_view,
+    rewards_view,
+)
+from .profile import (
+    close_view,
+    consents_view,
+    export_view,
+    password_view,
+    profile_view,
+    survey_view,
+)
+from .sign_in import login_link_view, login_sent_view, login_view, logout_view, signup_view
+
+__all__ = [
+    "card_view",
+    "close_view",
+    "code_detail_view",
+    "codes_view",
+    "consents_view",
+    "credit_history_view",
+    "dashboard_view",
+    "export_view",
+    "history_view",
+    "login_link_view",
+    "login_sent_view",
+    "login_view",
+    "logout_view",
+    "password_view",
+    "profile_view",
+    "reward_confirm_view",
+    "reward_redeem_view",
+    "rewards_view",
+    "signup_view",
+    "survey_view",
+]
