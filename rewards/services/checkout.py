@@ -1,4 +1,8 @@
-"""Checkout: validating a basket's codes and store credit, and consuming them with a purchase."""
+"""Checkout: validating a basket's codes and store credit, and consuming them with a purchase.
+
+One module (just over 400 lines): the decision and its application share their types and must
+be read together to see that what was validated is what gets consumed.
+"""
 
 import datetime
 from dataclasses import dataclass, field
