@@ -1,76 +1,23 @@
-"""State changes of members, stores and POS keys."""
+"""Members: enrolment, contact details, consent."""
 
 import datetime
-import secrets
-from dataclasses import dataclass
 
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.config_cache import forget_local
 from core.errors import Conflict, InvalidInput
 
-from .cards import generate_card_number
-from .codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
-from .models import (
+from ..cards import generate_card_number
+from ..codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
+from ..models import (
     CONSENT_FIELDS,
     ConsentChange,
     Member,
-    PosApiKey,
-    StaffAction,
     Store,
-    hash_api_key,
 )
-from .normalise import normalise_email, normalise_phone
-from .signals import member_enrolled
-
-API_KEY_PREFIX = "pos_"
-
-
-def store_create(*, code: str, name: str, channel: str = Store.Channel.OFFLINE) -> Store:
-    code = code.strip()
-    if not code or not name.strip():
-        raise InvalidInput(_("A store needs a code and a name."), field="code")
-    if channel not in Store.Channel.values:
-        raise InvalidInput(_("Unknown channel."), field="channel", code="invalid_choice")
-    store = Store(code=code, name=name.strip(), channel=channel)
-    store.full_clean()
-    with transaction.atomic(savepoint=False):
-        store.save()
-    return store
-
-
-@dataclass(frozen=True)
-class NewApiKey:
-    api_key: PosApiKey
-    raw_key: str  # shown once, never stored
-
-
-def api_key_create(*, store: Store, name: str, actor: User | None = None) -> NewApiKey:
-    raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    api_key = PosApiKey(
-        store=store,
-        name=name,
-        prefix=raw_key[: len(API_KEY_PREFIX) + 8],
-        key_hash=hash_api_key(raw_key),
-        created_by=actor,
-    )
-    with transaction.atomic(savepoint=False):
-        api_key.save()
-    return NewApiKey(api_key=api_key, raw_key=raw_key)
-
-
-def api_key_revoke(*, api_key: PosApiKey) -> PosApiKey:
-    """Revokes at once in this process, within 30 seconds in the others (see authentication)."""
-    with transaction.atomic(savepoint=False):
-        PosApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
-    forget_local(f"api-key:{api_key.key_hash}")
-    api_key.refresh_from_db(fields=["revoked_at"])
-    return api_key
+from ..normalise import normalise_email, normalise_phone
+from ..signals import member_enrolled
 
 
 def _validate_birth_date(birth_date: datetime.date | None) -> None:
@@ -235,45 +182,4 @@ def member_update_contact(
             member.preferred_channel = preferred_channel
             fields.append("preferred_channel")
         member.save(update_fields=fields)
-    return member
-
-
-def staff_action_record(
-    *,
-    actor: User,
-    action: str,
-    member: Member | None = None,
-    reason: str = "",
-    before: dict | None = None,
-    after: dict | None = None,
-) -> StaffAction:
-    """Appends to the audit trail; call inside the transaction of the action it records."""
-    return StaffAction.objects.create(
-        staff_user=actor,
-        action=action,
-        member=member,
-        reason=reason,
-        before=before or {},
-        after=after or {},
-    )
-
-
-def member_set_status(*, member: Member, status: str, reason: str, actor: User) -> Member:
-    if not reason.strip():
-        raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    with transaction.atomic(savepoint=False):
-        member = Member.objects.select_for_update().get(pk=member.pk)
-        if member.status == status:
-            return member
-        before = {"status": member.status}
-        member.status = status
-        member.save(update_fields=["status", "updated_at"])
-        staff_action_record(
-            actor=actor,
-            action="block_member" if status == Member.Status.BLOCKED else "unblock_member",
-            member=member,
-            reason=reason,
-            before=before,
-            after={"status": status},
-        )
     return member
