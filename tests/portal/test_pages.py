@@ -66,6 +66,18 @@ def test_the_card_shows_the_number_as_qr_and_barcode(portal, member):
     assert content.count("<svg") == 2
 
 
+def test_the_card_shows_a_referral_code_only_when_the_member_has_one(portal, member):
+    # a member brought in without one (an import, a legacy card) sees no "None"
+    member.referral_code = None
+    member.save(update_fields=["referral_code"])
+    content = portal.get(reverse("portal:card")).content.decode()
+    assert "None" not in content
+    assert "aanbrengcode" not in content
+    member.referral_code = "K7M4Q9"
+    member.save(update_fields=["referral_code"])
+    assert "K7M4Q9" in portal.get(reverse("portal:card")).content.decode()
+
+
 def test_history_is_filtered_and_paginated(portal, member, store):
     for index in range(25):
         buy(member, store, "10.00", transaction_id=f"H{index}")
