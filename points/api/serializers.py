@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import ConsentChannel, Store
-from core.api import money_field
+from core.api import OutputSerializer, money_field, money_out
 
 from ..earning import BasketLine
 from ..selectors import entry_description
@@ -132,45 +132,62 @@ class QuoteInput(PurchaseInput):
     transaction_id = serializers.CharField(max_length=64, required=False)
 
 
-class ExplanationLineOutput(serializers.Serializer):
+class ExplanationLineOutput(OutputSerializer):
     source = serializers.CharField()
     source_id = serializers.IntegerField(allow_null=True)
     label = serializers.CharField()
     points = serializers.IntegerField()
 
 
-class PurchaseOutput(serializers.Serializer):
+class CodeVerdictOutput(OutputSerializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=["applied", "rejected"])
+    discount = money_out()
+    reason = serializers.CharField(allow_null=True)
+    reward = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+    conflicts_with = serializers.CharField(required=False)
+
+
+class StoreCreditVerdictOutput(OutputSerializer):
+    requested = money_out()
+    available = money_out()
+    used = money_out()
+    reason = serializers.CharField(allow_null=True)
+    message = serializers.CharField(required=False)
+
+
+class PurchaseOutput(OutputSerializer):
     transaction_id = serializers.CharField()
     card_number = serializers.CharField()
     store = serializers.CharField()
-    amount = serializers.CharField()
+    amount = money_out()
     currency = serializers.CharField()
     occurred_at = serializers.DateTimeField()
     points_earned = serializers.IntegerField()
     explanation = ExplanationLineOutput(many=True)
     points_balance = serializers.IntegerField()
-    discount_total = serializers.CharField()
-    store_credit_used = serializers.CharField()
-    amount_payable = serializers.CharField()
-    # With codes or store credit at the till: the rewards app's verdicts (its CheckoutOutput).
-    codes = serializers.ListField(child=serializers.DictField(), required=False)
-    store_credit = serializers.DictField(required=False)
+    discount_total = money_out()
+    store_credit_used = money_out()
+    amount_payable = money_out()
+    # With codes or store credit at the till: the verdicts.
+    codes = CodeVerdictOutput(many=True, required=False)
+    store_credit = StoreCreditVerdictOutput(required=False)
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(OutputSerializer):
     card_number = serializers.CharField()
-    amount = serializers.CharField()
+    amount = money_out()
     currency = serializers.CharField()
     points_earned = serializers.IntegerField()
     explanation = ExplanationLineOutput(many=True)
     points_balance = serializers.IntegerField()
     points_balance_after = serializers.IntegerField()
-    discount_total = serializers.CharField()
-    store_credit_used = serializers.CharField()
-    amount_payable = serializers.CharField()
-    # With codes or store credit at the till: the rewards app's verdicts (its CheckoutOutput).
-    codes = serializers.ListField(child=serializers.DictField(), required=False)
-    store_credit = serializers.DictField(required=False)
+    discount_total = money_out()
+    store_credit_used = money_out()
+    amount_payable = money_out()
+    codes = CodeVerdictOutput(many=True, required=False)
+    store_credit = StoreCreditVerdictOutput(required=False)
 
 
 class RefundInput(serializers.Serializer):
@@ -179,16 +196,16 @@ class RefundInput(serializers.Serializer):
     lines = LineInput(many=True, required=False, max_length=1000)
 
 
-class RefundOutput(serializers.Serializer):
+class RefundOutput(OutputSerializer):
     transaction_id = serializers.CharField()
     refund_id = serializers.CharField()
-    amount = serializers.CharField()
+    amount = money_out()
     points_reversed = serializers.IntegerField()
     points_balance = serializers.IntegerField()
-    refunded_total = serializers.CharField()
+    refunded_total = money_out()
     # When the purchase used store credit or codes: what the refund gave back.
     codes_restored = serializers.ListField(child=serializers.CharField(), required=False)
-    store_credit_returned = serializers.CharField(required=False)
+    store_credit_returned = money_out(required=False)
 
 
 class ActivityInput(serializers.Serializer):
@@ -198,7 +215,7 @@ class ActivityInput(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False)
 
 
-class ActivityOutput(serializers.Serializer):
+class ActivityOutput(OutputSerializer):
     card_number = serializers.CharField()
     activity_type = serializers.CharField()
     reference = serializers.CharField()

@@ -156,7 +156,7 @@ class PurchaseQuoteApi(PosApiView):
         data = self.parse(s.QuoteInput)
         request_ = purchase_request(self, {"transaction_id": "", **data})
         quote = services.purchase_quote(request=request_)
-        return Response(s.QuoteOutput(quote.as_dict(request_)).data)
+        return Response(s.QuoteOutput(quote).data)
 
 
 class RefundCreateApi(PosApiView):
@@ -179,9 +179,7 @@ class RefundCreateApi(PosApiView):
                 ),
             )
         )
-        return created_or_replayed(
-            s.RefundOutput(outcome.refund.response_body).data, replayed=outcome.replayed
-        )
+        return created_or_replayed(s.RefundOutput(outcome.receipt).data, replayed=outcome.replayed)
 
 
 class ActivityCreateApi(PosApiView):
@@ -201,5 +199,5 @@ class ActivityCreateApi(PosApiView):
             occurred_at=data.get("occurred_at"),
         )
         return created_or_replayed(
-            s.ActivityOutput(outcome.activity.response_body).data, replayed=outcome.replayed
+            s.ActivityOutput(outcome.receipt).data, replayed=outcome.replayed
         )

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from accounts.api.base import PosApiView
-from core.api import created_or_replayed, idempotency_key
+from core.api import idempotency_key, json_answer, stored_response
 from points.api.serializers import basket_lines
 from points.selectors import account_of, member_get_by_card
 from points.services import validate_basket
@@ -43,13 +43,14 @@ class RedemptionCreateApi(PosApiView):
     def post(self, request, card_number: str):
         key = idempotency_key(request, required=True)
         data = self.parse(s.RedemptionInput)
-        outcome = services.reward_redeem(
+        result = services.reward_redeem(
             store=self.store,
             member=member_get_by_card(card_number),
             reward_id=data["reward_id"],
             idempotency_key=key,
+            render=lambda redemption: json_answer(201, s.RedemptionOutput(redemption).data),
         )
-        return created_or_replayed(s.RedemptionOutput(outcome.body).data, replayed=outcome.replayed)
+        return stored_response(result)
 
 
 class CheckoutValidateApi(PosApiView):
@@ -76,4 +77,4 @@ class CheckoutValidateApi(PosApiView):
             store_credit=data.get("store_credit"),
             api_key_id=request.auth.pk,
         )
-        return Response(s.CheckoutOutput(result.as_dict()).data)
+        return Response(s.CheckoutOutput(result).data)
