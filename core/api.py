@@ -1,6 +1,9 @@
 """What every API view shares: parsing, money fields, and answering writes once per
 Idempotency-Key."""
 
+import re
+from decimal import Decimal
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -12,12 +15,40 @@ from .errors import InvalidInput
 from .idempotency import IdempotentAnswer, StoredAnswer, replay_or_run
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
+# A plain decimal: ASCII digits, at most one dot, nothing else ("1_000", "١٢", "1e3", " 5" and
+# "-0" are not amounts). The sign is matched only to answer "min_value" rather than "invalid".
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal sent as a plain decimal string (`"24.95"`), or as a JSON number that reads as
+    one (the parser keeps JSON numbers as exact Decimals): never a boolean, never negative,
+    no exponent, underscores, spaces or non-ASCII digits."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | Decimal):
+            self.fail("invalid")
+        text = str(data)
+        if not PLAIN_DECIMAL.fullmatch(text):
+            self.fail("invalid")
+        if text.startswith("-"):
+            self.fail("min_value", min_value=self.min_value or 0)
+        return self.quantize(self.validate_precision(Decimal(text)))
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON `true` or `false`; not 0, 1, "yes" or "true"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 def money_field(**kwargs) -> serializers.DecimalField:
-    """Money in, as a string or number with at most two decimals; money out, as a string."""
+    """Money in, as a plain decimal string with at most two decimals; out as a string."""
     options = {**MONEY, "min_value": 0, **kwargs}
-    return serializers.DecimalField(**options)
+    return StrictDecimalField(**options)
 
 
 def money_out(**kwargs) -> serializers.DecimalField:
@@ -38,8 +69,24 @@ class OutputSerializer(serializers.Serializer):
         return data
 
 
+def refuse_null_characters(values: dict[str, str]) -> None:
+    """Path segments and query parameters reach SQL as text, where NUL cannot be stored."""
+    for name, value in values.items():
+        if "\x00" in value:
+            raise InvalidInput(
+                _("Null characters are not allowed."),
+                code="null_characters_not_allowed",
+                field=name,
+            )
+
+
 class ApiView(APIView):
     """An API view that validates its input with a serializer."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        refuse_null_characters({name: str(value) for name, value in kwargs.items()})
+        refuse_null_characters({name: value for name, value in request.query_params.items()})
 
     def parse(self, serializer_class, data=None) -> dict:
         serializer = serializer_class(data=self.request.data if data is None else data)

@@ -4,7 +4,13 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import ConsentChannel, Store
-from core.api import OutputSerializer, money_field, money_out
+from core.api import (
+    OutputSerializer,
+    StrictBooleanField,
+    StrictDecimalField,
+    money_field,
+    money_out,
+)
 
 from ..earning import BasketLine
 from ..selectors import entry_description
@@ -16,9 +22,9 @@ class CardNumberField(serializers.CharField):
 
 
 class ConsentsInput(serializers.Serializer):
-    email = serializers.BooleanField(required=False, default=False)
-    sms = serializers.BooleanField(required=False, default=False)
-    whatsapp = serializers.BooleanField(required=False, default=False)
+    email = StrictBooleanField(required=False, default=False)
+    sms = StrictBooleanField(required=False, default=False)
+    whatsapp = StrictBooleanField(required=False, default=False)
 
 
 class MemberEnrolInput(serializers.Serializer):
@@ -96,8 +102,8 @@ class LedgerEntryOutput(serializers.Serializer):
 class LineInput(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    quantity = serializers.DecimalField(
-        max_digits=10, decimal_places=3, min_value=0, required=False, default=1
+    quantity = StrictDecimalField(
+        max_digits=10, decimal_places=3, min_value=0, required=False, default=Decimal("1")
     )
     amount = money_field()
 

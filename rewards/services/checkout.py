@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
-from core.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict, MemberBlocked
 from core.money import money_str
 from points import extensions
 from points.earning import BasketLine
@@ -179,6 +179,9 @@ def checkout_evaluate(
     call with the point account already locked). Unknown codes and other members' codes get the
     same answer (`not_yours`) and count as failed checks; past the limit checks are refused.
     """
+    if not member.is_active:
+        # The same answer as the purchase would give: a blocked member's codes never apply.
+        raise MemberBlocked(field="card_number")
     now = now or timezone.now()
     guessing.refuse_if_locked(member_id=member.pk, api_key_id=api_key_id)
     policy = StackingPolicy.current()
