@@ -161,31 +161,17 @@ def _individual_verdict(
     return None
 
 
-def checkout_evaluate(
-    *,
+def _look_up(
     member: Member,
+    wanted: list[str],
+    *,
     account: PointAccount | None,
     amount: Decimal,
-    lines: tuple[BasketLine, ...] = (),
-    codes: tuple[str, ...] = (),
-    store_credit: Decimal | None = None,
-    for_update: bool = False,
-    api_key_id: int | None = None,
-    now: datetime.datetime | None = None,
-) -> CheckoutResult:
-    """Which codes apply, the discount of each, the store credit used and what is left to pay.
-
-    Read-only unless `for_update`, which locks the member's codes and credit row (pk order;
-    call with the point account already locked). Unknown codes and other members' codes get the
-    same answer (`not_yours`) and count as failed checks; past the limit checks are refused.
-    """
-    if not member.is_active:
-        # The same answer as the purchase would give: a blocked member's codes never apply.
-        raise MemberBlocked(field="card_number")
-    now = now or timezone.now()
-    guessing.refuse_if_locked(member_id=member.pk, api_key_id=api_key_id)
-    policy = StackingPolicy.current()
-    wanted = [normalise_code(code) for code in codes]
+    lines: tuple[BasketLine, ...],
+    now: datetime.datetime,
+    for_update: bool,
+) -> tuple[dict[str | None, IssuedReward], dict[int, CodeVerdict], list[tuple[int, Candidate]]]:
+    """The member's codes among `wanted`, each one's own verdict, and those that may apply."""
     issued_rewards = IssuedReward.objects.filter(
         member=member, code__in=set(wanted)
     ).select_related("reward__minimum_tier")
@@ -223,10 +209,52 @@ def checkout_evaluate(
                 ),
             )
         )
-    guessing.record_failures(
-        member_id=member.pk,
-        api_key_id=api_key_id,
-        count=sum(1 for verdict in verdicts.values() if verdict.reason == "not_yours"),
+    return by_code, verdicts, candidates
+
+
+def checkout_evaluate(
+    *,
+    member: Member,
+    account: PointAccount | None,
+    amount: Decimal,
+    lines: tuple[BasketLine, ...] = (),
+    codes: tuple[str, ...] = (),
+    store_credit: Decimal | None = None,
+    for_update: bool = False,
+    api_key_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> CheckoutResult:
+    """Which codes apply, the discount of each, the store credit used and what is left to pay.
+
+    Read-only unless `for_update`, which locks the member's codes and credit row (pk order;
+    call with the point account already locked). Unknown codes and other members' codes get the
+    same answer (`not_yours`) and count as failed checks; past the limit checks are refused.
+    """
+    if not member.is_active:
+        # The same answer as the purchase would give: a blocked member's codes never apply.
+        raise MemberBlocked(field="card_number")
+    now = now or timezone.now()
+    policy = StackingPolicy.current()
+    wanted = [normalise_code(code) for code in codes]
+    # Each distinct code costs one check, taken before any is looked up.
+    reservation = guessing.reserve_checks(
+        member_id=member.pk, api_key_id=api_key_id, count=len(set(wanted))
+    )
+    try:
+        by_code, verdicts, candidates = _look_up(
+            member,
+            wanted,
+            account=account,
+            amount=amount,
+            lines=lines,
+            now=now,
+            for_update=for_update,
+        )
+    except BaseException:
+        reservation.cancel()
+        raise
+    reservation.keep_misses(
+        sum(1 for verdict in verdicts.values() if verdict.reason == "not_yours")
     )
 
     chosen = choose_best(
