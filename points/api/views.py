@@ -6,7 +6,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from accounts.api.base import PosApiView
-from accounts.models import Member
+from accounts.api.permissions import require_scope
+from accounts.models import ApiScope, Member
 from accounts.normalise import normalise_email, normalise_phone
 from accounts.services import member_enrol
 from core.api import created_or_replayed, run_idempotent
@@ -22,6 +23,8 @@ def summary_body(member: Member) -> dict:
 
 
 class MemberEnrolApi(PosApiView):
+    required_scope = ApiScope.MEMBERS_ENROL
+
     @extend_schema(
         request=s.MemberEnrolInput,
         responses={201: s.MemberSummaryOutput},
@@ -56,6 +59,8 @@ class MemberEnrolApi(PosApiView):
 
 
 class MemberLookupApi(PosApiView):
+    required_scope = ApiScope.MEMBERS_READ
+
     @extend_schema(
         parameters=[
             OpenApiParameter("card_number", str),
@@ -92,6 +97,8 @@ class MemberLookupApi(PosApiView):
 
 
 class MemberDetailApi(PosApiView):
+    required_scope = ApiScope.MEMBERS_READ
+
     @extend_schema(responses={200: s.MemberSummaryOutput}, summary="A member's points summary")
     def get(self, request, card_number: str):
         member = selectors.member_get_by_card(card_number)
@@ -105,6 +112,8 @@ class LedgerPagination(PageNumberPagination):
 
 
 class MemberLedgerApi(PosApiView):
+    required_scope = ApiScope.MEMBERS_READ
+
     @extend_schema(responses={200: s.LedgerEntryOutput(many=True)}, summary="A member's ledger")
     def get(self, request, card_number: str):
         member = selectors.member_get_by_card(card_number)
@@ -116,6 +125,8 @@ class MemberLedgerApi(PosApiView):
 
 
 def purchase_request(view: PosApiView, data: dict) -> services.PurchaseRequest:
+    if data.get("codes"):
+        require_scope(view.request, ApiScope.CODES_VALIDATE)
     return services.PurchaseRequest(
         store=view.store,
         member=selectors.member_get_by_card(data["card_number"]),
@@ -132,6 +143,8 @@ def purchase_request(view: PosApiView, data: dict) -> services.PurchaseRequest:
 
 
 class PurchaseCreateApi(PosApiView):
+    required_scope = ApiScope.PURCHASES_WRITE
+
     @extend_schema(
         request=s.PurchaseInput,
         responses={201: s.PurchaseOutput, 200: s.PurchaseOutput},
@@ -147,6 +160,8 @@ class PurchaseCreateApi(PosApiView):
 
 
 class PurchaseQuoteApi(PosApiView):
+    required_scope = ApiScope.PURCHASES_WRITE
+
     @extend_schema(
         request=s.QuoteInput,
         responses={200: s.QuoteOutput},
@@ -160,6 +175,8 @@ class PurchaseQuoteApi(PosApiView):
 
 
 class RefundCreateApi(PosApiView):
+    required_scope = ApiScope.REFUNDS_WRITE
+
     @extend_schema(
         request=s.RefundInput,
         responses={201: s.RefundOutput, 200: s.RefundOutput},
@@ -183,6 +200,8 @@ class RefundCreateApi(PosApiView):
 
 
 class ActivityCreateApi(PosApiView):
+    required_scope = ApiScope.ACTIVITIES_WRITE
+
     @extend_schema(
         request=s.ActivityInput,
         responses={201: s.ActivityOutput, 200: s.ActivityOutput},

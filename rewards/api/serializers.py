@@ -38,9 +38,20 @@ class RewardOutput(serializers.Serializer):
         return tier.translated("name") if tier else None
 
 
+def masked(code: str) -> str:
+    """All but the last 4 characters hidden: `********PT4W`."""
+    return "*" * (len(code) - 4) + code[-4:]
+
+
 class IssuedCodeOutput(serializers.Serializer):
-    code = serializers.CharField()
-    display_code = serializers.CharField()
+    code = serializers.CharField(
+        help_text="The code in full with the key scope `codes:read`; otherwise masked: "
+        "`********PT4W` (the last 4 characters)."
+    )
+    display_code = serializers.CharField(
+        help_text="Grouped for reading (`7KQ2-HX9M-PT4W`); masked like `code` (`****-****-PT4W`)."
+    )
+    is_masked = serializers.SerializerMethodField()
     reward_id = serializers.IntegerField()
     reward = serializers.SerializerMethodField()
     kind = serializers.CharField(source="reward.kind")
@@ -54,6 +65,17 @@ class IssuedCodeOutput(serializers.Serializer):
 
     def get_status(self, issued) -> str:
         return issued.effective_status()
+
+    def get_is_masked(self, issued) -> bool:
+        return bool(self.context.get("mask_codes"))
+
+    def to_representation(self, issued):
+        data = super().to_representation(issued)
+        if self.context.get("mask_codes"):
+            hidden = masked(data["code"])
+            data["code"] = hidden
+            data["display_code"] = "-".join(hidden[i : i + 4] for i in range(0, len(hidden), 4))
+        return data
 
 
 class MemberRewardsOutput(serializers.Serializer):

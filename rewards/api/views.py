@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from accounts.api.base import PosApiView
+from accounts.models import ApiScope
 from core.api import idempotency_key, json_answer, stored_response
 from points.api.serializers import basket_lines
 from points.selectors import account_of, member_get_by_card
@@ -15,6 +16,8 @@ from . import serializers as s
 
 
 class MemberRewardsApi(PosApiView):
+    required_scope = ApiScope.MEMBERS_READ
+
     @extend_schema(
         responses={200: s.MemberRewardsOutput},
         summary="Rewards this member can see, their unused codes and store credit",
@@ -28,10 +31,15 @@ class MemberRewardsApi(PosApiView):
             "codes": selectors.unused_codes_for(member=member),
             "store_credit": selectors.store_credit_balance(member=member),
         }
-        return Response(s.MemberRewardsOutput(body).data)
+        # A key without codes:read sees the last 4 characters of each code, enough to tell
+        # codes apart at the counter, not enough to spend them.
+        context = {"mask_codes": not request.auth.may(ApiScope.CODES_READ)}
+        return Response(s.MemberRewardsOutput(body, context=context).data)
 
 
 class RedemptionCreateApi(PosApiView):
+    required_scope = ApiScope.REWARDS_REDEEM
+
     @extend_schema(
         request=s.RedemptionInput,
         responses={201: s.RedemptionOutput, 200: s.RedemptionOutput},
@@ -54,6 +62,8 @@ class RedemptionCreateApi(PosApiView):
 
 
 class CheckoutValidateApi(PosApiView):
+    required_scope = ApiScope.CODES_VALIDATE
+
     @extend_schema(
         request=s.CheckoutInput,
         responses={200: s.CheckoutOutput},
