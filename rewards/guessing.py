@@ -25,6 +25,7 @@ KEY_LIMIT = getattr(settings, "LOYALTY_CODE_CHECK_KEY_LIMIT", 50)
 class TooManyFailedCodeChecks(TooManyAttempts):
     code = "too_many_failed_code_checks"
     default_message = _("Too many unknown codes were tried. Try again later.")
+    retry_after_seconds = WINDOW_SECONDS  # at most: the window may have started earlier
 
 
 def _counters(*, member_id: int | None, api_key_id: int | None) -> list[tuple[str, int]]:

@@ -8,13 +8,10 @@ never has, fails here.
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
 from points.api import serializers as points_s
-from points.services import points_adjust
 from rewards.api import serializers as rewards_s
-from rewards.services import credit_account_lock, credit_append
-from tests.factories import ActivityTypeFactory, EarningRuleFactory, RewardFactory, UserFactory
+from tests.factories import ActivityTypeFactory, RewardFactory
 from tests.helpers import issue
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +22,6 @@ def assert_matches(serializer_class, body: dict) -> None:
     required = {name for name, field in fields.items() if field.required}
     assert set(body) - set(fields) == set(), f"{serializer_class.__name__}: not in the schema"
     assert required - set(body) == set(), f"{serializer_class.__name__}: missing from the answer"
-
-
-@pytest.fixture
-def rich_member(member):
-    EarningRuleFactory(kind="base_rate", points_per_unit=Decimal("1"))
-    points_adjust(member=member, points=1000, reason="test", actor=UserFactory())
-    with transaction.atomic():
-        credit_append(credit_account_lock(member.pk), kind="grant", amount=Decimal("5"))
-    return member
 
 
 def purchase(pos, member, **extra):

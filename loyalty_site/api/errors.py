@@ -62,7 +62,9 @@ def api_exception_handler(exc, context):
         return service_unavailable_response(context["request"], exc)
     if isinstance(exc, ApplicationError):
         body = error_body(exc.code, exc.message, exc.field, **exc.extra)
-        return Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after_seconds", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, RequestDataTooBig):
         return Response(too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):

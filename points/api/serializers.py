@@ -91,12 +91,21 @@ class LedgerEntryOutput(serializers.Serializer):
     balance_after = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     effective_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField()
-    transaction_id = serializers.CharField(source="purchase.transaction_id", default=None)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    transaction_id = serializers.CharField(
+        source="purchase.transaction_id", default=None, allow_null=True
+    )
     description = serializers.SerializerMethodField()
 
     def get_description(self, entry) -> str:
         return entry_description(entry)
+
+
+class LedgerPageOutput(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Entries in all pages.")
+    next = serializers.URLField(allow_null=True, help_text="The next page's address, or null.")
+    previous = serializers.URLField(allow_null=True)
+    results = LedgerEntryOutput(many=True)
 
 
 class LineInput(serializers.Serializer):

@@ -1,7 +1,7 @@
 """POS API of the points app: members, purchases, refunds, activities."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -11,6 +11,7 @@ from accounts.models import ApiScope, Member
 from accounts.normalise import normalise_email, normalise_phone
 from accounts.services import member_enrol
 from core.api import created_or_replayed, run_idempotent
+from core.api_schema import api_operation, idempotency_key_header
 from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 
@@ -25,11 +26,38 @@ def summary_body(member: Member) -> dict:
 class MemberEnrolApi(PosApiView):
     required_scope = ApiScope.MEMBERS_ENROL
 
-    @extend_schema(
-        request=s.MemberEnrolInput,
-        responses={201: s.MemberSummaryOutput},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    @api_operation(
         summary="Enrol a member",
+        request=s.MemberEnrolInput,
+        success={201: s.MemberSummaryOutput},
+        parameters=[idempotency_key_header(required=False)],
+        replay=True,
+        body=True,
+        errors={
+            400: (
+                "invalid_email",
+                "invalid_phone",
+                "invalid_birth_date",
+                "unknown_referral_code",
+                "max_length",
+            ),
+            409: ("email_taken", "phone_taken", "idempotency_key_reused"),
+        },
+        examples=[
+            OpenApiExample(
+                "Anna",
+                value={
+                    "email": "anna@example.com",
+                    "phone": "06 12345678",
+                    "first_name": "Anna",
+                    "last_name": "de Vries",
+                    "birth_date": "1990-05-17",
+                    "language": "nl",
+                    "consents": {"email": True, "sms": False, "whatsapp": False},
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request):
         serializer = s.MemberEnrolInput(data=request.data)
@@ -61,14 +89,22 @@ class MemberEnrolApi(PosApiView):
 class MemberLookupApi(PosApiView):
     required_scope = ApiScope.MEMBERS_READ
 
-    @extend_schema(
+    @api_operation(
+        summary="Find a member by card number, e-mail or phone",
+        success={200: s.MemberSummaryOutput},
         parameters=[
-            OpenApiParameter("card_number", str),
+            OpenApiParameter("card_number", str, pattern=r"^[0-9]{11}$"),
             OpenApiParameter("email", str),
             OpenApiParameter("phone", str),
         ],
-        responses={200: s.MemberSummaryOutput},
-        summary="Find a member by card number, e-mail or phone",
+        errors={
+            400: (
+                "one_lookup_key_required",
+                "invalid_card_number",
+                "null_characters_not_allowed",
+            ),
+            404: ("member_not_found",),
+        },
     )
     def get(self, request):
         params = {
@@ -99,7 +135,9 @@ class MemberLookupApi(PosApiView):
 class MemberDetailApi(PosApiView):
     required_scope = ApiScope.MEMBERS_READ
 
-    @extend_schema(responses={200: s.MemberSummaryOutput}, summary="A member's points summary")
+    @api_operation(
+        summary="A member's points summary", success={200: s.MemberSummaryOutput}, card_in_path=True
+    )
     def get(self, request, card_number: str):
         member = selectors.member_get_by_card(card_number)
         return Response(summary_body(member))
@@ -114,7 +152,16 @@ class LedgerPagination(PageNumberPagination):
 class MemberLedgerApi(PosApiView):
     required_scope = ApiScope.MEMBERS_READ
 
-    @extend_schema(responses={200: s.LedgerEntryOutput(many=True)}, summary="A member's ledger")
+    @api_operation(
+        summary="A member's ledger, newest first, a page at a time",
+        success={200: s.LedgerPageOutput},
+        parameters=[
+            OpenApiParameter("page", int, description="1 or more (default 1)."),
+            OpenApiParameter("page_size", int, description="1 to 200 (default 50)."),
+        ],
+        card_in_path=True,
+        errors={404: ("not_found",)},
+    )
     def get(self, request, card_number: str):
         member = selectors.member_get_by_card(card_number)
         paginator = LedgerPagination()
@@ -122,6 +169,43 @@ class MemberLedgerApi(PosApiView):
             selectors.ledger_entries_for(member=member), request, self
         )
         return paginator.get_paginated_response(s.LedgerEntryOutput(page, many=True).data)
+
+
+PURCHASE_ERRORS = {
+    400: (
+        "invalid_card_number",
+        "currency_mismatch",
+        "occurred_in_future",
+        "too_old",
+        "lines_exceed_amount",
+    ),
+    403: ("scope_required",),
+    404: ("member_not_found",),
+    409: ("transaction_id_conflict", "code_used"),
+    422: (
+        "member_blocked",
+        "codes_rejected",
+        "insufficient_store_credit",
+        "not_combinable_with_codes",
+    ),
+    429: ("too_many_failed_code_checks",),
+}
+PURCHASE_EXAMPLE = OpenApiExample(
+    "Two lines",
+    value={
+        "transaction_id": "AMS01-20261123-0042",
+        "card_number": "52810473961",
+        "amount": "34.40",
+        "currency": "EUR",
+        "occurred_at": "2026-11-23T14:03:00+01:00",
+        "channel": "offline",
+        "lines": [
+            {"sku": "KOF-250", "category": "coffee", "quantity": "2", "amount": "15.90"},
+            {"sku": "BOEK-01", "category": "books", "quantity": "1", "amount": "18.50"},
+        ],
+    },
+    request_only=True,
+)
 
 
 def purchase_request(view: PosApiView, data: dict) -> services.PurchaseRequest:
@@ -145,10 +229,14 @@ def purchase_request(view: PosApiView, data: dict) -> services.PurchaseRequest:
 class PurchaseCreateApi(PosApiView):
     required_scope = ApiScope.PURCHASES_WRITE
 
-    @extend_schema(
-        request=s.PurchaseInput,
-        responses={201: s.PurchaseOutput, 200: s.PurchaseOutput},
+    @api_operation(
         summary="Record a purchase and earn points (idempotent on transaction_id)",
+        request=s.PurchaseInput,
+        success={201: s.PurchaseOutput},
+        replay=True,
+        body=True,
+        errors=PURCHASE_ERRORS,
+        examples=[PURCHASE_EXAMPLE],
     )
     def post(self, request):
         outcome = services.purchase_record(
@@ -162,10 +250,12 @@ class PurchaseCreateApi(PosApiView):
 class PurchaseQuoteApi(PosApiView):
     required_scope = ApiScope.PURCHASES_WRITE
 
-    @extend_schema(
-        request=s.QuoteInput,
-        responses={200: s.QuoteOutput},
+    @api_operation(
         summary="What a purchase would earn; records nothing",
+        request=s.QuoteInput,
+        success={200: s.QuoteOutput},
+        body=True,
+        errors={**PURCHASE_ERRORS, 409: (), 422: ("member_blocked",)},
     )
     def post(self, request):
         data = self.parse(s.QuoteInput)
@@ -177,10 +267,22 @@ class PurchaseQuoteApi(PosApiView):
 class RefundCreateApi(PosApiView):
     required_scope = ApiScope.REFUNDS_WRITE
 
-    @extend_schema(
-        request=s.RefundInput,
-        responses={201: s.RefundOutput, 200: s.RefundOutput},
+    @api_operation(
         summary="Refund (part of) a purchase of this store (idempotent on refund_id)",
+        request=s.RefundInput,
+        success={201: s.RefundOutput},
+        parameters=[OpenApiParameter("transaction_id", str, OpenApiParameter.PATH)],
+        replay=True,
+        body=True,
+        errors={
+            400: ("null_characters_not_allowed",),
+            404: ("purchase_not_found",),
+            409: ("refund_id_conflict",),
+            422: ("refund_exceeds_purchase",),
+        },
+        examples=[
+            OpenApiExample("Part", value={"refund_id": "R1", "amount": "15.90"}, request_only=True)
+        ],
     )
     def post(self, request, transaction_id: str):
         data = self.parse(s.RefundInput)
@@ -202,10 +304,18 @@ class RefundCreateApi(PosApiView):
 class ActivityCreateApi(PosApiView):
     required_scope = ApiScope.ACTIVITIES_WRITE
 
-    @extend_schema(
-        request=s.ActivityInput,
-        responses={201: s.ActivityOutput, 200: s.ActivityOutput},
+    @api_operation(
         summary="Points for a non-purchase activity (idempotent on reference)",
+        request=s.ActivityInput,
+        success={201: s.ActivityOutput},
+        replay=True,
+        body=True,
+        errors={
+            400: ("invalid_card_number", "unknown_activity_type", "occurred_in_future", "too_old"),
+            404: ("member_not_found",),
+            409: ("reference_conflict",),
+            422: ("member_blocked", "activity_cap_reached"),
+        },
     )
     def post(self, request):
         data = self.parse(s.ActivityInput)

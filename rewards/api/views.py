@@ -1,12 +1,13 @@
 """POS API of the rewards app: what a member can get, redeeming, checking codes at the till."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample
 from rest_framework.response import Response
 
 from accounts.api.base import PosApiView
 from accounts.models import ApiScope
 from core.api import idempotency_key, json_answer, stored_response
+from core.api_schema import api_operation, idempotency_key_header
 from points.api.serializers import basket_lines
 from points.selectors import account_of, member_get_by_card
 from points.services import validate_basket
@@ -18,9 +19,10 @@ from . import serializers as s
 class MemberRewardsApi(PosApiView):
     required_scope = ApiScope.MEMBERS_READ
 
-    @extend_schema(
-        responses={200: s.MemberRewardsOutput},
+    @api_operation(
         summary="Rewards this member can see, their unused codes and store credit",
+        success={200: s.MemberRewardsOutput},
+        card_in_path=True,
     )
     def get(self, request, card_number: str):
         member = member_get_by_card(card_number)
@@ -40,13 +42,22 @@ class MemberRewardsApi(PosApiView):
 class RedemptionCreateApi(PosApiView):
     required_scope = ApiScope.REWARDS_REDEEM
 
-    @extend_schema(
-        request=s.RedemptionInput,
-        responses={201: s.RedemptionOutput, 200: s.RedemptionOutput},
-        parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
-        ],
+    @api_operation(
         summary="Buy a reward with points (idempotent on the Idempotency-Key header)",
+        request=s.RedemptionInput,
+        success={201: s.RedemptionOutput},
+        parameters=[idempotency_key_header(required=True)],
+        replay=True,
+        body=True,
+        card_in_path=True,
+        errors={
+            400: ("idempotency_key_required",),
+            403: ("tier_required",),
+            404: ("reward_not_found",),
+            409: ("idempotency_key_reused", "out_of_stock", "member_limit_reached"),
+            422: ("insufficient_points", "not_for_sale", "member_blocked"),
+        },
+        examples=[OpenApiExample("Reward 1", value={"reward_id": 1}, request_only=True)],
     )
     def post(self, request, card_number: str):
         key = idempotency_key(request, required=True)
@@ -64,10 +75,33 @@ class RedemptionCreateApi(PosApiView):
 class CheckoutValidateApi(PosApiView):
     required_scope = ApiScope.CODES_VALIDATE
 
-    @extend_schema(
-        request=s.CheckoutInput,
-        responses={200: s.CheckoutOutput},
+    @api_operation(
         summary="Which codes apply to a basket, the discounts, store credit and amount payable",
+        request=s.CheckoutInput,
+        success={200: s.CheckoutOutput},
+        body=True,
+        errors={
+            400: ("invalid_card_number", "currency_mismatch", "lines_exceed_amount"),
+            404: ("member_not_found",),
+            422: ("member_blocked",),
+            429: ("too_many_failed_code_checks",),
+        },
+        examples=[
+            OpenApiExample(
+                "Two codes and credit",
+                value={
+                    "card_number": "52810473961",
+                    "amount": "60.00",
+                    "lines": [
+                        {"sku": "KOF-250", "amount": "7.95"},
+                        {"sku": "BOEK-01", "amount": "52.05"},
+                    ],
+                    "codes": ["7KQ2-HX9M-PT4W", "N3RBVC8DLQ5Z"],
+                    "store_credit": "10.00",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request):
         data = self.parse(s.CheckoutInput)

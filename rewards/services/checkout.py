@@ -388,7 +388,7 @@ class RewardsCheckoutHook:
                 raise CodeAlreadyUsed(
                     _("Code %(code)s has already been used.") % {"code": verdict.code},
                     field="codes",
-                    extra={"code": verdict.code},
+                    extra={"used_code": verdict.code},
                 ) from error
         if result.store_credit_used > 0:
             assert result.credit_account is not None  # credit was used from it
