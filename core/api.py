@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -20,10 +22,23 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class StrictDecimalField(serializers.DecimalField):
     """A decimal sent as a plain decimal string (`"24.95"`), or as a JSON number that reads as
     one (the parser keeps JSON numbers as exact Decimals): never a boolean, never negative,
     no exponent, underscores, spaces or non-ASCII digits."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        whole = self.max_digits - self.decimal_places
+        # The schema states the exact shape (drf-spectacular reads it from here).
+        self._spectacular_annotation = {
+            "field": {
+                "type": "string",
+                "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{self.decimal_places}}})?$",
+                "example": "24.95" if self.decimal_places == 2 else "1",
+            }
+        }
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int | Decimal):

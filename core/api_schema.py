@@ -61,6 +61,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unknown_referral_code": (400, "no member with this referral code"),
     "one_lookup_key_required": (400, "give exactly one of card_number, email, phone"),
     "idempotency_key_required": (400, "send an Idempotency-Key header"),
+    "bad_request": (400, "a request refused before it reached the API (a bad Host header)"),
     "not_authenticated": (401, "no `Authorization: Api-Key …` header"),
     "authentication_failed": (401, "unknown or revoked key"),
     "scope_required": (403, "the key lacks the scope named in `scope`"),
@@ -163,6 +164,7 @@ def idempotency_key_header(*, required: bool) -> OpenApiParameter:
         str,
         OpenApiParameter.HEADER,
         required=required,
+        pattern=r"^[!-~]{1,255}$",
         description=(
             "Up to 255 characters, unique per request of this store's keys: a retry with the "
             "same key and body answers 200 with the first answer; another body, 409."

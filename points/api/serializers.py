@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ConsentChannel, Store
@@ -16,6 +17,14 @@ from ..earning import BasketLine
 from ..selectors import entry_description
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[0-9]{11}$",
+        "example": "52810473961",
+        "description": "11 digits, the last a Damm check digit (a typo is 400).",
+    }
+)
 class CardNumberField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=32, **kwargs)

@@ -101,6 +101,8 @@ class MemberLookupApi(PosApiView):
             400: (
                 "one_lookup_key_required",
                 "invalid_card_number",
+                "invalid_email",
+                "invalid_phone",
                 "null_characters_not_allowed",
             ),
             404: ("member_not_found",),
@@ -144,9 +146,31 @@ class MemberDetailApi(PosApiView):
 
 
 class LedgerPagination(PageNumberPagination):
+    """Pages of the ledger. A `page` or `page_size` that is not a whole number in range is a
+    400 naming it (DRF would quietly use the default instead)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        for name, highest in (("page", None), ("page_size", self.max_page_size)):
+            value = request.query_params.getlist(name)
+            if not value:
+                continue
+            number = value[-1]
+            if (
+                not number.isascii()
+                or not number.isdigit()
+                or int(number) < 1
+                or (highest is not None and int(number) > highest)
+            ):
+                raise InvalidInput(
+                    _("Give a whole number from 1 to %(highest)s.") % {"highest": highest or "…"},
+                    code="invalid",
+                    field=name,
+                )
+        return super().paginate_queryset(queryset, request, view)
 
 
 class MemberLedgerApi(PosApiView):
@@ -156,11 +180,17 @@ class MemberLedgerApi(PosApiView):
         summary="A member's ledger, newest first, a page at a time",
         success={200: s.LedgerPageOutput},
         parameters=[
-            OpenApiParameter("page", int, description="1 or more (default 1)."),
-            OpenApiParameter("page_size", int, description="1 to 200 (default 50)."),
+            OpenApiParameter(
+                "page", {"type": "integer", "minimum": 1}, description="1 or more (default 1)."
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": 200},
+                description="1 to 200 (default 50).",
+            ),
         ],
         card_in_path=True,
-        errors={404: ("not_found",)},
+        errors={400: ("invalid",), 404: ("not_found",)},
     )
     def get(self, request, card_number: str):
         member = selectors.member_get_by_card(card_number)

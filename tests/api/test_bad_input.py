@@ -146,3 +146,20 @@ def test_a_blocked_members_codes_are_refused_at_validation_as_at_purchase(pos, m
     # then both answer the same
     assert check.status_code == buy.status_code == 422
     assert check.json()["code"] == buy.json()["code"] == "member_blocked"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"page_size": "null"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "201"}, "page_size"),
+        ({"page_size": "٣"}, "page_size"),
+        ({"page": "-1"}, "page"),
+        ({"page": "abc"}, "page"),
+    ],
+)
+def test_a_ledger_page_out_of_range_is_a_400_naming_it(pos, member, query, field):
+    response = pos.get(f"/api/v1/members/{member.card_number}/ledger/", query)
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == ("invalid", field)
