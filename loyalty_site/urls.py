@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
-from .api.errors import handler404, handler500  # noqa: F401  (Django looks them up here)
+from .api.errors import handler400, handler404, handler500  # noqa: F401  (Django looks them up here)
 from .health import health_view, readiness_view
 
 _public_docs = {

@@ -153,7 +153,7 @@ def reward_redeem_view(request, reward_id: int):
     if not form.is_valid():
         return redirect("portal:reward-confirm", reward_id=reward_id)
     try:
-        outcome = reward_redeem(
+        result = reward_redeem(
             store=None,
             member=request.member,
             reward_id=reward_id,
@@ -162,9 +162,10 @@ def reward_redeem_view(request, reward_id: int):
     except ApplicationError as error:
         messages.error(request, str(error.message))
         return redirect("portal:rewards")
-    if outcome.body.get("code"):
+    code = result.answer.content.decode()
+    if code:
         messages.success(request, _("Done! Your new code is ready below."))
-        return redirect(reverse("portal:codes") + f"?new={outcome.body['code']}")
+        return redirect(reverse("portal:codes") + f"?new={code}")
     messages.success(request, _("Done! The store credit has been added."))
     return redirect("portal:dashboard")
 
