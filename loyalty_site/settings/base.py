@@ -112,9 +112,14 @@ AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = env.bool("AXES_VERBOSE", default=False)  # lockouts are still logged as warnings
-# Behind a reverse proxy, the number of proxies in front of Django (so the client address
-# comes from X-Forwarded-For).
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=None)
+# The client address, for axes and the portal's limits alike (core/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+
+# Behind reverse proxies: how many of them stand in front of Django, so the client address is
+# read from X-Forwarded-For (core/clientip.py). 0: the connecting address is the client. Only
+# set it when Django cannot be reached except through those proxies. AXES_PROXY_COUNT is the
+# old name, still read.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -127,6 +132,7 @@ LANGUAGE_CODE = "nl"
 USE_THOUSAND_SEPARATOR = True  # 1.234 punten (nl), 1,234 points (en)
 LOGIN_URL = "portal:login"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
