@@ -2,6 +2,7 @@
 browser reports no violation (an inline script, style or attribute the policy refuses)."""
 
 import pytest
+from django.core import mail
 
 from accounts.portal import login_link_create
 from points.services import points_adjust
@@ -60,6 +61,14 @@ def test_the_portal_works_under_the_policy(page, violations, store):
     # when: signed out, then signed in on a phone and on a desktop
     for size, label in ((PHONE, "phone"), (DESKTOP, "desktop")):
         open_page(page, "/login/", "#id_link-email", f"csp-portal-login-{label}", size)
+    # asking for a link leads to a page that can send it again
+    page.fill("#id_link-email", "anna@example.com")
+    page.click("form:has(#id_link-email) button[type=submit]")
+    page.wait_for_url("**/login/sent/")
+    page.click("#send-again button")
+    page.wait_for_url("**/login/sent/")
+    screenshot(page, "csp-portal-link-sent")
+    assert len(mail.outbox) == 2
     page.goto(f"{page.base_url}/login/link/{login_link_create(member=member)}/")
     page.click("#sign-in")
     page.wait_for_url(page.base_url + "/")

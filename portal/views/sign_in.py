@@ -17,6 +17,7 @@ from .common import _login_link_url, _sign_in, client_ip, safe_next
 PASSWORD_FAILURES_PER_EMAIL = 5
 PASSWORD_FAILURES_PER_IP = 30
 WINDOW_SECONDS = 15 * 60
+SENT_TO_SESSION_KEY = "portal_link_sent_to"
 
 
 # --- signing in ---------------------------------------------------------------------------
@@ -45,7 +46,7 @@ def login_view(request):
                 status = 429
             else:
                 # The same answer whether the address is known or not.
-                return redirect("portal:login-sent")
+                return _link_sent(request, link_form.cleaned_data["email"], next_url)
     elif request.method == "POST":
         password_form = forms.PasswordLoginForm(request.POST, prefix="password")
         if password_form.is_valid():
@@ -85,8 +86,20 @@ def _password_login(request, form):
     return _sign_in(request, member)
 
 
+def _link_sent(request, email: str, next_url: str = ""):
+    # Kept for "send it again" on the next page, which asks through the sign-in form (and so
+    # from the same budget).
+    request.session[SENT_TO_SESSION_KEY] = {"email": email, "next": next_url}
+    return redirect("portal:login-sent")
+
+
 def login_sent_view(request):
-    return render(request, "portal/login_sent.html")
+    sent_to = request.session.get(SENT_TO_SESSION_KEY) or {}
+    return render(
+        request,
+        "portal/login_sent.html",
+        {"email": sent_to.get("email", ""), "next": safe_next(sent_to.get("next"), request)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,5 +148,5 @@ def signup_view(request):
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
             status = error.status_code if isinstance(error, TooManyAttempts) else 200
             return render(request, "portal/signup.html", {"form": form}, status=status)
-        return redirect("portal:login-sent")
+        return _link_sent(request, data["email"])
     return render(request, "portal/signup.html", {"form": form})

@@ -279,3 +279,33 @@ def test_production_settings_make_the_language_cookie_secure():
 
     production = (Path(__file__).parents[2] / "loyalty_site/settings/production.py").read_text()
     assert "LANGUAGE_COOKIE_SECURE = True" in production
+
+
+def send_again(client, capture):
+    page = client.get(reverse("portal:login-sent"))
+    assert 'id="send-again"' in page.content.decode()
+    with capture(execute=True):
+        return client.post(
+            reverse("portal:login"),
+            {"link-email": page.context["email"], "next": page.context["next"]},
+        )
+
+
+def test_sending_the_link_again_takes_from_the_same_budget(
+    client, member, django_capture_on_commit_callbacks
+):
+    # given: a sign-up and two sign-in requests for the same address
+    sign_up(client, member.email, django_capture_on_commit_callbacks)
+    ask_link(client, member.email, django_capture_on_commit_callbacks)
+    ask_link(client, member.email, django_capture_on_commit_callbacks)
+    # when: the member presses "send the link again" until refused
+    answers = [send_again(client, django_capture_on_commit_callbacks) for _ in range(3)]
+    # then: five links in all, the sixth request refused
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    assert len(mail.outbox) == LINK_BUDGET_PER_EMAIL
+    assert all(message.to == [member.email] for message in mail.outbox)
+
+
+def test_the_sent_page_offers_nothing_to_send_again_without_a_request(client):
+    page = client.get(reverse("portal:login-sent"))
+    assert 'id="send-again"' not in page.content.decode()
