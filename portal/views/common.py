@@ -1,4 +1,4 @@
-"""What every portal view shares: the signed-in member, the client address."""
+"""What every portal view shares: the signed-in member, signing in, where to go afterwards."""
 
 from functools import wraps
 from urllib.parse import urlencode
@@ -15,9 +15,6 @@ from django.utils.translation import gettext as _
 
 from accounts import portal as accounts_portal
 from accounts.models import Member
-from core.clientip import client_ip
-
-__all__ = ["client_ip", "member_required", "safe_next"]
 
 
 def safe_next(value: str | None, request) -> str:

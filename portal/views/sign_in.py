@@ -9,10 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import portal as accounts_portal
 from core import ratelimit
+from core.clientip import client_ip
 from core.errors import ApplicationError, TooManyAttempts
 
 from .. import forms
-from .common import _login_link_url, _sign_in, client_ip, safe_next
+from .common import _login_link_url, _sign_in, safe_next
 
 PASSWORD_FAILURES_PER_EMAIL = 5
 PASSWORD_FAILURES_PER_IP = 30
