@@ -109,3 +109,29 @@ def test_a_link_is_sent_to_an_active_member_only(status, gets_a_link):
 def test_a_link_request_for_an_unknown_address_queues_nothing():
     assert login_link_request(email="nobody@example.com", client=CLIENT, link_for=link_for) is None
     assert link_jobs() == []
+
+
+@pytest.mark.django_db
+def test_sign_up_and_link_requests_share_one_budget_per_address():
+    from accounts.portal import LINK_BUDGET_PER_EMAIL, TooManyLinkRequests
+
+    MemberFactory(email="anna@example.com")
+    for _ in range(LINK_BUDGET_PER_EMAIL - 1):
+        login_link_request(email="anna@example.com", client=CLIENT, link_for=link_for)
+    member_sign_up(email="Anna@Example.com", first_name="Anna", client=CLIENT, link_for=link_for)
+    with pytest.raises(TooManyLinkRequests):
+        member_sign_up(email="anna@example.com", first_name="A", client=CLIENT, link_for=link_for)
+    with pytest.raises(TooManyLinkRequests):
+        login_link_request(email="ANNA@example.com", client="192.0.2.99", link_for=link_for)
+    assert len(link_jobs()) == LINK_BUDGET_PER_EMAIL
+
+
+@pytest.mark.django_db
+def test_a_sign_up_over_the_client_budget_enrols_nobody():
+    from accounts.portal import LINK_BUDGET_PER_CLIENT, TooManyLinkRequests
+
+    for number in range(LINK_BUDGET_PER_CLIENT):
+        login_link_request(email=f"n{number}@example.com", client=CLIENT, link_for=link_for)
+    with pytest.raises(TooManyLinkRequests):
+        member_sign_up(email="new@example.com", first_name="N", client=CLIENT, link_for=link_for)
+    assert not Member.objects.filter(email="new@example.com").exists()
