@@ -27,4 +27,7 @@ def barcode_svg(value: str) -> SafeString:
     svg = re.sub(
         r'width="[^"]+" height="[^"]+"', 'width="100%" preserveAspectRatio="none"', svg, count=1
     )
+    # The writer colours with style attributes, which the Content-Security-Policy refuses (the
+    # white background would turn black): the same colours as presentation attributes.
+    svg = re.sub(r'style="fill:\s*([#\w]+);?"', r'fill="\1"', svg)
     return mark_safe(svg.replace("<svg ", '<svg role="img" aria-hidden="true" ', 1))

@@ -2,7 +2,6 @@
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import SetPasswordForm
@@ -19,7 +18,7 @@ from campaigns.services import survey_answer, survey_next_due
 from core.errors import ApplicationError
 
 from .. import export, forms
-from .common import member_required
+from .common import member_required, set_language_cookie
 
 
 @member_required
@@ -54,7 +53,7 @@ def profile_view(request):
         else:
             messages.success(request, _("Your details are saved."))
             response = redirect("portal:profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], samesite="Lax")
+            set_language_cookie(response, data["language"])
             return response
     consent_form = forms.ConsentForm(
         initial={
