@@ -250,8 +250,9 @@ def test_staff_close_an_account_and_the_member_is_anonymised(client, member):
     assert member.staff_actions.get().action == "close_account"
 
 
-def test_the_survey_once_per_period_with_activity_points(portal, member):
+def test_the_survey_once_per_period_with_activity_points(portal, member, store):
     ActivityTypeFactory(code="survey", points=20)
+    buy(member, store, "0.50")  # a customer who bought something (too little for points)
     response = portal.post(
         reverse("portal:survey"),
         {"recommend_score": "9", "repurchase_score": "8", "comment": "Fijn!"},
