@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -82,6 +83,14 @@ def login_link_request(*, email: str, link_for: Callable[[str], str]) -> Member 
     return member
 
 
+@dataclass(frozen=True)
+class SignUp:
+    """Who the sign-in link went to (None: nobody), and whether the sign-up enrolled them."""
+
+    member: Member | None
+    is_new: bool = False
+
+
 def member_sign_up(
     *,
     email: str,
@@ -92,14 +101,15 @@ def member_sign_up(
     consent_email: bool = False,
     referral_code: str | None = None,
     link_for: Callable[[str], str],
-) -> Member | None:
+) -> SignUp:
     """The portal's sign-up: enrol, or send a sign-in link.
 
     A new address is enrolled (consent and referral recorded as given) and gets a sign-in link;
     the address of an active member gets a sign-in link instead, so the answer never tells who is
     a member; a blocked member's address gets nothing. One transaction: the enrolment and the
     link's e-mail job (outbox) commit together, and a refused enrolment (an unknown referral
-    code, say) queues nothing. Returns the member the link is for, or None.
+    code, say) queues nothing. Says who the link is for and whether they are new (the portal
+    welcomes a new member with their card number, and answers as "link sent" otherwise).
     """
     email = normalise_email(email) or ""  # the form requires one
     with transaction.atomic(durable=True):
@@ -118,9 +128,9 @@ def member_sign_up(
         elif existing.is_active:
             member = existing
         else:
-            return None
+            return SignUp(member=None)
         login_link_issue(member=member, link_for=link_for)
-    return member
+    return SignUp(member=member, is_new=existing is None)
 
 
 def login_link_send(*, member_id: int, link: str) -> None:
