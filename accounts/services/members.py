@@ -151,7 +151,8 @@ def member_consent_set(*, member: Member, channel: str, is_granted: bool, source
 def member_consents_set(*, member: Member, choices: dict[str, bool], source: str) -> Member:
     """Sets the member's consent per channel (`{"email": True, "sms": False, …}`), all or none:
     SMS and WhatsApp need a mobile number to send to, so granting one without it is refused
-    before anything changes. Locks the member; one consent change row per channel changed."""
+    before anything changes. One transaction (the member locked by the first channel's change);
+    one consent change row per channel changed."""
     unknown = set(choices) - set(CONSENT_FIELDS)
     if unknown:
         raise InvalidInput(
@@ -171,12 +172,12 @@ def member_consents_set(*, member: Member, choices: dict[str, bool], source: str
                 field=channel,
             )
     with transaction.atomic(savepoint=False):
-        locked = Member.objects.select_for_update().get(pk=member.pk)
+        # member_consent_set locks the member; the lock holds until this transaction ends.
         for channel, is_granted in choices.items():
-            locked = member_consent_set(
-                member=locked, channel=channel, is_granted=is_granted, source=source
+            current = member_consent_set(
+                member=current, channel=channel, is_granted=is_granted, source=source
             )
-    return locked
+    return current
 
 
 def member_update_contact(
