@@ -18,3 +18,12 @@ def staff_actions_for(*, member: Member) -> QuerySet[StaffAction]:
 def active_member_get(member_id: int) -> Member | None:
     """The member with this id if they may use the portal (None once closed or blocked)."""
     return Member.objects.filter(pk=member_id, status=Member.Status.ACTIVE).first()
+
+
+def active_member_by_email(email: str) -> Member | None:
+    """The active member with this address (as typed: trimmed, any case), with their user."""
+    return (
+        Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE)
+        .select_related("user")
+        .first()
+    )

@@ -13,7 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Member
+from accounts.models import ConsentChange, Member
+from accounts.selectors import consent_changes_for
 from campaigns.models import BonusCampaign
 from campaigns.services import survey_is_open_to, survey_next_due, survey_points
 from points.models import EarningRule, PointsEntry, Tier
@@ -29,7 +30,10 @@ from rewards.selectors import (
     CatalogueItem,
     catalogue_for,
     codes_for,
+    rewards_by_points_entry,
+    rewards_unlocked_by,
     store_credit_balance,
+    store_credit_entries_for,
     unused_codes_for,
 )
 
@@ -96,8 +100,7 @@ def _reward_names(entries: list[PointsEntry]) -> dict[int, str]:
     }
     if not ids:
         return {}
-    issued = IssuedReward.objects.filter(points_entry_id__in=ids).select_related("reward")
-    return {code.points_entry_id: str(code.reward) for code in issued}
+    return {pk: str(reward) for pk, reward in rewards_by_points_entry(ids).items()}
 
 
 _EXPLANATION_SOURCES = {"rule": EarningRule, "tier": Tier, "campaign": BonusCampaign}
@@ -152,16 +155,12 @@ class Dashboard:
 
 def dashboard_for(member: Member) -> Dashboard:
     summary = member_summary_get(member=member)
-    next_tier = summary.tier.next_tier
-    unlocks = (
-        list(Reward.objects.available().filter(minimum_tier=next_tier)[:3]) if next_tier else []
-    )
     return Dashboard(
         summary=summary,
         latest=history_rows(member_history_for(member=member)[:LATEST_ENTRIES]),
         store_credit=store_credit_balance(member=member),
         progress=tier_progress_percent(summary.tier),
-        unlocks=unlocks,
+        unlocks=rewards_unlocked_by(summary.tier.next_tier),
         chart=charts.monthly_points_chart(member),
         survey=survey_offer_for(member),
         unused_codes=unused_codes_for(member=member).count(),
@@ -240,3 +239,33 @@ def code_for(member: Member, code: str) -> IssuedReward:
     if issued is None:
         raise Http404
     return issued
+
+
+@dataclass(frozen=True)
+class CreditHistory:
+    balance: Decimal
+    entries: object  # the store-credit entries, newest first (a queryset, for paging)
+
+
+def credit_history_for(member: Member) -> CreditHistory:
+    return CreditHistory(
+        balance=store_credit_balance(member=member),
+        entries=store_credit_entries_for(member=member),
+    )
+
+
+CONSENT_CHANGES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ProfileFacts:
+    consent_history: list[ConsentChange]
+    has_password: bool
+
+
+def profile_facts_for(member: Member) -> ProfileFacts:
+    """Beside the profile form: the latest consent changes, and whether a password is set."""
+    return ProfileFacts(
+        consent_history=list(consent_changes_for(member=member)[:CONSENT_CHANGES_SHOWN]),
+        has_password=member.user.has_usable_password() if member.user_id else False,
+    )

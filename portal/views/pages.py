@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
-from rewards.selectors import store_credit_balance, store_credit_entries_for
 from rewards.services import reward_redeem
 
 from .. import forms, images, selectors
@@ -83,14 +82,9 @@ def history_view(request):
 
 @member_required
 def credit_history_view(request):
-    page = Paginator(store_credit_entries_for(member=request.member), 20).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "portal/credit_history.html",
-        {"page": page, "balance": store_credit_balance(member=request.member)},
-    )
+    history = selectors.credit_history_for(request.member)
+    page = Paginator(history.entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/credit_history.html", {"page": page, "balance": history.balance})
 
 
 @member_required

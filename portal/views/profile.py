@@ -82,8 +82,7 @@ def _profile_page(request, *, form=None, consent_form=None):
         {
             "form": form,
             "consent_form": consent_form,
-            "consent_history": member.consent_changes.all()[:10],
-            "has_password": member.user.has_usable_password() if member.user_id else False,
+            "facts": selectors.profile_facts_for(member),
         },
     )
 

@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import portal as accounts_portal
-from accounts.models import Member
-from accounts.selectors import active_member_get
+from accounts.selectors import active_member_by_email, active_member_get
 from core import ratelimit
 from core.errors import ApplicationError
 
@@ -78,11 +77,7 @@ def _password_login(request, form):
             None, _("Too many attempts. Try again in 15 minutes, or ask for a sign-in link.")
         )
         return None
-    member = (
-        Member.objects.filter(email=email, status=Member.Status.ACTIVE)
-        .select_related("user")
-        .first()
-    )
+    member = active_member_by_email(email)
     user = None
     if member is not None and member.user_id:
         user = authenticate(
