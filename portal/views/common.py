@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from accounts import portal as accounts_portal
 from accounts.models import Member
 
+# The member a sign-up just enrolled, whose welcome page this browser may show.
+WELCOME_SESSION_KEY = "portal:new-member"
+
 
 def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
@@ -40,6 +43,7 @@ def member_required(view):
 def _sign_in(request, member: Member):
     user = accounts_portal.portal_user_for(member)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.pop(WELCOME_SESSION_KEY, None)
     translation.activate(member.language)
     response = redirect(request.POST.get("next") or "portal:dashboard")
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, member.language, samesite="Lax")

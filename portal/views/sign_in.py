@@ -13,14 +13,13 @@ from core import ratelimit
 from core.errors import ApplicationError
 
 from .. import forms, images
-from .common import _login_link_url, _sign_in, client_ip
+from .common import WELCOME_SESSION_KEY, _login_link_url, _sign_in, client_ip
 
 LINK_REQUESTS_PER_EMAIL = 5
 LINK_REQUESTS_PER_IP = 30
 PASSWORD_FAILURES_PER_EMAIL = 5
 PASSWORD_FAILURES_PER_IP = 30
 WINDOW_SECONDS = 15 * 60
-WELCOME_SESSION_KEY = "portal:new-member"
 
 
 # --- signing in ---------------------------------------------------------------------------

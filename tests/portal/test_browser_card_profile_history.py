@@ -7,6 +7,7 @@ import io
 import pytest
 from django.utils import timezone
 
+from accounts.models import Member
 from accounts.portal import login_link_create
 from tests.browser import screenshot
 from tests.factories import MemberFactory
@@ -146,3 +147,16 @@ def test_the_history_and_chart_use_the_purchase_date(page, store, size, name):
     # then only that purchase is left
     assert page.locator("table.entries td.date").all_inner_texts() == [dates[-1]]
     screenshot(page, f"portal-history-{name}")
+
+
+def test_signing_up_on_a_phone_shows_the_new_card_number(page):
+    page.set_viewport_size(PHONE)
+    page.goto(page.base_url + "/signup/")
+    page.fill("#id_email", "noor@example.com")
+    page.fill("#id_first_name", "Noor")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/signup/welcome/")
+    number = Member.objects.get(email="noor@example.com").card_number
+    assert page.inner_text("#card-number") == number
+    assert ("Code 128", number) in decoded(page.locator(".barcode").screenshot())
+    screenshot(page, "portal-welcome-phone")

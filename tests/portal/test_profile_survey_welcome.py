@@ -92,3 +92,16 @@ def test_the_address_of_a_member_gets_the_same_answer_as_before_and_no_card_numb
 def test_the_welcome_page_shows_nothing_to_another_browser(client):
     response = client.get(reverse("portal:welcome"))
     assert response.url == reverse("portal:signup")
+
+
+def test_the_welcome_page_is_gone_once_someone_signs_in(client, member):
+    client.post(
+        reverse("portal:signup"),
+        {"email": "nieuw@example.com", "first_name": "Noor", "language": "nl"},
+    )
+    new = Member.objects.get(email="nieuw@example.com")
+    from accounts.portal import login_link_create
+
+    client.post(reverse("portal:login-link", args=[login_link_create(member=member)]))
+    response = client.get(reverse("portal:welcome"))
+    assert new.card_number not in response.content.decode()
