@@ -8,6 +8,7 @@ stored when the line was written.
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
@@ -103,7 +104,12 @@ def _reward_names(entries: list[PointsEntry]) -> dict[int, str]:
     return {pk: str(reward) for pk, reward in rewards_by_points_entry(ids).items()}
 
 
-_EXPLANATION_SOURCES = {"rule": EarningRule, "tier": Tier, "campaign": BonusCampaign}
+# The models an explanation line's `source_id` points at; each has name_nl and name_en.
+_EXPLANATION_SOURCES: dict[str, Any] = {
+    "rule": EarningRule,
+    "tier": Tier,
+    "campaign": BonusCampaign,
+}
 
 
 def _explanation_names(entries: list[PointsEntry]) -> dict[tuple[str, int], str]:
@@ -267,5 +273,5 @@ def profile_facts_for(member: Member) -> ProfileFacts:
     """Beside the profile form: the latest consent changes, and whether a password is set."""
     return ProfileFacts(
         consent_history=list(consent_changes_for(member=member)[:CONSENT_CHANGES_SHOWN]),
-        has_password=member.user.has_usable_password() if member.user_id else False,
+        has_password=member.user is not None and member.user.has_usable_password(),
     )

@@ -78,3 +78,13 @@ def test_there_is_a_favicon(portal):
     response = portal.get("/favicon.ico")
     assert response.status_code == 301
     assert finders.find("portal/favicon.svg")
+
+
+def test_missing_points_use_the_dutch_thousands_separator(portal, member):
+    give(member, 100)
+    reward = RewardFactory(points_cost=2600)
+    assert (
+        "Je hebt nog 2.500 punten nodig." in portal.get(reverse("portal:rewards")).content.decode()
+    )
+    confirm = portal.get(reverse("portal:reward-confirm", args=[reward.pk])).content.decode()
+    assert "Je hebt nog 2.500 punten nodig voor deze beloning." in confirm
