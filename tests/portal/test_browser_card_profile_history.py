@@ -60,7 +60,7 @@ def test_the_card_fills_its_box_at_phone_size_and_scans_as_the_card_number(page)
     # and a scanner reads both as her card number
     card = page.locator(".loyalty-card").screenshot()
     assert decoded(card) >= {("QR Code", member.card_number), ("Code 128", member.card_number)}
-    screenshot(page, "portal-card-phone")
+    screenshot(page, "portal-card-phone-scanned")
 
     # when she switches to the full-screen card for the scanner
     page.click("#scan-mode")
