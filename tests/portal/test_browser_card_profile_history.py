@@ -126,6 +126,8 @@ def test_the_history_and_chart_use_the_purchase_date(page, store, size, name):
     sign_in(page, member)
     # then the chart has a bar for each month
     assert page.locator(".chart rect.up").count() == 3
+    # and its month labels are readable (at least 11 px high at either size)
+    assert page.locator(".chart svg text").first.bounding_box()["height"] >= 11
     # and on a phone the menu takes one short band, not three lines
     assert page.locator("header.top").bounding_box()["height"] <= 100
     screenshot(page, f"portal-dashboard-{name}")
