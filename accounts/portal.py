@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from core.errors import ApplicationError, Conflict, InvalidInput, TooManyAttempt
 
 from .models import CONSENT_FIELDS, ClosureRequest, ConsentChange, LoginToken, Member
 from .normalise import normalise_email
+from .selectors import active_member_by_email
 from .services import member_enrol, staff_action_record
 
 LOGIN_LINK_VALIDITY = datetime.timedelta(minutes=20)
@@ -118,6 +120,14 @@ def login_link_request(*, email: str, client: str, link_for: Callable[[str], str
     return member
 
 
+@dataclass(frozen=True)
+class SignUp:
+    """Who the sign-in link went to (None: nobody), and whether the sign-up enrolled them."""
+
+    member: Member | None
+    is_new: bool = False
+
+
 def member_sign_up(
     *,
     email: str,
@@ -129,14 +139,15 @@ def member_sign_up(
     referral_code: str | None = None,
     client: str,
     link_for: Callable[[str], str],
-) -> Member | None:
+) -> SignUp:
     """The portal's sign-up: enrol, or send a sign-in link.
 
     A new address is enrolled (consent and referral recorded as given) and gets a sign-in link;
     the address of an active member gets a sign-in link instead, so the answer never tells who is
     a member; a blocked member's address gets nothing. One transaction: the enrolment and the
     link's e-mail job (outbox) commit together, and a refused enrolment (an unknown referral
-    code, say) queues nothing. Returns the member the link is for, or None.
+    code, say) queues nothing. Says who the link is for and whether they are new (the portal
+    welcomes a new member with their card number, and answers as "link sent" otherwise).
 
     Every sign-up takes a link from the same budget as the sign-in form (whatever the address),
     before anything is enrolled: TooManyLinkRequests when it is spent.
@@ -159,9 +170,9 @@ def member_sign_up(
         elif existing.is_active:
             member = existing
         else:
-            return None
+            return SignUp(member=None)
         login_link_issue(member=member, link_for=link_for)
-    return member
+    return SignUp(member=member, is_new=existing is None)
 
 
 def member_password_check(*, email: str, password: str) -> Member | None:
@@ -171,11 +182,7 @@ def member_password_check(*, email: str, password: str) -> Member | None:
     password still hashes the password once, so the time taken does not tell which addresses
     belong to members with a password.
     """
-    member = (
-        Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE)
-        .select_related("user")
-        .first()
-    )
+    member = active_member_by_email(email)
     user = member.user if member is not None else None
     if user is None or not user.is_active or not user.has_usable_password():
         make_password(password)  # as slow as a real check; the result is not used

@@ -1,6 +1,11 @@
 """State changes of members, stores and POS keys, by job (sign-in links: accounts/portal.py)."""
 
-from .members import member_consent_set, member_enrol, member_update_contact
+from .members import (
+    member_consent_set,
+    member_consents_set,
+    member_enrol,
+    member_update_contact,
+)
 from .staff import member_set_status, staff_action_record
 from .stores import (
     API_KEY_PREFIX,
@@ -18,6 +23,7 @@ __all__ = [
     "api_key_revoke",
     "api_key_set_scopes",
     "member_consent_set",
+    "member_consents_set",
     "member_enrol",
     "member_set_status",
     "member_update_contact",

@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 from accounts import portal as accounts_portal
 from accounts.models import Member
 
+# The member a sign-up just enrolled, whose welcome page this browser may show.
+WELCOME_SESSION_KEY = "portal:new-member"
+
 
 def safe_next(value: str | None, request) -> str:
     """Where to go after signing in: a page of this site, never another one ("" if not)."""
@@ -47,6 +50,7 @@ def member_required(view):
 def _sign_in(request, member: Member):
     user = accounts_portal.portal_user_for(member)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.pop(WELCOME_SESSION_KEY, None)
     translation.activate(member.language)
     response = redirect(safe_next(request.POST.get("next"), request) or "portal:dashboard")
     set_language_cookie(response, member.language)

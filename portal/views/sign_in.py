@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import portal as accounts_portal
+from accounts.selectors import active_member_get
 from core import ratelimit
 from core.clientip import client_ip
 from core.errors import ApplicationError, TooManyAttempts
 
-from .. import forms
-from .common import _login_link_url, _sign_in, safe_next
+from .. import forms, images
+from .common import WELCOME_SESSION_KEY, _login_link_url, _sign_in, safe_next
 
 PASSWORD_FAILURES_PER_EMAIL = 5
 PASSWORD_FAILURES_PER_IP = 30
@@ -134,7 +135,7 @@ def signup_view(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            accounts_portal.member_sign_up(
+            sign_up = accounts_portal.member_sign_up(
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -149,5 +150,22 @@ def signup_view(request):
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
             status = error.status_code if isinstance(error, TooManyAttempts) else 200
             return render(request, "portal/signup.html", {"form": form}, status=status)
+        if sign_up.is_new:
+            # Only the browser that just enrolled sees the new card number.
+            request.session[WELCOME_SESSION_KEY] = sign_up.member.pk
+            return redirect("portal:welcome")
         return _link_sent(request, data["email"])
     return render(request, "portal/signup.html", {"form": form})
+
+
+def welcome_view(request):
+    """The new member's card number, straight after signing up, in this browser only."""
+    member_id = request.session.get(WELCOME_SESSION_KEY)
+    member = active_member_get(member_id) if member_id else None
+    if member is None:
+        return redirect("portal:signup")
+    return render(
+        request,
+        "portal/welcome.html",
+        {"member": member, "barcode": images.barcode_svg(member.card_number)},
+    )

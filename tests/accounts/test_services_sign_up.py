@@ -25,7 +25,7 @@ def link_jobs() -> list[dict]:
 @pytest.mark.django_db
 def test_sign_up_with_a_new_address_enrols_and_queues_a_sign_in_link():
     # when
-    member = member_sign_up(
+    sign_up = member_sign_up(
         email=" Anna@Example.com ",
         first_name="Anna",
         language="en",
@@ -34,6 +34,8 @@ def test_sign_up_with_a_new_address_enrols_and_queues_a_sign_in_link():
         link_for=link_for,
     )
     # then
+    assert sign_up.is_new
+    member = sign_up.member
     member.refresh_from_db()
     assert member.email == "anna@example.com"
     assert member.language == "en"
@@ -51,11 +53,11 @@ def test_sign_up_with_the_address_of_a_member_sends_a_link_and_enrols_nobody():
     # given
     existing = MemberFactory(email="anna@example.com")
     # when
-    member = member_sign_up(
+    sign_up = member_sign_up(
         email="ANNA@example.com", first_name="Someone", client=CLIENT, link_for=link_for
     )
     # then
-    assert member == existing
+    assert (sign_up.member, sign_up.is_new) == (existing, False)
     assert Member.objects.count() == 1
     assert [job["member"] for job in link_jobs()] == [existing.pk]
 
@@ -65,11 +67,11 @@ def test_sign_up_with_the_address_of_a_blocked_member_does_nothing():
     # given
     MemberFactory(email="anna@example.com", status=Member.Status.BLOCKED)
     # when
-    member = member_sign_up(
+    sign_up = member_sign_up(
         email="anna@example.com", first_name="Anna", client=CLIENT, link_for=link_for
     )
     # then
-    assert member is None
+    assert (sign_up.member, sign_up.is_new) == (None, False)
     assert Member.objects.count() == 1
     assert link_jobs() == []
 
