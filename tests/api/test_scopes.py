@@ -132,7 +132,7 @@ def test_create_api_key_takes_scopes(store, given, capsys):
 
 
 def test_create_api_key_refuses_unknown_scopes(store):
-    with pytest.raises(CommandError, match="Unknown scope: everything"):
+    with pytest.raises(CommandError, match="everything"):
         call_command("create_api_key", store.code, "--scopes", "everything")
     assert PosApiKey.objects.count() == 0
 
