@@ -313,12 +313,13 @@ class AutomationAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         automation = self.get_object(request, object_id)
         if automation is not None:
-            member = services.sample_member(automation)
+            result = services.automation_dry_run(automation)
+            member = services.sample_member(result.sample[0].pk if result.sample else None)
             extra_context = {
                 **(extra_context or {}),
                 "previews": messaging.previews(automation, member),
                 "preview_member": member,
-                **_dry_run_context(automation, services.automation_dry_run(automation)),
+                **_dry_run_context(automation, result),
                 "placeholders": templating.PLACEHOLDERS,
                 "send_test_url": reverse(
                     "admin:campaigns_automation_send_test", args=[automation.pk]

@@ -9,7 +9,19 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
@@ -73,7 +85,42 @@ def _consented(automation: Automation) -> Q:
     return condition
 
 
-def _price(automation: Automation, chosen: QuerySet[Member], rewarded: int, now) -> tuple:
+def _figures(automation: Automation, members: QuerySet[Member], limit: int | None) -> dict:
+    """Counts and basket sums over the first `limit` members (all when None), in one pass: the
+    flags are worked out per member in a subquery that takes the first `limit`, then summed."""
+    none = Q(pk__in=[])
+    messaging_off = automation.channel == "none"
+    reachable = none if messaging_off else selectors.reachable_for(automation)
+    consented = none if messaging_off else _consented(automation)
+    bought = Q(stats__purchase_count__gt=0)
+    reward = automation.reward
+    # A code is used on a basket of at least its minimum spend. In floats: SQLite would divide
+    # a whole-euro total as integers; cents are all the estimate needs.
+    floor = Value(float(reward.minimum_spend if reward else 0), output_field=FloatField())
+    usual = Cast("stats__total_spend", FloatField()) / F("stats__purchase_count")
+
+    def flag(condition: Q) -> Case:
+        return Case(When(condition, then=1), default=0, output_field=IntegerField())
+
+    flagged = members.order_by("pk").annotate(
+        is_reachable=flag(reachable),
+        is_consented=flag(consented),
+        has_bought=flag(bought),
+        basket=Case(When(bought, then=Greatest(usual, floor)), output_field=FloatField()),
+    )
+    if limit is not None:
+        flagged = flagged[:limit]
+    figures = flagged.aggregate(
+        total=Count("pk"),
+        with_message=Sum("is_reachable"),
+        consented=Sum("is_consented"),
+        with_history=Sum("has_bought"),
+        baskets=Sum("basket"),
+    )
+    return {key: value or 0 for key, value in figures.items()}
+
+
+def _price(automation: Automation, figures: dict, rewarded: int, now) -> tuple:
     """(cost, pricing, programme average basket, members priced at it)."""
     reward = automation.reward
     if reward is None or not rewarded:
@@ -83,50 +130,46 @@ def _price(automation: Automation, chosen: QuerySet[Member], rewarded: int, now)
             return Decimal("0.00"), "unpriced", None, 0
         pricing = "free_product" if reward.kind == RewardKind.FREE_PRODUCT else "fixed"
         return (reward.value * rewarded).quantize(CENT), pricing, None, 0
-    # A code is used on a basket of at least its minimum spend. In floats: SQLite would divide
-    # a whole-euro total as integers; cents are all the estimate needs.
-    floor = Value(float(reward.minimum_spend), output_field=FloatField())
-    usual = Cast("stats__total_spend", FloatField()) / F("stats__purchase_count")
-    figures = chosen.aggregate(
-        baskets=Sum(Greatest(usual, floor), filter=Q(stats__purchase_count__gt=0)),
-        with_history=Count("pk", filter=Q(stats__purchase_count__gt=0)),
-    )
-    average = Purchase.objects.filter(
-        occurred_at__gte=now - datetime.timedelta(days=BASKET_DAYS)
-    ).aggregate(average=Avg("amount"))["average"]
-    average = max(Decimal(average or 0), reward.minimum_spend).quantize(CENT)
-    # The members a run would reach are the first `rewarded`: price only as many as get a code.
-    with_history = min(figures["with_history"] or 0, rewarded)
-    without = rewarded - with_history
-    baskets = Decimal(str(figures["baskets"] or 0)) + average * without
-    cost = (baskets * reward.value / 100).quantize(CENT)
-    return cost, "percentage", average, without
+    total = figures["total"] or 1
+    # When the stock runs out, the first `rewarded` get a code: priced as that share of all.
+    share = Decimal(rewarded) / Decimal(total)
+    with_history = figures["with_history"] or 0
+    without = total - with_history
+    baskets = Decimal(str(figures["baskets"] or 0))
+    average = None
+    if without:
+        average = Purchase.objects.filter(
+            occurred_at__gte=now - datetime.timedelta(days=BASKET_DAYS)
+        ).aggregate(average=Avg("amount"))["average"]
+        average = max(Decimal(average or 0), reward.minimum_spend).quantize(CENT)
+        baskets += average * without
+    cost = (baskets * share * reward.value / 100).quantize(CENT)
+    return cost, "percentage", average, round(without * share)
 
 
 def automation_dry_run(automation: Automation, *, now: datetime.datetime | None = None) -> DryRun:
     """Who would get the automation now, by message or reward only, and what it would cost.
-    Writes nothing."""
+    Writes nothing. Two passes over the audience: how many qualify, then the counts and
+    baskets of those the budget lets through (one pass when there is no budget)."""
     now = now or timezone.now()
     candidates = _candidates(automation, now)
-    count = candidates.count()
     left = selectors.budget_left(automation, now=now)
-    would_get = count if left is None else min(count, left)
-    chosen = Member.objects.filter(
-        pk__in=candidates.order_by("pk").values("pk")[:would_get]
-    ).order_by("pk")
-    if automation.channel == "none":
-        with_message = consented = 0
+    if left is None:
+        figures = _figures(automation, candidates, None)
+        count = would_get = figures["total"]
     else:
-        with_message = chosen.filter(selectors.reachable_for(automation)).count()
-        consented = chosen.filter(_consented(automation)).count()
+        count = candidates.count()
+        would_get = min(count, left)
+        figures = _figures(automation, candidates, would_get if would_get < count else None)
+    with_message, consented = figures["with_message"], figures["consented"]
     reward = automation.reward
     rewarded = would_get
     if reward is not None and reward.gives_code and reward.stock is not None:
         rewarded = min(would_get, reward.stock)
-    cost, pricing, average, without = _price(automation, chosen, rewarded, now)
+    cost, pricing, average, without = _price(automation, figures, rewarded, now)
     point_value = LoyaltyProgram.current().point_value
     sample = []
-    for member in chosen[:SAMPLE_SIZE]:
+    for member in candidates.order_by("pk")[: min(SAMPLE_SIZE, would_get)]:
         channel, reason = messaging.channel_for(member, automation.channel)
         sample.append(
             DryRunMember(
@@ -143,7 +186,7 @@ def automation_dry_run(automation: Automation, *, now: datetime.datetime | None 
         would_get=would_get,
         with_message=with_message,
         no_consent=0 if automation.channel == "none" else would_get - consented,
-        no_address=0 if automation.channel == "none" else consented - with_message,
+        no_address=consented - with_message,
         out_of_stock=would_get - rewarded,
         reward_cost=cost,
         pricing=pricing,
@@ -156,13 +199,19 @@ def automation_dry_run(automation: Automation, *, now: datetime.datetime | None 
     )
 
 
-def sample_member(automation: Automation) -> Member:
-    """Whom the preview and the test speak to: the first member a run would reach now, or a
-    made-up member (not saved) when nobody qualifies."""
-    first = (
-        _candidates(automation, timezone.now())
-        .select_related("point_account__tier")
-        .order_by("pk")
-        .first()
+def first_recipient(automation: Automation) -> int | None:
+    """The id of the first member a run would reach now, if any."""
+    return (
+        _candidates(automation, timezone.now()).order_by("pk").values_list("pk", flat=True).first()
     )
-    return first or Member(first_name="Sara", last_name="de Vries", card_number="2000000000017")
+
+
+def sample_member(member_id: int | None) -> Member:
+    """Whom the preview and the test speak to: that member, or a made-up one (not saved) when
+    nobody qualifies."""
+    member = (
+        Member.objects.select_related("point_account__tier").filter(pk=member_id).first()
+        if member_id is not None
+        else None
+    )
+    return member or Member(first_name="Sara", last_name="de Vries", card_number="2000000000017")

@@ -17,7 +17,7 @@ from core.errors import InvalidInput
 
 from .. import messaging
 from ..models import Automation
-from .dry_run import sample_member
+from .dry_run import first_recipient, sample_member
 
 JOB_TEST_MESSAGE = "campaigns.test_message"  # handler in campaigns/jobs.py
 
@@ -59,7 +59,7 @@ def automation_test_send(*, automation_id: int, user_id: int, language: str, key
     or WhatsApp automation's text comes by e-mail, with the channel in the subject."""
     automation = Automation.objects.select_related("reward").get(pk=automation_id)
     user = User.objects.get(pk=user_id)
-    member = sample_member(automation)
+    member = sample_member(first_recipient(automation))
     channel = automation.channel if automation.channel in ("sms", "whatsapp") else "email"
     subject, body, html = messaging.compose(
         automation,

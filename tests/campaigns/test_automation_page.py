@@ -222,3 +222,28 @@ def test_the_list_action_speaks_dutch_formats(client, store, offer):
     content = response.content.decode()
     assert "1 van 1 leden zouden het krijgen, 1 van hen met een bericht" in content
     assert "100.000 bonuspunten (€\xa01.000,00)" in content
+
+
+def test_an_automation_without_messages_counts_everyone_as_reward_only(store, offer):
+    offer.channel = "none"
+    offer.save()
+    dormant(store, "Anna", email_consent_at=timezone.now())
+    dormant(store, "Bram")
+    result = automation_dry_run(offer)
+    assert (result.would_get, result.with_message, result.no_consent, result.no_address) == (
+        2,
+        0,
+        0,
+        0,
+    )
+    assert [row.skip_reason for row in result.sample] == ["no_message", "no_message"]
+
+
+def test_a_limited_stock_is_priced_for_the_codes_there_are(store, offer):
+    offer.reward.stock = 1
+    offer.reward.save()
+    dormant(store, "Anna")
+    dormant(store, "Bram")
+    result = automation_dry_run(offer)
+    assert (result.would_get, result.out_of_stock) == (2, 1)
+    assert result.reward_cost == Decimal("5.00")
