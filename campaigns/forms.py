@@ -24,6 +24,19 @@ class AutomationForm(forms.ModelForm):
             for name in CODE_FIELDS
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        automation = self.instance
+        if automation.pk is None or automation.channel == "none":
+            return
+        # Texts left empty (an automation made in code, such as the demo's) send the standard
+        # text: the form shows it, so what is saved is what members already get.
+        for language in ("nl", "en"):
+            standard = templating.standard_texts(automation, language)
+            for part in ("subject", "body", "sms"):
+                if not automation.message_text(part, language):
+                    self.initial[f"message_{part}_{language}"] = standard[part]
+
     def clean(self):
         cleaned = super().clean()
         for name in TEXT_FIELDS:

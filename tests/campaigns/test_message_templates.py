@@ -230,3 +230,26 @@ def test_a_new_automation_starts_from_the_standard_text(client):
     form = response.context["adminform"].form
     assert form.initial["message_body_nl"].startswith("Beste {first_name},")
     assert "{code}" in form.initial["message_sms_nl"]
+
+
+def test_an_automation_made_without_texts_shows_the_standard_text_it_sends(client):
+    # given an automation made in code (the demo's), with no texts of its own
+    automation = AutomationFactory(name="Demo")
+    login(client, roles.MARKETING)
+    url = reverse("admin:campaigns_automation_change", args=[automation.pk])
+    form = client.get(url).context["adminform"].form
+    # then the form shows what members get, and the preview says the same
+    assert form.initial["message_body_nl"].startswith("Beste {first_name},\n\nHet is alweer")
+    assert form.initial["message_body_en"].startswith("Dear {first_name},")
+    assert "Code: {code}" in form.initial["message_sms_nl"]
+    # and saving it as shown keeps exactly that
+    data = {
+        name: value
+        for name, value in {**form.initial, "is_active": "on"}.items()
+        if value is not None and name not in ("created_at", "updated_at")
+    }
+    data["reward"] = automation.reward_id
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    automation.refresh_from_db()
+    assert automation.message_body_nl == form.initial["message_body_nl"]
