@@ -17,13 +17,15 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rewards.models import Reward
+from core.money import euros
+from rewards.models import Reward, RewardKind
 
 PLACEHOLDERS = {
     "first_name": _("the member's first name"),
     "last_name": _("the member's last name"),
     "card_number": _("the member's card number"),
     "reward": _("the name of the reward"),
+    "reward_value": _("what the reward is worth: € 5,00 or 20%"),
     "code": _("the reward code (rewards that give a code)"),
     "expires_at": _("the last day the code or offer is valid"),
     "bonus_points": _("the bonus points this automation gives"),
@@ -124,6 +126,17 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return _TOKEN.sub(replace, text or "")
 
 
+def _reward_value(reward: Reward | None) -> str:
+    """In the active language: "€ 5,00" off or in credit, "20%" off, the most a free product
+    may cost; "" when there is nothing to say."""
+    if reward is None or not reward.value:
+        return ""
+    if reward.kind == RewardKind.PERCENTAGE_DISCOUNT:
+        decimals = next(places for places in (0, 1, 2) if (reward.value * 10**places) % 1 == 0)
+        return formats.number_format(reward.value, decimals) + "%"
+    return euros(reward.value)
+
+
 def values_for(
     *,
     member,
@@ -145,6 +158,7 @@ def values_for(
             "last_name": member.last_name or "",
             "card_number": member.card_number or "",
             "reward": reward.translated("name") if reward is not None else "",
+            "reward_value": _reward_value(reward),
             "code": code,
             "expires_at": formats.date_format(timezone.localtime(expires_at).date(), "DATE_FORMAT")
             if expires_at

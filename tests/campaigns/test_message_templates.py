@@ -2,6 +2,7 @@
 with the member's values in their language; misspelt placeholders are caught on save."""
 
 import importlib
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -253,3 +254,19 @@ def test_an_automation_made_without_texts_shows_the_standard_text_it_sends(clien
     assert response.status_code == 302, response.context["adminform"].form.errors
     automation.refresh_from_db()
     assert automation.message_body_nl == form.initial["message_body_nl"]
+
+
+@pytest.mark.parametrize(
+    ("reward_kwargs", "language", "expected"),
+    [
+        ({"fixed": True, "value": Decimal("1234.5")}, "nl", "€\xa01.234,50"),
+        ({"fixed": True, "value": Decimal("1234.5")}, "en", "€\xa01,234.50"),
+        ({"value": Decimal("20")}, "nl", "20%"),
+        ({"value": Decimal("12.5")}, "nl", "12,5%"),
+    ],
+)
+def test_the_reward_s_value_is_written_in_the_member_s_formats(reward_kwargs, language, expected):
+    reward = RewardFactory(points_cost=0, **reward_kwargs)
+    member = MemberFactory.build(language=language)
+    values = templating.values_for(member=member, language=language, reward=reward)
+    assert values["reward_value"] == expected
