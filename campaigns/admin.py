@@ -152,14 +152,9 @@ def _pricing_note(automation: Automation, result: services.DryRun) -> str:
         note = notes.get(result.pricing, notes["none"])
     elif result.pricing == "percentage":
         note = _(
-            "A %(percent)s%% code priced from each member's usual basket: their average purchase, "
-            "at least the code's minimum spend (%(minimum)s)."
-        ) % {
-            "percent": number_format(
-                reward.value, 0 if reward.value == reward.value.to_integral() else 2
-            ),
-            "minimum": euros(reward.minimum_spend),
-        }
+            "A code for %(value)s off priced from each member's usual basket: their average "
+            "purchase, at least the code's minimum spend (%(minimum)s)."
+        ) % {"value": templating.reward_value(reward), "minimum": euros(reward.minimum_spend)}
         if result.without_history:
             note += " " + _(
                 "%(count)s members who never bought are priced at the average purchase of the "

@@ -175,12 +175,35 @@ def backend_for(channel: str):
 SAMPLE_CODE = "ABCD-EFGH-JKLM"
 
 
+# The GSM 03.38 alphabet: an SMS in it holds 160 characters (153 per part when split), the
+# extension characters count twice; any other character makes it Unicode: 70 (67 per part).
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = set("^{}\\[~]|€")
+
+
+def sms_parts(text: str) -> tuple[int, int]:
+    """(characters as the network counts them, how many SMS messages the text takes)."""
+    if all(character in GSM_BASIC or character in GSM_EXTENSION for character in text):
+        length = sum(2 if character in GSM_EXTENSION else 1 for character in text)
+        single, part = 160, 153
+    else:
+        length, single, part = len(text), 70, 67
+    return length, 1 if length <= single else -(-length // part)
+
+
 @dataclass(frozen=True)
 class Preview:
     channel: str
     language: str
     subject: str
     body: str
+
+    @property
+    def sms_size(self) -> tuple[int, int] | None:
+        return sms_parts(self.body) if self.channel == "sms" else None
 
 
 def preview_channels(automation) -> list[str]:

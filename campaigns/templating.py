@@ -126,7 +126,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return _TOKEN.sub(replace, text or "")
 
 
-def _reward_value(reward: Reward | None) -> str:
+def reward_value(reward: Reward | None) -> str:
     """In the active language: "€ 5,00" off or in credit, "20%" off, the most a free product
     may cost; "" when there is nothing to say."""
     if reward is None or not reward.value:
@@ -158,7 +158,7 @@ def values_for(
             "last_name": member.last_name or "",
             "card_number": member.card_number or "",
             "reward": reward.translated("name") if reward is not None else "",
-            "reward_value": _reward_value(reward),
+            "reward_value": reward_value(reward),
             "code": code,
             "expires_at": formats.date_format(timezone.localtime(expires_at).date(), "DATE_FORMAT")
             if expires_at

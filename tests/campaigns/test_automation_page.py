@@ -247,3 +247,12 @@ def test_a_limited_stock_is_priced_for_the_codes_there_are(store, offer):
     result = automation_dry_run(offer)
     assert (result.would_get, result.out_of_stock) == (2, 1)
     assert result.reward_cost == Decimal("5.00")
+
+
+def test_the_sms_preview_says_how_many_messages_it_takes(client, offer):
+    offer.channel = "sms"
+    offer.message_sms_nl = "Hoi {first_name}! Je code {code} is geldig tot {expires_at}. " * 3
+    offer.save()
+    login(client, roles.MARKETING)
+    content = page(client, offer)
+    assert "tekens: 2 sms-berichten" in content
