@@ -283,7 +283,8 @@ class AutomationAdmin(admin.ModelAdmin):
 
     def send_test_view(self, request, object_id):
         automation = self.get_object(request, object_id)
-        if automation is None or not self.has_view_permission(request, automation):
+        # A test send is the marketer's tool: those who may only read campaigns (cashiers) may not.
+        if automation is None or not self.has_change_permission(request, automation):
             raise PermissionDenied
         change_url = reverse("admin:campaigns_automation_change", args=[automation.pk])
         if request.method != "POST":
@@ -318,7 +319,9 @@ class AutomationAdmin(admin.ModelAdmin):
                 "placeholders": templating.PLACEHOLDERS,
                 "send_test_url": reverse(
                     "admin:campaigns_automation_send_test", args=[automation.pk]
-                ),
+                )
+                if self.has_change_permission(request, automation)
+                else None,
             }
         else:
             extra_context = {**(extra_context or {}), "placeholders": templating.PLACEHOLDERS}

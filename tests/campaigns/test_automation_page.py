@@ -118,6 +118,10 @@ def test_a_cashier_cannot_send_tests(client, offer):
     response = client.post(url, {"language": "nl"})
     assert response.status_code == 403
     assert not OutboxJob.objects.exists()
+    # they may read the automation, but are not offered the test send
+    page = client.get(reverse("admin:campaigns_automation_change", args=[offer.pk]))
+    assert page.status_code == 200
+    assert url not in page.content.decode()
 
 
 def test_the_dry_run_tells_messages_from_reward_only_and_names_who(store, offer):
