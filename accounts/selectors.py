@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import ConsentChange, Member, StaffAction
+from .models import Branding, ConsentChange, Member, StaffAction
 
 
 def consent_changes_for(*, member: Member) -> QuerySet[ConsentChange]:
@@ -13,3 +13,11 @@ def consent_changes_for(*, member: Member) -> QuerySet[ConsentChange]:
 def staff_actions_for(*, member: Member) -> QuerySet[StaffAction]:
     """What staff did to the member (the audit trail), newest first, with who did it."""
     return StaffAction.objects.filter(member=member).select_related("staff_user")
+
+
+def branding_logo() -> tuple[bytes, str] | None:
+    """The programme's logo and its content type, or None when there is none."""
+    row = Branding.objects.filter(pk=1).values_list("logo", "logo_content_type").first()
+    if row is None or not row[1]:
+        return None
+    return bytes(row[0]), row[1]

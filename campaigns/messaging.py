@@ -18,7 +18,8 @@ from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Member
+from accounts.branding import programme_name, sender_address
+from accounts.models import Branding, Member
 
 logger = logging.getLogger("campaigns.messages")
 
@@ -26,7 +27,7 @@ CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "what
 
 DEFAULT_SUBJECTS = {
     "dormant": _("We miss you, %(name)s!"),
-    "welcome": _("Welcome to our loyalty programme"),
+    "welcome": _("Welcome to %(programme)s"),
     "first_purchase": _("Thank you for your first purchase"),
     "nth_purchase": _("Your stamp card is full!"),
     "birthday": _("Happy birthday, %(name)s!"),
@@ -60,6 +61,7 @@ class Message:
     body: str
     html: str
     key: str
+    sender: str = ""  # the e-mail's From; empty = the server's default
 
 
 def delivery_key(delivery_id: int) -> str:
@@ -90,14 +92,17 @@ def channel_for(member: Member, requested: str) -> tuple[str | None, str | None]
 def render(*, delivery, channel: str) -> Message:
     member = delivery.member
     automation = delivery.automation
+    branding = Branding.current()
     with translation.override(member.language or settings.LANGUAGE_CODE):
         name = member.first_name or str(_("member"))
+        programme = programme_name(branding)
         subject = automation.subject(member.language) or str(
-            DEFAULT_SUBJECTS[automation.trigger] % {"name": name}
+            DEFAULT_SUBJECTS[automation.trigger] % {"name": name, "programme": programme}
         )
         context = {
             "member": member,
             "name": name,
+            "programme": programme,
             "intro": automation.body(member.language) or str(DEFAULT_INTROS[automation.trigger]),
             "issued": delivery.issued_reward,
             "reward": delivery.issued_reward.reward.translated("name")
@@ -112,7 +117,15 @@ def render(*, delivery, channel: str) -> Message:
         else:
             body, html = render_to_string("campaigns/messages/short.txt", context).strip(), ""
     address = member.email if channel == "email" else member.phone
-    return Message(channel, address, subject, body, html, key=delivery_key(delivery.pk))
+    return Message(
+        channel,
+        address,
+        subject,
+        body,
+        html,
+        key=delivery_key(delivery.pk),
+        sender=sender_address(branding),
+    )
 
 
 class LogBackend:
@@ -144,7 +157,7 @@ class DjangoEmailBackend:
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=message.sender or settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
             headers={"Message-ID": message_id, "X-Loyalty-Key": message.key},
         )

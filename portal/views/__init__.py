@@ -3,6 +3,7 @@
 One module per part of the portal; the URLs import the views from here.
 """
 
+from .branding import logo_view
 from .pages import (
     card_view,
     code_detail_view,
@@ -36,6 +37,7 @@ __all__ = [
     "history_view",
     "login_link_view",
     "login_sent_view",
+    "logo_view",
     "login_view",
     "logout_view",
     "password_view",
