@@ -1,6 +1,11 @@
 """State changes of members, stores and POS keys, by job (sign-in links: accounts/portal.py)."""
 
-from .members import member_consent_set, member_enrol, member_update_contact
+from .members import (
+    member_consent_set,
+    member_enrol,
+    member_referral_code_ensure,
+    member_update_contact,
+)
 from .staff import member_set_status, staff_action_record
 from .stores import API_KEY_PREFIX, NewApiKey, api_key_create, api_key_revoke, store_create
 
@@ -11,6 +16,7 @@ __all__ = [
     "api_key_revoke",
     "member_consent_set",
     "member_enrol",
+    "member_referral_code_ensure",
     "member_set_status",
     "member_update_contact",
     "staff_action_record",

@@ -27,3 +27,13 @@ def points(value) -> str:
 def signed_points(value) -> str:
     text = points(abs(int(value)))
     return f"+{text}" if int(value) > 0 else f"−{text}" if int(value) < 0 else text
+
+
+@register.filter
+def decimal(value) -> str:
+    """A rate or multiplier without trailing zeros, in the language's format: 1,25 / 2 / 1,5."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(value).normalize()
+    places = max(0, -number.as_tuple().exponent)  # type: ignore[operator]
+    return formats.number_format(number, places, use_l10n=True)

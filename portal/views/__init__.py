@@ -23,6 +23,7 @@ from .profile import (
     profile_view,
     survey_view,
 )
+from .programme import earn_view, referral_view, tiers_view
 from .sign_in import login_link_view, login_sent_view, login_view, logout_view, signup_view
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "consents_view",
     "credit_history_view",
     "dashboard_view",
+    "earn_view",
     "export_view",
     "history_view",
     "login_link_view",
@@ -42,9 +44,11 @@ __all__ = [
     "logout_view",
     "password_view",
     "profile_view",
+    "referral_view",
     "reward_confirm_view",
     "reward_redeem_view",
     "rewards_view",
     "signup_view",
     "survey_view",
+    "tiers_view",
 ]

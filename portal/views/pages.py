@@ -17,12 +17,17 @@ from points.selectors import (
     entry_description,
     ledger_entries_for,
     member_summary_get,
+    points_money_value,
     tier_progress_percent,
 )
 from rewards.models import IssuedReward, Reward
 from rewards.selectors import (
     catalogue_for,
     codes_for,
+    is_personal_offer,
+    next_reward_for,
+    personal_offers_for,
+    savings_for,
     store_credit_balance,
     store_credit_entries_for,
     unused_codes_for,
@@ -56,6 +61,12 @@ def dashboard_view(request):
             "chart": charts.monthly_points_chart(member),
             "survey_due": survey_next_due(member) is None,
             "unused_codes": unused_codes_for(member=member).count(),
+            "balance_value": points_money_value(max(0, summary.points_balance)),
+            "next_reward": next_reward_for(
+                catalogue=catalogue_for(member=member, account=summary.account),
+                balance=summary.points_balance,
+            ),
+            "savings": savings_for(member=member),
         },
     )
 
@@ -117,7 +128,10 @@ def rewards_view(request):
         "portal/rewards.html",
         {
             "summary": summary,
-            "catalogue": catalogue_for(member=request.member, account=summary.account),
+            "offers": personal_offers_for(member=request.member),
+            "catalogue": catalogue_for(
+                member=request.member, account=summary.account, personal_first=True
+            ),
         },
     )
 
@@ -178,12 +192,17 @@ def codes_view(request):
         for code in codes
         if code.code and code.effective_status(now) == IssuedReward.Status.ISSUED
     ]
+    # Personal offers (given by a campaign, a tier or staff) first; stable, so newest first stays.
+    unused.sort(key=lambda code: not is_personal_offer(code))
     others = [code for code in codes if code.code and code not in unused]
     return render(
         request,
         "portal/codes.html",
         {
-            "unused": [(code, images.qr_svg(code.code, scale=3)) for code in unused],
+            "unused": [
+                (code, images.qr_svg(code.code, scale=3), is_personal_offer(code))
+                for code in unused
+            ],
             "others": others,
             "new": request.GET.get("new", ""),
         },
