@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from core import outbox
 from core.errors import ApplicationError, Conflict, InvalidInput
 
-from .branding import programme_name, sender_address
+from .branding import palette, programme_name, sender_address
 from .models import CONSENT_FIELDS, Branding, ClosureRequest, ConsentChange, LoginToken, Member
 from .normalise import normalise_email
 from .services import member_enrol, staff_action_record
@@ -132,7 +132,12 @@ def login_link_send(*, member_id: int, link: str) -> None:
     branding = Branding.current()
     with translation.override(member.language or settings.LANGUAGE_CODE):
         programme = programme_name(branding)
-        context = {"member": member, "link": link, "programme": programme}
+        context = {
+            "member": member,
+            "link": link,
+            "programme": programme,
+            "colours": palette(branding.primary_colour),
+        }
         email = EmailMultiAlternatives(
             subject=_("Your sign-in link for %(programme)s") % {"programme": programme},
             body=render_to_string("accounts/email/login_link.txt", context),

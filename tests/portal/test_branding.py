@@ -169,7 +169,10 @@ def test_a_light_colour_gets_black_text_and_darker_links():
 
 def test_the_sign_in_mail_comes_from_the_programme_in_the_members_language():
     _brand(
-        programme_name="Koffieclub", sender_name="Koffieclub Nederland", sender_email="k@koffie.nl"
+        programme_name="Koffieclub",
+        sender_name="Koffieclub Nederland",
+        sender_email="k@koffie.nl",
+        primary_colour="#FFD700",
     )
     member = MemberFactory(email="anna@example.com", language="nl")
     login_link_send(member_id=member.pk, link="https://example.com/login/link/abc/")
@@ -177,6 +180,8 @@ def test_the_sign_in_mail_comes_from_the_programme_in_the_members_language():
     assert message.from_email == "Koffieclub Nederland <k@koffie.nl>"
     assert message.subject == "Je inloglink voor Koffieclub"
     assert "Koffieclub" in message.body
+    html = message.alternatives[0][0]
+    assert "background: #FFD700; color: #000000" in html  # the sign-in button in the shop's colour
 
 
 def test_without_a_sender_the_mail_comes_from_the_programme_name_at_the_default_address(settings):
