@@ -15,6 +15,20 @@ def staff_actions_for(*, member: Member) -> QuerySet[StaffAction]:
     return StaffAction.objects.filter(member=member).select_related("staff_user")
 
 
+def active_member_get(member_id: int) -> Member | None:
+    """The member with this id if they may use the portal (None once closed or blocked)."""
+    return Member.objects.filter(pk=member_id, status=Member.Status.ACTIVE).first()
+
+
+def active_member_by_email(email: str) -> Member | None:
+    """The active member with this address (as typed: trimmed, any case), with their user."""
+    return (
+        Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE)
+        .select_related("user")
+        .first()
+    )
+
+
 def branding_logo() -> tuple[bytes, str] | None:
     """The programme's logo and its content type, or None when there is none."""
     row = Branding.objects.filter(pk=1).values_list("logo", "logo_content_type").first()

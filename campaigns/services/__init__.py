@@ -31,7 +31,7 @@ from .events import (
 )
 from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
-from .surveys import survey_answer, survey_next_due
+from .surveys import survey_answer, survey_is_open_to, survey_next_due, survey_points
 
 __all__ = [
     "MAX_SEND_ATTEMPTS",
@@ -63,5 +63,7 @@ __all__ = [
     "on_tier_changed",
     "period_key",
     "survey_answer",
+    "survey_is_open_to",
     "survey_next_due",
+    "survey_points",
 ]

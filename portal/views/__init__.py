@@ -5,11 +5,13 @@ One module per part of the portal; the URLs import the views from here.
 
 from .branding import logo_view
 from .pages import (
+    card_scan_view,
     card_view,
     code_detail_view,
     codes_view,
     credit_history_view,
     dashboard_view,
+    favicon_view,
     history_view,
     reward_confirm_view,
     reward_redeem_view,
@@ -24,9 +26,17 @@ from .profile import (
     survey_view,
 )
 from .programme import earn_view, referral_view, tiers_view
-from .sign_in import login_link_view, login_sent_view, login_view, logout_view, signup_view
+from .sign_in import (
+    login_link_view,
+    login_sent_view,
+    login_view,
+    logout_view,
+    signup_view,
+    welcome_view,
+)
 
 __all__ = [
+    "card_scan_view",
     "card_view",
     "close_view",
     "code_detail_view",
@@ -36,6 +46,7 @@ __all__ = [
     "dashboard_view",
     "earn_view",
     "export_view",
+    "favicon_view",
     "history_view",
     "login_link_view",
     "login_sent_view",
@@ -51,4 +62,5 @@ __all__ = [
     "signup_view",
     "survey_view",
     "tiers_view",
+    "welcome_view",
 ]

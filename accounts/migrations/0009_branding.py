@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_move_idempotency_record'),
+        ('accounts', '0008_pos_api_key_scopes'),
     ]
 
     operations = [
