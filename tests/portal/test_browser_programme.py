@@ -40,7 +40,7 @@ def test_ways_to_earn_and_spend_then_the_tier_table(page):
     for size_name, size in SIZES.items():
         page.set_viewport_size(size)
         page.goto(page.base_url + "/")
-        page.click("nav a[href='/earn/']")
+        page.click("footer a[href='/earn/']")
         rules = page.inner_text("#earning-rules")
         assert "1 punt per euro die je besteedt" in rules
         assert "×2 punten" in rules
