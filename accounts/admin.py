@@ -3,11 +3,14 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .branding import palette
 from .models import (
     TILL_SCOPES,
     ApiScope,
+    Branding,
     ClosureRequest,
     ConsentChange,
     PosApiKey,
@@ -196,4 +199,91 @@ class ClosureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "opts": self.model._meta,
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             },
+        )
+
+
+LOGO_MAX_BYTES = 512 * 1024
+# Raster images only: an SVG can carry scripts, which would run on our own domain.
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+class BrandingForm(forms.ModelForm):
+    logo_upload = forms.ImageField(
+        label=_("logo"),
+        required=False,
+        help_text=_(
+            "PNG, JPEG, WebP or GIF, at most 512 kB; shown about 40 pixels high in the portal's "
+            "header (a wide logo on a transparent background works best)."
+        ),
+    )
+    logo_remove = forms.BooleanField(label=_("remove the logo"), required=False)
+
+    class Meta:
+        model = Branding
+        fields = [
+            "programme_name",
+            "primary_colour",
+            "sender_name",
+            "sender_email",
+            "support_text_nl",
+            "support_text_en",
+        ]
+
+    def clean_logo_upload(self):
+        upload = self.cleaned_data.get("logo_upload")
+        if not upload:
+            return upload
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo is too large: at most 512 kB, please."))
+        if getattr(upload, "image", None) is None or upload.image.format not in LOGO_TYPES:
+            raise forms.ValidationError(_("Upload the logo as PNG, JPEG, WebP or GIF."))
+        return upload
+
+    def save(self, commit=True):
+        branding = super().save(commit=False)
+        upload = self.cleaned_data.get("logo_upload")
+        if upload:
+            upload.seek(0)
+            branding.logo = upload.read()
+            branding.logo_content_type = LOGO_TYPES[upload.image.format]
+        elif self.cleaned_data.get("logo_remove"):
+            branding.logo, branding.logo_content_type = b"", ""
+        if commit:
+            branding.save()
+        return branding
+
+
+@admin.register(Branding)
+class BrandingAdmin(SingletonAdmin):
+    form = BrandingForm
+    readonly_fields = ["current_logo", "colours"]
+    fieldsets = [
+        (None, {"fields": ["programme_name", "support_text_nl", "support_text_en"]}),
+        (
+            _("Look"),
+            {"fields": ["current_logo", "logo_upload", "logo_remove", "primary_colour", "colours"]},
+        ),
+        (_("E-mails"), {"fields": ["sender_name", "sender_email"]}),
+    ]
+
+    @admin.display(description=_("current logo"))
+    def current_logo(self, branding):
+        if not branding.has_logo:
+            return _("none")
+        return format_html('<img src="{}" alt="" height="40">', reverse("portal:logo"))
+
+    @admin.display(description=_("colours in the portal"))
+    def colours(self, branding):
+        colours = palette(branding.primary_colour)
+        # SVG presentation attributes, not style attributes (the CSP allows no inline styles).
+        return format_html(
+            '<svg width="320" height="32" aria-hidden="true">'
+            '<rect width="200" height="32" fill="{}"/>'
+            '<text x="10" y="21" fill="{}">{}</text>'
+            '<text x="210" y="21" fill="{}">{}</text></svg>',
+            colours.brand,
+            colours.brand_ink,
+            _("Header and buttons"),
+            colours.brand_text,
+            _("Links"),
         )

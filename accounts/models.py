@@ -1,14 +1,19 @@
 import hashlib
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.append_only import AppendOnlyModel
+from core.config_cache import cached_config
+from core.singleton import CachedSingleton
 
 from .cards import CARD_NUMBER_LENGTH
+
+DEFAULT_PRIMARY_COLOUR = "#0F5132"
 
 
 class TranslatedNameMixin:
@@ -316,3 +321,77 @@ class ClosureRequest(models.Model):
                 name="one_open_closure_request_per_member",
             )
         ]
+
+
+class Branding(TranslatedNameMixin, CachedSingleton):
+    """How the programme presents itself: name, logo, colour, sender and support text, used by
+    the member portal and every message. One row, edited in admin with the programme settings.
+
+    Here, in the lowest app that sends messages (sign-in links), so every app can read it. The
+    logo is kept in the row (a few hundred kB at most), not in a media folder, so every server
+    can serve it without shared storage.
+    """
+
+    programme_name = models.CharField(
+        _("programme name"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Shown in the portal's header and title and in every message, e.g. 'Koffieclub'. "
+            "Empty = 'Loyalty programme' in the member's language."
+        ),
+    )
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_content_type = models.CharField(max_length=32, blank=True, editable=False)
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        default=DEFAULT_PRIMARY_COLOUR,
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("Use a colour like #0F5132."))],
+        help_text=_(
+            "The portal's header, buttons and links, e.g. #0F5132. Text on it is white or black, "
+            "whichever reads better; links are darkened where needed to stay readable."
+        ),
+    )
+    sender_name = models.CharField(
+        _("sender name"),
+        max_length=60,
+        blank=True,
+        help_text=_("The name e-mails come from. Empty = the programme name."),
+    )
+    sender_email = models.EmailField(
+        _("sender address"),
+        blank=True,
+        help_text=_(
+            "The address e-mails come from, e.g. klantenservice@yourshop.nl; your mail "
+            "provider must be allowed to send for its domain. Empty = the server's default."
+        ),
+    )
+    support_text_nl = models.TextField(
+        _("support text (Dutch)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown at the foot of every portal page, e.g. how to reach customer service."),
+    )
+    support_text_en = models.TextField(_("support text (English)"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    CACHE_KEY = "accounts:branding"
+
+    class Meta:
+        verbose_name = _("branding")
+        verbose_name_plural = _("branding")
+
+    def __str__(self) -> str:
+        return str(_("Branding"))
+
+    @classmethod
+    def current(cls) -> "Branding":
+        # Without the logo's bytes: they are read only by the logo's own address.
+        return cached_config(
+            cls.CACHE_KEY, lambda: cls.objects.defer("logo").get_or_create(pk=1)[0]
+        )
+
+    @property
+    def has_logo(self) -> bool:
+        return bool(self.logo_content_type)

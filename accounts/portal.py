@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from core import outbox, ratelimit
 from core.errors import ApplicationError, Conflict, InvalidInput, TooManyAttempts
 
-from .models import CONSENT_FIELDS, ClosureRequest, ConsentChange, LoginToken, Member
+from .branding import palette, programme_name, sender_address
+from .models import CONSENT_FIELDS, Branding, ClosureRequest, ConsentChange, LoginToken, Member
 from .normalise import normalise_email
 from .selectors import active_member_by_email
 from .services import member_enrol, staff_action_record
@@ -195,12 +196,19 @@ def login_link_send(*, member_id: int, link: str) -> None:
     member = Member.objects.filter(pk=member_id).first()
     if member is None or not member.email:
         return
+    branding = Branding.current()
     with translation.override(member.language or settings.LANGUAGE_CODE):
-        context = {"member": member, "link": link}
+        programme = programme_name(branding)
+        context = {
+            "member": member,
+            "link": link,
+            "programme": programme,
+            "colours": palette(branding.primary_colour),
+        }
         email = EmailMultiAlternatives(
-            subject=_("Your sign-in link"),
+            subject=_("Your sign-in link for %(programme)s") % {"programme": programme},
             body=render_to_string("accounts/email/login_link.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=sender_address(branding),
             to=[member.email],
         )
         email.attach_alternative(

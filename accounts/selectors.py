@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import ConsentChange, Member, StaffAction
+from .models import Branding, ConsentChange, Member, StaffAction
 
 
 def consent_changes_for(*, member: Member) -> QuerySet[ConsentChange]:
@@ -27,3 +27,11 @@ def active_member_by_email(email: str) -> Member | None:
         .select_related("user")
         .first()
     )
+
+
+def branding_logo() -> tuple[bytes, str] | None:
+    """The programme's logo and its content type, or None when there is none."""
+    row = Branding.objects.filter(pk=1).values_list("logo", "logo_content_type").first()
+    if row is None or not row[1]:
+        return None
+    return bytes(row[0]), row[1]

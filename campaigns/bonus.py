@@ -4,6 +4,7 @@ A campaign is evaluated like an earning rule, by the same functions (`qualifying
 `extra_points`); it adds only its period, tiers and segment as conditions.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,8 +27,8 @@ class CampaignSpec:
     multiplier: Decimal
     bonus_points: int
     minimum_spend: Decimal
-    starts_at: object
-    ends_at: object
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
     scope: Scope
     tier_ids: frozenset[int]
     segment_id: int | None
@@ -55,7 +56,7 @@ def _load_campaigns() -> list[CampaignSpec]:
     ]
 
 
-def _active_campaigns() -> list[CampaignSpec]:
+def active_campaigns() -> list[CampaignSpec]:
     return cached_config(CACHE_KEY, _load_campaigns)
 
 
@@ -63,7 +64,7 @@ def bonus_campaigns_cache_clear() -> None:
     forget_config(CACHE_KEY)
 
 
-def _in_segment(segment_id: int, member_id: int | None) -> bool:
+def in_segment(segment_id: int, member_id: int | None) -> bool:
     from .models import Segment
     from .selectors import segment_members
 
@@ -77,7 +78,7 @@ def campaign_bonus_lines(context: BonusContext) -> list[ExplanationLine]:
     """Each campaign in force at the purchase time, for its scope, is one explanation line."""
     basket = context.basket
     lines = []
-    for campaign in _active_campaigns():
+    for campaign in active_campaigns():
         if not (campaign.starts_at <= basket.occurred_at < campaign.ends_at):
             continue
         if campaign.tier_ids and basket.tier_id not in campaign.tier_ids:
@@ -85,7 +86,7 @@ def campaign_bonus_lines(context: BonusContext) -> list[ExplanationLine]:
         eligible = qualifying_amount(campaign.scope, basket, campaign.minimum_spend)
         if eligible is None:
             continue
-        if campaign.segment_id and not _in_segment(campaign.segment_id, basket.member_id):
+        if campaign.segment_id and not in_segment(campaign.segment_id, basket.member_id):
             continue
         points = extra_points(
             kind=campaign.kind,

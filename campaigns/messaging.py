@@ -18,7 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
-from accounts.models import Member
+from accounts.branding import sender_address
+from accounts.models import Branding, Member
 
 from . import templating
 
@@ -40,6 +41,7 @@ class Message:
     html: str
     key: str
     is_test: bool = False  # a staff test: marked, and never a delivery
+    sender: str = ""  # the e-mail's From (the shop's branding); empty = the server's default
 
 
 def delivery_key(delivery_id: int) -> str:
@@ -109,7 +111,15 @@ def render(*, delivery, channel: str) -> Message:
         values=delivery_values(delivery),
     )
     address = member.email if channel == "email" else member.phone
-    return Message(channel, address, subject, body, html, key=delivery_key(delivery.pk))
+    return Message(
+        channel,
+        address,
+        subject,
+        body,
+        html,
+        key=delivery_key(delivery.pk),
+        sender=sender_address(Branding.current()),
+    )
 
 
 class LogBackend:
@@ -141,7 +151,7 @@ class DjangoEmailBackend:
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=message.sender or settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
             headers={
                 "Message-ID": message_id,

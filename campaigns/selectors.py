@@ -1,6 +1,8 @@
 """Audiences as database queries: segments, trigger conditions, reachability."""
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -9,8 +11,9 @@ from django.utils import timezone
 
 from accounts.models import Member
 from points.models import PointsEntry, Purchase
+from points.selectors import Coverage, label_in_language
 
-from . import lifecycle
+from . import bonus, lifecycle
 from .models import Automation, Delivery, Segment, SurveyResponse, Trigger
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
@@ -185,3 +188,105 @@ def deliveries_for(*, member: Member) -> QuerySet[Delivery]:
 def survey_answers_for(*, member: Member) -> QuerySet[SurveyResponse]:
     """The member's survey answers, latest first."""
     return SurveyResponse.objects.filter(member=member).order_by("-created_at", "-pk")
+
+
+BONUS_CAMPAIGNS_AHEAD_DAYS = 30
+
+
+@dataclass(frozen=True)
+class BonusOffer:
+    """A bonus campaign as the member sees it: running now or starting within 30 days."""
+
+    name: str
+    kind: str  # BonusCampaign.Kind
+    multiplier: Decimal
+    bonus_points: int
+    coverage: Coverage
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    is_running: bool
+
+
+def bonus_offers_for(
+    *, member: Member, tier_id: int | None, now: datetime.datetime | None = None
+) -> list[BonusOffer]:
+    """The bonus campaigns this member's purchases earn from now or within 30 days: those for
+    their tier (or every tier) and segment (or everyone), soonest ending first."""
+    now = now or timezone.now()
+    horizon = now + datetime.timedelta(days=BONUS_CAMPAIGNS_AHEAD_DAYS)
+    offers = []
+    for campaign in bonus.active_campaigns():
+        if campaign.ends_at <= now or campaign.starts_at > horizon:
+            continue
+        if campaign.tier_ids and tier_id not in campaign.tier_ids:
+            continue
+        if campaign.segment_id and not bonus.in_segment(campaign.segment_id, member.pk):
+            continue
+        offers.append(
+            BonusOffer(
+                name=label_in_language(campaign.name_nl, campaign.name_en),
+                kind=campaign.kind,
+                multiplier=campaign.multiplier,
+                bonus_points=campaign.bonus_points,
+                coverage=Coverage.of(campaign.scope, campaign.minimum_spend),
+                starts_at=campaign.starts_at,
+                ends_at=campaign.ends_at,
+                is_running=campaign.starts_at <= now,
+            )
+        )
+    return sorted(offers, key=lambda offer: (not offer.is_running, offer.ends_at))
+
+
+@dataclass(frozen=True)
+class ReferralTerms:
+    """What a referral brings, from the referral automations in force."""
+
+    referrer_rewards: tuple[str, ...]  # reward names
+    referrer_points: int
+    newcomer_rewards: tuple[str, ...]
+    newcomer_points: int
+
+
+def referral_terms(*, now: datetime.datetime | None = None) -> ReferralTerms | None:
+    """What the member and the friend they bring get once the friend makes a first purchase;
+    None when no referral automation is in force (the page then says so)."""
+    now = now or timezone.now()
+    automations = (
+        Automation.objects.filter(is_active=True, trigger=Trigger.REFERRAL)
+        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("reward")
+        .order_by("pk")
+    )
+    referrer_rewards, newcomer_rewards = [], []
+    referrer_points = newcomer_points = 0
+    found = False
+    for automation in automations:
+        found = True
+        name = automation.reward.translated("name") if automation.reward else ""
+        if name:
+            referrer_rewards.append(name)
+        referrer_points += automation.bonus_points
+        if automation.reward_newcomer:
+            if name:
+                newcomer_rewards.append(name)
+            newcomer_points += automation.bonus_points
+    if not found:
+        return None
+    return ReferralTerms(
+        tuple(referrer_rewards), referrer_points, tuple(newcomer_rewards), newcomer_points
+    )
+
+
+@dataclass(frozen=True)
+class ReferralCounts:
+    joined: int  # friends who signed up with the member's code
+    bought: int  # of them, those who made a purchase (the referral then pays out)
+
+
+def referral_counts_for(*, member: Member) -> ReferralCounts:
+    counts = Member.objects.filter(referred_by=member).aggregate(
+        joined=Count("pk"),
+        bought=Count("pk", filter=Exists(Purchase.objects.filter(member=OuterRef("pk")))),
+    )
+    return ReferralCounts(joined=counts["joined"], bought=counts["bought"])

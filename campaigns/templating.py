@@ -17,6 +17,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.branding import programme_name
 from core.money import euros
 from rewards.models import Reward, RewardKind
 
@@ -32,6 +33,7 @@ PLACEHOLDERS = {
     "points_balance": _("the member's points balance"),
     "tier": _("the member's tier"),
     "portal_url": _("the link to the member portal"),
+    "programme": _("the programme's name (from the shop's branding)"),
 }
 # What marketers type by habit, in Dutch or English, mapped to the placeholder they mean.
 ALIASES = {
@@ -167,6 +169,7 @@ def values_for(
             "points_balance": formats.number_format(points_balance, 0, force_grouping=True),
             "tier": tier.translated("name") if tier is not None else "",
             "portal_url": getattr(settings, "LOYALTY_PORTAL_URL", "") or "",
+            "programme": str(programme_name()),
         }
 
 
@@ -174,7 +177,7 @@ def values_for(
 
 STANDARD_SUBJECTS = {
     "dormant": _("We miss you, {first_name}!"),
-    "welcome": _("Welcome to our loyalty programme"),
+    "welcome": _("Welcome to {programme}"),
     "first_purchase": _("Thank you for your first purchase"),
     "nth_purchase": _("Your stamp card is full!"),
     "birthday": _("Happy birthday, {first_name}!"),
@@ -224,7 +227,7 @@ def standard_texts(automation, language: str) -> dict[str, str]:
             short.append(gettext("+{bonus_points} bonus points"))
         if getattr(settings, "LOYALTY_PORTAL_URL", ""):
             email.append(gettext("See your points and rewards: {portal_url}"))
-        email.append(gettext("Kind regards,") + "\n" + gettext("Your loyalty team"))
+        email.append(gettext("Kind regards,") + "\n" + gettext("The {programme} team"))
         return {
             "subject": str(STANDARD_SUBJECTS[automation.trigger]),
             "body": "\n\n".join(email),

@@ -38,6 +38,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "points.*_activitytype",
         "points.*_tier",
         "points.change_loyaltyprogram",
+        "accounts.view_branding",
+        "accounts.change_branding",  # the programme's name, logo, colour and sender
         "rewards.view_*",
         # The catalogue, not individual members: no granting rewards or credit to a member.
         "rewards.add_reward",

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, ReadOnlyInline, SingletonAdmin
@@ -129,7 +131,15 @@ class ActivityTypeAdmin(admin.ModelAdmin):
 
 @admin.register(LoyaltyProgram)
 class LoyaltyProgramAdmin(SingletonAdmin):
-    pass
+    readonly_fields = ["branding"]
+
+    @admin.display(description=_("branding"))
+    def branding(self, program) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:accounts_branding_changelist"),
+            _("Programme name, logo, colour, e-mail sender and support text"),
+        )
 
 
 @admin.register(Tier)

@@ -17,6 +17,7 @@ from core.queries import one_or_none
 from .earning import RuleSpec, Scope
 from .models import (
     Activity,
+    ActivityType,
     EarningRule,
     LoyaltyProgram,
     PointAccount,
@@ -327,3 +328,93 @@ def ledger_mismatches() -> list[LedgerMismatch]:
         .order_by("pk")
     )
     return [LedgerMismatch(*row) for row in accounts]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a rule or bonus campaign covers, as the member reads it."""
+
+    categories: tuple[str, ...]  # empty = everything
+    excluded_categories: tuple[str, ...]
+    minimum_spend: Decimal
+    channel: str  # online / offline; empty = both
+    in_some_stores: bool
+
+    @classmethod
+    def of(cls, scope: Scope, minimum_spend: Decimal) -> "Coverage":
+        return cls(
+            categories=tuple(sorted(scope.categories)),
+            excluded_categories=tuple(sorted(scope.excluded_categories)),
+            minimum_spend=minimum_spend,
+            channel=scope.channel,
+            in_some_stores=bool(scope.store_ids),
+        )
+
+    @property
+    def is_limited(self) -> bool:
+        """Covers less than every purchase everywhere."""
+        return bool(
+            self.categories
+            or self.excluded_categories
+            or self.minimum_spend
+            or self.channel
+            or self.in_some_stores
+        )
+
+
+@dataclass(frozen=True)
+class EarningWay:
+    """An earning rule in force, as a member reads it on the "ways to earn" page."""
+
+    kind: str  # EarningRule.Kind: base_rate, multiplier, fixed_bonus
+    name: str
+    points_per_euro: Decimal
+    multiplier: Decimal
+    bonus_points: int
+    coverage: Coverage
+    valid_until: datetime.datetime | None
+
+
+def earning_ways_in_force(*, now: datetime.datetime | None = None) -> list[EarningWay]:
+    """The earning rules in force now, in the order the engine applies them (base rates first,
+    then by priority): the same rules the tills' purchases earn by."""
+    now = now or timezone.now()
+    rules = sorted(
+        (rule for rule in earning_rules_active() if rule.is_in_force(now)),
+        key=lambda rule: (rule.kind != EarningRule.Kind.BASE_RATE, -rule.priority, rule.id),
+    )
+    # Only one base rate counts per purchase (the first that applies): those after one that
+    # applies to every purchase never do, so they are not shown.
+    first_general = next(
+        (
+            index
+            for index, rule in enumerate(rules)
+            if rule.kind == EarningRule.Kind.BASE_RATE
+            and rule.scope == Scope()
+            and not rule.minimum_spend
+        ),
+        None,
+    )
+    if first_general is not None:
+        rules = [
+            rule
+            for index, rule in enumerate(rules)
+            if rule.kind != EarningRule.Kind.BASE_RATE or index <= first_general
+        ]
+    return [
+        EarningWay(
+            kind=rule.kind,
+            name=label_in_language(rule.name_nl, rule.name_en),
+            points_per_euro=rule.points_per_unit,
+            multiplier=rule.multiplier,
+            bonus_points=rule.bonus_points,
+            coverage=Coverage.of(rule.scope, rule.minimum_spend),
+            valid_until=rule.valid_until,
+        )
+        for rule in rules
+    ]
+
+
+def activity_types_open():
+    """What else earns points (reviews, visits…): the active activity types, most points first."""
+    return ActivityType.objects.filter(is_active=True).order_by("-points", "code")

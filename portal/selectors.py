@@ -24,15 +24,22 @@ from points.selectors import (
     entry_description,
     member_history_for,
     member_summary_get,
+    points_money_value,
     tier_progress_percent,
 )
 from rewards.models import IssuedReward, Reward
 from rewards.selectors import (
     CatalogueItem,
+    NextReward,
+    Savings,
     catalogue_for,
     codes_for,
+    is_personal_offer,
+    next_reward_for,
+    personal_offers_for,
     rewards_by_points_entry,
     rewards_unlocked_by,
+    savings_for,
     store_credit_balance,
     store_credit_entries_for,
     unused_codes_for,
@@ -157,6 +164,9 @@ class Dashboard:
     chart: dict
     survey: SurveyOffer
     unused_codes: int
+    balance_value: Decimal  # what the balance is worth in rewards
+    next_reward: NextReward | None
+    savings: Savings
 
 
 def dashboard_for(member: Member) -> Dashboard:
@@ -170,6 +180,12 @@ def dashboard_for(member: Member) -> Dashboard:
         chart=charts.monthly_points_chart(member),
         survey=survey_offer_for(member),
         unused_codes=unused_codes_for(member=member).count(),
+        balance_value=points_money_value(max(0, summary.points_balance)),
+        next_reward=next_reward_for(
+            catalogue=catalogue_for(member=member, account=summary.account),
+            balance=summary.points_balance,
+        ),
+        savings=savings_for(member=member),
     )
 
 
@@ -205,16 +221,17 @@ class RewardChoice:
 class RewardsPage:
     summary: MemberSummary
     choices: list[RewardChoice]
+    offers: list[IssuedReward]  # codes given to the member, shown first
 
 
 def rewards_for(member: Member) -> RewardsPage:
+    """Personal offers first: the member's given codes, then rewards exclusive to their tier."""
     summary = member_summary_get(member=member)
+    catalogue = catalogue_for(member=member, account=summary.account, personal_first=True)
     return RewardsPage(
         summary=summary,
-        choices=[
-            RewardChoice(item=item, summary=summary)
-            for item in catalogue_for(member=member, account=summary.account)
-        ],
+        choices=[RewardChoice(item=item, summary=summary) for item in catalogue],
+        offers=list(personal_offers_for(member=member)),
     )
 
 
@@ -236,6 +253,8 @@ def codes_page_for(member: Member) -> CodesPage:
     codes = [code for code in codes_for(member=member)[:CODES_SHOWN] if code.code]
     now = timezone.now()
     unused = [code for code in codes if code.effective_status(now) == IssuedReward.Status.ISSUED]
+    # Personal offers (given by a campaign, a tier or staff) first; stable, so newest first stays.
+    unused.sort(key=lambda code: not is_personal_offer(code))
     return CodesPage(unused=unused, others=[code for code in codes if code not in unused])
 
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 from accounts.models import Member
 from core.money import money_str
 from points.models import PointAccount, Tier
+from points.tiers import tier_by_id, tiers_all
 
-from .models import IssuedReward, Reward, StoreCreditAccount, StoreCreditEntry
+from .models import CodeUse, IssuedReward, Reward, StoreCreditAccount, StoreCreditEntry
 from .services.redemption import tier_allows
 
 
@@ -20,12 +21,15 @@ class CatalogueItem:
     is_exclusive: bool
 
 
-def catalogue_for(*, member: Member, account: PointAccount | None) -> list[CatalogueItem]:
-    """Rewards this member can see: for sale, on offer, in stock, and within their tier."""
+def catalogue_for(
+    *, member: Member, account: PointAccount | None, personal_first: bool = False
+) -> list[CatalogueItem]:
+    """Rewards this member can see: for sale, on offer, in stock, and within their tier,
+    cheapest first; with `personal_first` (the portal), those exclusive to their tier lead."""
     tier: Tier | None = account.tier if account is not None and account.tier_id else None
     balance = account.balance if account else 0
     rewards = Reward.objects.available().filter(points_cost__gt=0).select_related("minimum_tier")
-    return [
+    items = [
         CatalogueItem(
             reward=reward,
             is_affordable=balance >= reward.points_cost,
@@ -34,6 +38,9 @@ def catalogue_for(*, member: Member, account: PointAccount | None) -> list[Catal
         for reward in rewards
         if tier_allows(tier, reward)
     ]
+    if personal_first:
+        items.sort(key=lambda item: not item.is_exclusive)  # stable: cheapest first stays
+    return items
 
 
 def rewards_unlocked_by(tier: Tier | None, *, limit: int = 3) -> list[Reward]:
@@ -131,4 +138,106 @@ def store_credit_ledger_problems() -> list[str]:
         f"MISMATCH store credit account {m.account_id} (card {m.card_number}): "
         f"balance {money_str(m.balance)}, entries add up to {money_str(m.entries_sum)}"
         for m in store_credit_mismatches()
+    ]
+
+
+@dataclass(frozen=True)
+class NextReward:
+    """The cheapest reward the member is still saving for."""
+
+    reward: Reward
+    points_missing: int
+    percent: int  # of its cost the member already has, 0–99
+
+
+def next_reward_for(*, catalogue: list[CatalogueItem], balance: int) -> NextReward | None:
+    """The cheapest reward of the member's catalogue they cannot afford yet, or None when they
+    can afford every one (or there are none)."""
+    saving_for = [item.reward for item in catalogue if not item.is_affordable]
+    if not saving_for:
+        return None
+    reward = min(saving_for, key=lambda reward: (reward.points_cost, reward.pk))
+    have = max(0, balance)
+    return NextReward(
+        reward=reward,
+        points_missing=reward.points_cost - have,
+        percent=min(99, have * 100 // reward.points_cost),
+    )
+
+
+@dataclass(frozen=True)
+class Savings:
+    """What the programme saved the member, in euros."""
+
+    discounts: Decimal  # codes used at the till, less those a refund gave back
+    store_credit: Decimal  # credit paid with, less what refunds returned
+    codes_used: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.discounts + self.store_credit
+
+
+def savings_for(*, member: Member) -> Savings:
+    """Discounts from the member's codes and store credit they paid with, net of refunds."""
+    uses = CodeUse.objects.filter(issued_reward__member=member, restored_at__isnull=True).aggregate(
+        total=Sum("discount"), count=Count("pk")
+    )
+    credit = StoreCreditEntry.objects.filter(account__member=member).aggregate(
+        spent=Sum("amount", filter=Q(kind=StoreCreditEntry.Kind.SPEND)),
+        returned=Sum("amount", filter=Q(kind=StoreCreditEntry.Kind.REFUND)),
+    )
+    # Sums in Decimal and to the cent: SQLite sums decimals as floats.
+    discounts = _cents(uses["total"])
+    store_credit = max(Decimal("0.00"), -_cents(credit["spent"]) - _cents(credit["returned"]))
+    return Savings(discounts=discounts, store_credit=store_credit, codes_used=uses["count"])
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+PERSONAL_SOURCES = [
+    IssuedReward.Source.CAMPAIGN,
+    IssuedReward.Source.TIER_GIFT,
+    IssuedReward.Source.STAFF,
+]
+
+
+def is_personal_offer(issued: IssuedReward) -> bool:
+    """Given to this member (a campaign, a tier gift, staff), not bought with points."""
+    return issued.source in PERSONAL_SOURCES
+
+
+def personal_offers_for(*, member: Member):
+    """The member's unused codes that were given to them, soonest to expire first."""
+    return unused_codes_for(member=member).filter(source__in=PERSONAL_SOURCES)
+
+
+@dataclass(frozen=True)
+class TierBenefits:
+    tier: Tier
+    is_current: bool
+    is_reached: bool
+    exclusive_rewards: tuple[Reward, ...]  # for sale to this tier and higher (from this one on)
+    gifts: tuple[Reward, ...]  # given on reaching it
+
+
+def tier_benefits(*, account: PointAccount | None) -> list[TierBenefits]:
+    """Every tier with what it brings, the member's own marked: the tier benefits table."""
+    current = tier_by_id(account.tier_id) if account is not None else None
+    rewards = list(
+        Reward.objects.on_offer()
+        .filter(Q(minimum_tier__isnull=False) | Q(gift_for_tier__isnull=False))
+        .order_by("points_cost", "pk")
+    )
+    return [
+        TierBenefits(
+            tier=tier,
+            is_current=current is not None and tier.pk == current.pk,
+            is_reached=current is not None and tier.rank <= current.rank,
+            exclusive_rewards=tuple(r for r in rewards if r.minimum_tier_id == tier.pk),
+            gifts=tuple(r for r in rewards if r.gift_for_tier_id == tier.pk),
+        )
+        for tier in tiers_all()
     ]

@@ -4,6 +4,7 @@ from .members import (
     member_consent_set,
     member_consents_set,
     member_enrol,
+    member_referral_code_ensure,
     member_update_contact,
 )
 from .staff import member_set_status, staff_action_record
@@ -25,6 +26,7 @@ __all__ = [
     "member_consent_set",
     "member_consents_set",
     "member_enrol",
+    "member_referral_code_ensure",
     "member_set_status",
     "member_update_contact",
     "staff_action_record",

@@ -215,3 +215,23 @@ def member_update_contact(
             fields.append("preferred_channel")
         member.save(update_fields=fields)
     return member
+
+
+def member_referral_code_ensure(*, member: Member) -> str:
+    """The member's referral code, drawn now for a member who has none (enrolled before
+    referral codes existed). Set once: the conditional update never replaces a code a
+    concurrent request set first, and that one is returned. A collision with another member's
+    code draws again."""
+    if member.referral_code:
+        return member.referral_code
+    for _attempt in range(5):
+        try:
+            with transaction.atomic(savepoint=True):
+                Member.objects.filter(pk=member.pk, referral_code__isnull=True).update(
+                    referral_code=readable_code(REFERRAL_CODE_LENGTH)
+                )
+        except IntegrityError:
+            continue
+        member.refresh_from_db(fields=["referral_code"])
+        return member.referral_code or ""
+    raise RuntimeError("Could not find a free referral code after 5 attempts")

@@ -77,5 +77,6 @@ def automation_test_send(*, automation_id: int, user_id: int, language: str, key
         html=html,
         key=key,
         is_test=True,
+        sender=messaging.sender_address(),
     )
     return messaging.backend_for("email").send(message)

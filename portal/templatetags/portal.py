@@ -56,3 +56,13 @@ def month_abbreviation(value) -> str:
     if not value:
         return ""
     return formats.date_format(_local(value), _month_format())
+
+
+@register.filter
+def decimal(value) -> str:
+    """A rate or multiplier without trailing zeros, in the language's format: 1,25 / 2 / 1,5."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(value).normalize()
+    places = max(0, -number.as_tuple().exponent)  # type: ignore[operator]
+    return formats.number_format(number, places, use_l10n=True)

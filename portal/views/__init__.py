@@ -3,6 +3,7 @@
 One module per part of the portal; the URLs import the views from here.
 """
 
+from .branding import logo_view
 from .pages import (
     card_scan_view,
     card_view,
@@ -24,6 +25,7 @@ from .profile import (
     profile_view,
     survey_view,
 )
+from .programme import earn_view, referral_view, tiers_view
 from .sign_in import (
     login_link_view,
     login_sent_view,
@@ -42,19 +44,23 @@ __all__ = [
     "consents_view",
     "credit_history_view",
     "dashboard_view",
+    "earn_view",
     "export_view",
     "favicon_view",
     "history_view",
     "login_link_view",
     "login_sent_view",
+    "logo_view",
     "login_view",
     "logout_view",
     "password_view",
     "profile_view",
+    "referral_view",
     "reward_confirm_view",
     "reward_redeem_view",
     "rewards_view",
     "signup_view",
     "survey_view",
+    "tiers_view",
     "welcome_view",
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
+from rewards.selectors import is_personal_offer
 from rewards.services import reward_redeem
 
 from .. import forms, images, selectors
@@ -133,7 +134,9 @@ def codes_view(request):
         request,
         "portal/codes.html",
         {
-            "unused": [(code, images.qr_svg(code.code)) for code in page.unused],
+            "unused": [
+                (code, images.qr_svg(code.code), is_personal_offer(code)) for code in page.unused
+            ],
             "others": page.others,
             "new": request.GET.get("new", ""),
         },

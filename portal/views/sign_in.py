@@ -131,7 +131,9 @@ def logout_view(request):
 
 @require_http_methods(["GET", "POST"])
 def signup_view(request):
-    form = forms.SignupForm(request.POST or None, initial={"language": translation.get_language()})
+    # An invitation link (/signup/?ref=CODE) fills in the friend's referral code.
+    initial = {"language": translation.get_language(), "referral_code": request.GET.get("ref", "")}
+    form = forms.SignupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
