@@ -1,14 +1,12 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin
+from core.csv_export import csv_response
 from core.errors import ApplicationError
 from core.money import money_str
 
@@ -29,11 +27,6 @@ class ResendForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
     )
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 @admin.register(Segment)
@@ -91,22 +84,21 @@ class SegmentAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export members to CSV"), permissions=["export_csv"])
     def export_csv(self, request, queryset):
         segments = list(queryset)
-        writer = csv.writer(_Echo())
+        in_english = (translation.get_language() or "").startswith("en")
         header = [
-            "segment",
-            "card_number",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "language",
-            "points_balance",
-            "tier",
-            "last_purchase_at",
+            _("Segment"),
+            _("Card number"),
+            _("First name"),
+            _("Last name"),
+            _("E-mail"),
+            _("Phone"),
+            _("Language"),
+            _("Points"),
+            _("Tier"),
+            _("Last purchase"),
         ]
 
         def rows():
-            yield writer.writerow(header)
             for segment in segments:
                 members = (
                     selectors.segment_members(segment)
@@ -120,16 +112,18 @@ class SegmentAdmin(admin.ModelAdmin):
                         "language",
                         "point_account__balance",
                         "point_account__tier__name_nl",
+                        "point_account__tier__name_en",
                         "stats__last_purchase_at",
                     )
                 )
-                for row in members.iterator(chunk_size=2000):
-                    yield writer.writerow([segment.name, *row])
+                for *contact, balance, tier_nl, tier_en, last_purchase_at in members.iterator(
+                    chunk_size=2000
+                ):
+                    tier = tier_en if in_english and tier_en else tier_nl
+                    yield [segment.name, *contact, balance, tier, last_purchase_at]
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="segment-{stamp}.csv"'
-        return response
+        return csv_response(filename=f"segment-{stamp}.csv", header=header, rows=rows())
 
 
 @admin.register(Automation)
