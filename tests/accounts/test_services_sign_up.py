@@ -101,3 +101,28 @@ def test_a_link_is_sent_to_an_active_member_only(status, gets_a_link):
 def test_a_link_request_for_an_unknown_address_queues_nothing():
     assert login_link_request(email="nobody@example.com", link_for=link_for) is None
     assert link_jobs() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("backend", "printed"),
+    [
+        ("django.core.mail.backends.console.EmailBackend", True),
+        ("django.core.mail.backends.locmem.EmailBackend", False),  # production: never logged
+    ],
+)
+def test_a_local_run_prints_the_sign_in_link_on_a_line_of_its_own(
+    settings, caplog, backend, printed
+):
+    # given
+    from accounts.portal import login_link_send
+
+    settings.EMAIL_BACKEND = backend
+    member = MemberFactory(email="anna@example.com")
+    link = "http://127.0.0.1:8000/login/link/abc/"
+    # when
+    with caplog.at_level("INFO", logger="accounts.portal"):
+        login_link_send(member_id=member.pk, link=link)
+    # then
+    lines = caplog.text.splitlines()
+    assert (link in lines) is printed
