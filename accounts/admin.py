@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .audit import action_label, staff_action_sentence
 from .models import ClosureRequest, ConsentChange, PosApiKey, StaffAction, Store
 from .portal import member_close
 from .services import api_key_create, api_key_revoke
@@ -114,13 +115,31 @@ class ConsentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["member"]
 
 
+class StaffActionKindFilter(admin.SimpleListFilter):
+    title = _("what")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = StaffAction.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(StaffAction)
 class StaffActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "staff_user", "action", "member", "reason"]
-    list_filter = ["action", "staff_user"]
+    list_display = ["created_at", "staff_user", "what", "member", "reason"]
+    list_filter = [StaffActionKindFilter, "staff_user"]
     search_fields = ["member__card_number", "reason", "staff_user__username"]
     list_select_related = ["member", "staff_user"]
     date_hierarchy = "created_at"
+    # Sentences, not the stored data (`before`, `after`): that is for the code that writes it.
+    fields = readonly_fields = ["created_at", "staff_user", "member", "what", "reason"]
+
+    @admin.display(description=_("what"))
+    def what(self, action: StaffAction) -> str:
+        return staff_action_sentence(action)
 
 
 class CloseAccountForm(forms.Form):

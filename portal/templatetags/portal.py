@@ -1,7 +1,7 @@
-from decimal import Decimal
-
 from django import template
 from django.utils import formats
+
+from core.money import money_display
 
 register = template.Library()
 
@@ -11,8 +11,7 @@ def money(value) -> str:
     """€ 1.234,50 in Dutch, € 1,234.50 in English."""
     if value in (None, ""):
         return ""
-    amount = formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
-    return f"€\xa0{amount}"
+    return money_display(value)
 
 
 @register.filter

@@ -215,3 +215,36 @@ def test_the_audit_trail_can_be_read_but_never_edited(client, member):
     with pytest.raises(AppendOnlyError):
         row.save()
     assert StaffAction.objects.get().reason == "Receipt lost"
+
+
+SENTENCES = {
+    # what the audit trail says, in Dutch, after each action of the setup above
+    "adjust-points": "Punten aangepast met +25: saldo 0 → 25.",
+    "adjust-store-credit": "Tegoed aangepast: € 0,00 → € 7,50.",
+    "grant-reward": "“Gratis koffie” gegeven (code ",
+    "revoke-code": "Code ",
+    "resend-message": "Bericht opnieuw in de wachtrij gezet.",
+    "block": "Lid geblokkeerd: geen sparen, inwisselen of berichten.",
+}
+
+
+@pytest.mark.parametrize("slug", list(SENTENCES))
+def test_the_audit_trail_reads_as_dutch_sentences_without_codes_or_data(client, setup, slug):
+    # given
+    member, data = setup
+    client.force_login(UserFactory(role=roles.MANAGER))
+    client.post(action_url(member, slug), {**data[slug], "reason": "Klacht 123"})
+    row = StaffAction.objects.get(member=member)
+    # when
+    member_page = client.get(member_url(member)).content.decode()
+    trail = client.get(reverse("admin:accounts_staffaction_changelist")).content.decode()
+    detail = client.get(
+        reverse("admin:accounts_staffaction_change", args=[row.pk])
+    ).content.decode()
+    # then
+    for page in (member_page, trail, detail):
+        text = page.replace("\xa0", " ").replace("&nbsp;", " ")
+        assert SENTENCES[slug] in text
+        assert f">{row.action}<" not in page  # no "adjust_points" shown
+        assert '"points_balance"' not in text
+        assert '"store_credit"' not in text
