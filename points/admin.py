@@ -21,6 +21,7 @@ from .models import (
 @admin.register(PointsEntry)
 class PointsEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
+        "effective_at",
         "created_at",
         "account",
         "kind",

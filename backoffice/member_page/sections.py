@@ -92,7 +92,16 @@ def _ledger(request, member: Member) -> str:
     return render_to_string(
         "admin/accounts/member/ledger.html",
         {
-            "entries": [(entry, entry_description(entry)) for entry in entries],
+            # When it counts (a purchase: when it was made), and when it was booked if that
+            # was another day (a till that sent its purchases late, a correction).
+            "entries": [
+                (
+                    entry,
+                    entry_description(entry),
+                    timezone.localdate(entry.created_at) != timezone.localdate(entry.effective_at),
+                )
+                for entry in entries
+            ],
             "shown": ROWS_SHOWN,
             "all_url": _changelist("points_pointsentry", member),
         },
