@@ -42,6 +42,21 @@ class SingletonAdmin(admin.ModelAdmin):
         )
 
 
+class RuleKindAdminMixin:
+    """An admin of rules with a `kind` (earning rules, bonus campaigns): its list page says when
+    to use it (`guidance`), its form shows only the fields of the chosen kind."""
+
+    guidance: object = None
+    change_list_template = "admin/change_list_with_guidance.html"
+
+    class Media:
+        js = ["backoffice/kind_fields.js"]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"guidance": self.guidance, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False

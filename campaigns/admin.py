@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdminMixin
+from accounts.admin import ReadOnlyAdminMixin, RuleKindAdminMixin
 from core.csv_export import csv_response
 from core.errors import ApplicationError
 from core.money import money_str
@@ -328,8 +328,19 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["to", "=delivery__member__card_number"]
 
 
+# Which to use for "double points this weekend": said on both admin pages.
+BONUS_CAMPAIGNS_OR_EARNING_RULES = _(
+    "Bonus campaigns are promotions: extra points in a date window, for everyone or for some "
+    'tiers or a segment, named in the member\'s points explanation ("Double points weekend"). '
+    "They pay on top of the earning rules, the same way a rule of that kind would. What always "
+    "applies (the base rate, double points on coffee all year) belongs in the earning rules "
+    "(Points → Earning rules)."
+)
+
+
 @admin.register(BonusCampaign)
-class BonusCampaignAdmin(admin.ModelAdmin):
+class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
+    guidance = BONUS_CAMPAIGNS_OR_EARNING_RULES
     list_display = [
         "__str__",
         "kind",
@@ -342,7 +353,13 @@ class BonusCampaignAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     filter_horizontal = ["stores", "tiers"]
     fieldsets = [
-        (None, {"fields": ["name_nl", "name_en", "is_active"]}),
+        (
+            None,
+            {
+                "fields": ["name_nl", "name_en", "is_active"],
+                "description": BONUS_CAMPAIGNS_OR_EARNING_RULES,
+            },
+        ),
         (_("Points"), {"fields": ["kind", "multiplier", "bonus_points", "minimum_spend"]}),
         (_("When"), {"fields": ["starts_at", "ends_at"]}),
         (
