@@ -55,3 +55,19 @@ def test_the_adjust_points_form_shows_the_balance_after_the_change_as_staff_type
     screenshot(page, f"admin-adjust-points-{size}")
     page.fill("#id_points", "-2000")
     assert page.text_content("#balance-after") == "-750 punten"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_member_page_reads_in_dutch_with_dated_history_and_a_readable_audit_trail(page, size):
+    staff = UserFactory(username="beheer", is_superuser=True)
+    member = MemberFactory(first_name="Anna", last_name="de Vries")
+    points_adjust(member=member, points=972, reason="Overgezet van de oude kaart", actor=staff)
+    page.set_viewport_size(SIZES[size])
+    sign_in(page, "beheer")
+    page.goto(page.base_url + f"/admin/accounts/member/{member.pk}/change/")
+    audit = page.text_content("#member-audit")
+    assert "Punten aangepast met +972: saldo 0 → 972." in audit
+    assert "adjust_points" not in audit
+    screenshot(page, f"admin-member-page-{size}")
