@@ -1,7 +1,9 @@
 """The one CSV helper: Excel opens the file as a table, in Dutch and in English."""
 
 import datetime
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -51,3 +53,16 @@ def test_the_file_is_utf8_so_excel_shows_the_euro_sign():
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert b"".join(response.streaming_content) == "\ufeff€\r\n".encode()
     assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
+
+
+def test_every_csv_download_goes_through_the_one_helper():
+    root = Path(__file__).resolve().parents[2]
+    apps = ["core", "accounts", "points", "rewards", "campaigns", "insights", "portal"]
+    apps += ["backoffice", "loyalty_site"]
+    writers = [
+        path.relative_to(root).as_posix()
+        for app in apps
+        for path in (root / app).rglob("*.py")
+        if re.search(r"^(import csv|from csv import)\b", path.read_text(), re.MULTILINE)
+    ]
+    assert writers == ["core/csv_export.py"]
