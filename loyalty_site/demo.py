@@ -37,6 +37,7 @@ from loyalty_site import roles
 from points.earning import BasketLine
 from points.models import ActivityType, EarningRule, Tier
 from points.services import (
+    PurchaseOutcome,
     PurchaseRequest,
     RefundRequest,
     activity_record,
@@ -45,6 +46,7 @@ from points.services import (
 )
 from rewards.models import Reward, RewardKind, Stacking
 from rewards.services import reward_redeem
+from rewards.services.checkout import CodesRejected
 
 DEMO_API_KEY = "pos_demo-key-for-local-use-only"
 DEMO_STORE = "AMS01"
@@ -396,18 +398,27 @@ def _basket(big_spender: bool, rng: random.Random) -> tuple[BasketLine, ...]:
 
 def _buy(plan: _Plan, at: datetime.datetime, store: Store, rng: random.Random, codes=()) -> None:
     lines = _basket(plan.profile == "big", rng)
-    outcome = purchase_record(
-        request=PurchaseRequest(
-            store=store,
-            member=plan.member,
-            transaction_id=f"DEMO-{plan.member.card_number}-{at:%Y%m%d%H%M}",
-            amount=sum((line.amount for line in lines), Decimal("0")),
-            currency="EUR",
-            occurred_at=at,
-            lines=lines,
-            codes=tuple(codes),
+    if codes:  # back for the offer: enough in the basket for its minimum spend
+        lines = (*lines, BasketLine("KOF-1000", "coffee", Decimal("1"), Decimal("24.50")))
+
+    def record(codes) -> PurchaseOutcome:
+        return purchase_record(
+            request=PurchaseRequest(
+                store=store,
+                member=plan.member,
+                transaction_id=f"DEMO-{plan.member.card_number}-{at:%Y%m%d%H%M}",
+                amount=sum((line.amount for line in lines), Decimal("0")),
+                currency="EUR",
+                occurred_at=at,
+                lines=lines,
+                codes=tuple(codes),
+            )
         )
-    )
+
+    try:
+        outcome = record(codes)
+    except CodesRejected:  # the till would ring it up without the code
+        outcome = record(())
     if rng.random() < 0.04:
         refund_record(
             request=RefundRequest(
