@@ -32,6 +32,7 @@ from campaigns.models import (
     Trigger,
 )
 from campaigns.services import automations_run_due, member_stats_refresh
+from core import outbox
 from insights.services import kpi_summaries_refresh
 from loyalty_site import roles
 from points.earning import BasketLine
@@ -461,6 +462,8 @@ def _reactivation_run(plans: list[_Plan], at: datetime.datetime, rng: random.Ran
     within its validity, most of them with the code (the KPI dashboard's reactivation table)."""
     member_stats_refresh()  # the dormant trigger reads each member's last purchase
     automations_run_due(now=at)
+    # The offers go out now, whether or not a worker listens: who came back depends on them.
+    outbox.drain()
     by_member = {plan.member.pk: plan for plan in plans if plan.member is not None}
     comebacks = []
     for delivery in Delivery.objects.filter(
