@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .audit import action_label, staff_action_sentence
 from .branding import palette
 from .models import (
     TILL_SCOPES,
@@ -50,6 +51,21 @@ class SingletonAdmin(admin.ModelAdmin):
                 f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.model.current().pk]
             )
         )
+
+
+class RuleKindAdminMixin:
+    """An admin of rules with a `kind` (earning rules, bonus campaigns): its list page says when
+    to use it (`guidance`), its form shows only the fields of the chosen kind."""
+
+    guidance: object = None
+    change_list_template = "admin/change_list_with_guidance.html"
+
+    class Media:
+        js = ["backoffice/kind_fields.js"]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"guidance": self.guidance, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -150,13 +166,31 @@ class ConsentChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["member"]
 
 
+class StaffActionKindFilter(admin.SimpleListFilter):
+    title = _("what")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = StaffAction.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(StaffAction)
 class StaffActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "staff_user", "action", "member", "reason"]
-    list_filter = ["action", "staff_user"]
+    list_display = ["created_at", "staff_user", "what", "member", "reason"]
+    list_filter = [StaffActionKindFilter, "staff_user"]
     search_fields = ["member__card_number", "reason", "staff_user__username"]
     list_select_related = ["member", "staff_user"]
     date_hierarchy = "created_at"
+    # Sentences, not the stored data (`before`, `after`): that is for the code that writes it.
+    fields = readonly_fields = ["created_at", "staff_user", "member", "what", "reason"]
+
+    @admin.display(description=_("what"))
+    def what(self, action: StaffAction) -> str:
+        return staff_action_sentence(action)
 
 
 class CloseAccountForm(forms.Form):

@@ -1,6 +1,7 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.admin import display as admin_display
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -95,6 +96,7 @@ class Member(models.Model):
         blank=True,
         related_name="member",
         editable=False,
+        verbose_name=_("portal user"),
     )
     referred_by = models.ForeignKey(
         "self",
@@ -131,6 +133,7 @@ class Member(models.Model):
         return f"{self.card_number} {name}".strip()
 
     @property
+    @admin_display(description=_("name"))
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -221,7 +224,9 @@ class PosApiKey(models.Model):
         editable=False,
         help_text=_("Start of the key, to recognise it."),
     )
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("key hash")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from .models import CONSENT_FIELDS, Branding, ClosureRequest, ConsentChange, Log
 from .normalise import normalise_email
 from .selectors import active_member_by_email
 from .services import member_enrol, staff_action_record
+
+logger = logging.getLogger(__name__)
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
 
 LOGIN_LINK_VALIDITY = datetime.timedelta(minutes=20)
 # One budget for every way a sign-in link is sent (the sign-in form, sign-up, asking again): per
@@ -215,6 +219,9 @@ def login_link_send(*, member_id: int, link: str) -> None:
             render_to_string("accounts/email/login_link.html", context), "text/html"
         )
     email.send()
+    if settings.EMAIL_BACKEND == CONSOLE_EMAIL:
+        # A local run: the link, on a line of its own below the e-mail it was printed in.
+        logger.info("Sign-in link for %s:\n%s\n", member.email, link)
 
 
 def login_link_peek(raw_token: str) -> Member | None:

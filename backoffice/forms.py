@@ -65,6 +65,7 @@ class StoreCreditAdjustmentForm(ReasonForm):
         label=_("Amount (€)"),
         max_digits=12,
         decimal_places=2,
+        localize=True,  # Dutch staff type 7,50
         help_text=_("Positive to give credit, negative to take it back."),
     )
     field_order = ["amount", "reason"]

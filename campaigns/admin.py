@@ -1,20 +1,18 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdminMixin
+from accounts.admin import ReadOnlyAdminMixin, RuleKindAdminMixin
+from core.csv_export import csv_response
 from core.errors import ApplicationError
-from core.money import euros
+from core.money import money_display
 from rewards.models import Reward
 
 from . import messaging, selectors, services, templating
@@ -35,11 +33,6 @@ class ResendForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
     )
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 @admin.register(Segment)
@@ -97,22 +90,21 @@ class SegmentAdmin(admin.ModelAdmin):
     @admin.action(description=_("Export members to CSV"), permissions=["export_csv"])
     def export_csv(self, request, queryset):
         segments = list(queryset)
-        writer = csv.writer(_Echo())
+        in_english = (translation.get_language() or "").startswith("en")
         header = [
-            "segment",
-            "card_number",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "language",
-            "points_balance",
-            "tier",
-            "last_purchase_at",
+            _("Segment"),
+            _("Card number"),
+            _("First name"),
+            _("Last name"),
+            _("E-mail"),
+            _("Phone"),
+            _("Language"),
+            _("Points"),
+            _("Tier"),
+            _("Last purchase"),
         ]
 
         def rows():
-            yield writer.writerow(header)
             for segment in segments:
                 members = (
                     selectors.segment_members(segment)
@@ -126,16 +118,18 @@ class SegmentAdmin(admin.ModelAdmin):
                         "language",
                         "point_account__balance",
                         "point_account__tier__name_nl",
+                        "point_account__tier__name_en",
                         "stats__last_purchase_at",
                     )
                 )
-                for row in members.iterator(chunk_size=2000):
-                    yield writer.writerow([segment.name, *row])
+                for *contact, balance, tier_nl, tier_en, last_purchase_at in members.iterator(
+                    chunk_size=2000
+                ):
+                    tier = tier_en if in_english and tier_en else tier_nl
+                    yield [segment.name, *contact, balance, tier, last_purchase_at]
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="segment-{stamp}.csv"'
-        return response
+        return csv_response(filename=f"segment-{stamp}.csv", header=header, rows=rows())
 
 
 def _pricing_note(automation: Automation, result: services.DryRun) -> str:
@@ -154,21 +148,26 @@ def _pricing_note(automation: Automation, result: services.DryRun) -> str:
         note = _(
             "A code for %(value)s off priced from each member's usual basket: their average "
             "purchase, at least the code's minimum spend (%(minimum)s)."
-        ) % {"value": templating.reward_value(reward), "minimum": euros(reward.minimum_spend)}
+        ) % {
+            "value": templating.reward_value(reward),
+            "minimum": money_display(reward.minimum_spend),
+        }
         if result.without_history:
             note += " " + _(
                 "%(count)s members who never bought are priced at the average purchase of the "
                 "last 365 days, %(average)s."
             ) % {
                 "count": number_format(result.without_history, 0, force_grouping=True),
-                "average": euros(result.average_basket),
+                "average": money_display(result.average_basket),
             }
     elif result.pricing == "free_product":
         note = _("A free product priced at the most it may cost, %(value)s each.") % {
-            "value": euros(reward.value)
+            "value": money_display(reward.value)
         }
     else:
-        note = _("Each reward priced at its value, %(value)s.") % {"value": euros(reward.value)}
+        note = _("Each reward priced at its value, %(value)s.") % {
+            "value": money_display(reward.value)
+        }
     return " ".join(
         str(text)
         for text in (
@@ -183,9 +182,9 @@ def _dry_run_context(automation: Automation, result: services.DryRun) -> dict:
     return {
         "dry_run": result,
         "dry_run_money": {
-            "reward_cost": euros(result.reward_cost),
-            "points_cost": euros(result.points_cost),
-            "total": euros(result.reward_cost + result.points_cost),
+            "reward_cost": money_display(result.reward_cost),
+            "points_cost": money_display(result.points_cost),
+            "total": money_display(result.reward_cost + result.points_cost),
         },
         "dry_run_pricing": _pricing_note(automation, result),
     }
@@ -368,9 +367,9 @@ class AutomationAdmin(admin.ModelAdmin):
                     "members": number_format(result.members, 0, force_grouping=True),
                     "would": number_format(result.would_get, 0, force_grouping=True),
                     "message": number_format(result.with_message, 0, force_grouping=True),
-                    "value": euros(result.reward_cost),
+                    "value": money_display(result.reward_cost),
                     "points": number_format(result.bonus_points, 0, force_grouping=True),
-                    "points_cost": euros(result.points_cost),
+                    "points_cost": money_display(result.points_cost),
                 },
                 messages.INFO,
             )
@@ -479,8 +478,19 @@ class OutboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["to", "=delivery__member__card_number"]
 
 
+# Which to use for "double points this weekend": said on both admin pages.
+BONUS_CAMPAIGNS_OR_EARNING_RULES = _(
+    "Bonus campaigns are promotions: extra points in a date window, for everyone or for some "
+    'tiers or a segment, named in the member\'s points explanation ("Double points weekend"). '
+    "They pay on top of the earning rules, the same way a rule of that kind would. What always "
+    "applies (the base rate, double points on coffee all year) belongs in the earning rules "
+    "(Points → Earning rules)."
+)
+
+
 @admin.register(BonusCampaign)
-class BonusCampaignAdmin(admin.ModelAdmin):
+class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
+    guidance = BONUS_CAMPAIGNS_OR_EARNING_RULES
     list_display = [
         "__str__",
         "kind",
@@ -493,7 +503,13 @@ class BonusCampaignAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
     filter_horizontal = ["stores", "tiers"]
     fieldsets = [
-        (None, {"fields": ["name_nl", "name_en", "is_active"]}),
+        (
+            None,
+            {
+                "fields": ["name_nl", "name_en", "is_active"],
+                "description": BONUS_CAMPAIGNS_OR_EARNING_RULES,
+            },
+        ),
         (_("Points"), {"fields": ["kind", "multiplier", "bonus_points", "minimum_spend"]}),
         (_("When"), {"fields": ["starts_at", "ends_at"]}),
         (

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.branding import programme_name
-from core.money import euros
+from core.money import money_display
 from rewards.models import Reward, RewardKind
 
 PLACEHOLDERS = {
@@ -136,7 +136,7 @@ def reward_value(reward: Reward | None) -> str:
     if reward.kind == RewardKind.PERCENTAGE_DISCOUNT:
         decimals = next(places for places in (0, 1, 2) if (reward.value * 10**places) % 1 == 0)
         return formats.number_format(reward.value, decimals) + "%"
-    return euros(reward.value)
+    return money_display(reward.value)
 
 
 def values_for(

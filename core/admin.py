@@ -29,6 +29,8 @@ class OutboxJobAdmin(admin.ModelAdmin):
         "done_at",
         "last_error",
     ]
+    # What only the code needs: shown to superusers, hidden from managers.
+    raw_parts = ["dedup_key", "payload_shown", "lease_until", "last_error", "attempts"]
     list_per_page = 100
     show_full_result_count = False  # the table can be large: no COUNT(*) of everything
 
@@ -43,7 +45,24 @@ class OutboxJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("last error"))
     def error_summary(self, job: OutboxJob) -> str:
-        return job.last_error[:120]
+        # The last line of a traceback says what went wrong; the rest is for superusers.
+        lines = [line for line in job.last_error.splitlines() if line.strip()]
+        return lines[-1][:120] if lines else ""
+
+    def get_list_display(self, request):
+        if request.user.is_superuser:
+            return self.list_display
+        return [name for name in self.list_display if name not in self.raw_parts]
+
+    def get_fields(self, request, obj=None):
+        fields = self.readonly_fields
+        if not request.user.is_superuser:
+            fields = [name for name in fields if name not in self.raw_parts]
+            fields = [*fields, "error_summary"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,4 +1,5 @@
-"""Money as text: `money_str` for the API, receipts and the audit trail; `euros` for people."""
+"""Money as text: the one format the API, receipts and the audit trail store amounts in
+(`money_str`), and the one way people are shown them (`money_display`)."""
 
 from decimal import Decimal
 
@@ -10,8 +11,9 @@ def money_str(amount: Decimal) -> str:
     return f"{amount:.2f}"
 
 
-def euros(amount: Decimal | int | None) -> str:
-    """For people, in the active language: "€ 1.234,50" in Dutch, "€ 1,234.50" in English."""
+def money_display(amount: Decimal | str | int | None) -> str:
+    """For people, in the active language: "€ 1.234,50" in Dutch, "€ 1,234.50" in English;
+    nothing for no amount."""
     if amount is None:
         return ""
     text = formats.number_format(Decimal(amount), 2, use_l10n=True, force_grouping=True)

@@ -1,30 +1,44 @@
-"""Demo data for a local run: stores, staff for each role, rules, members with history.
+"""Demo data for a local run: stores, staff for each role, rules, members with a year of history.
 
 Everything is written through the services, so the demo ledger obeys the same invariants as a
-real one. Deterministic (seeded), and a second run changes nothing. Longer than 400 lines because
+real one. The history is written in time order under a stopped clock (`_clock`), so tier moves,
+messages and the reactivation run carry the dates they would have had. Deterministic (seeded),
+and a second run changes nothing. Longer than 400 lines because
 it is a script of data, read top to bottom; it holds no rules.
 """
 
 import datetime
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import ApiScope, Member, PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
-from campaigns.models import Automation, BonusCampaign, Segment, SurveyResponse, Trigger
+from campaigns.models import (
+    Automation,
+    BonusCampaign,
+    Delivery,
+    Segment,
+    SurveyResponse,
+    Trigger,
+)
 from campaigns.services import automations_run_due, member_stats_refresh
+from core import outbox
 from insights.services import kpi_summaries_refresh
 from loyalty_site import roles
 from points.earning import BasketLine
 from points.models import ActivityType, EarningRule, Tier
 from points.services import (
+    PurchaseOutcome,
     PurchaseRequest,
     RefundRequest,
     activity_record,
@@ -33,6 +47,7 @@ from points.services import (
 )
 from rewards.models import Reward, RewardKind, Stacking
 from rewards.services import reward_redeem
+from rewards.services.checkout import CodesRejected
 
 DEMO_API_KEY = "pos_demo-key-for-local-use-only"
 DEMO_STORE = "AMS01"
@@ -104,6 +119,14 @@ PRODUCTS = [
 ]
 
 
+def featured_members() -> list[Member]:
+    return [
+        member
+        for index, (first, _last) in FEATURED.items()
+        if (member := Member.objects.filter(email=f"{first.lower()}.{index}@demo.example").first())
+    ]
+
+
 @dataclass
 class DemoResult:
     created: bool
@@ -113,16 +136,18 @@ class DemoResult:
 
 def _staff() -> None:
     user_model = get_user_model()
+    password = make_password(DEMO_PASSWORD)  # hashed once: the slow part, the same for all
     for username, role, is_superuser in STAFF:
         if user_model.objects.filter(username=username).exists():
             continue
         user = user_model.objects.create_user(
             username=username,
-            password=DEMO_PASSWORD,
             email=f"{username}@demo.example",
             is_staff=True,
             is_superuser=is_superuser,
         )
+        user.password = password
+        user.save(update_fields=["password"])
         if role:
             user.groups.add(Group.objects.get(name=role))
 
@@ -313,69 +338,186 @@ def _rewards(tiers: dict[str, Tier]) -> None:
     )
 
 
+# What kind of customer each member is (by position, so even a small demo has every kind):
+# regulars all year, lapsed ones gone for over half a year, fading ones who stopped a few months
+# ago, newcomers, and members who never bought.
+PROFILES = ["big", "lapsed", "fading", "regular", "regular"]
+PROFILES += ["new", "lapsed", "fading", "regular", "never"]
+# The two members `make run` names (and the README): a Gold regular and a lapsed customer.
+FEATURED = {0: ("Anna", "de Vries"), 1: ("Daan", "Jansen")}
+REACTIVATION_RUN_DAYS_AGO = 40  # the reactivation offer ran once, this long ago
+
+
+@dataclass
+class _Plan:
+    """One member's history, written in time order with everyone else's."""
+
+    index: int
+    profile: str
+    enrolled_at: datetime.datetime
+    home: Store
+    visits: list[datetime.datetime]
+    member: Member | None = None
+
+
+@contextmanager
+def _clock(moment: datetime.datetime):
+    """Lets the services write as if it were `moment`: tier moves, deliveries and the
+    reactivation run get their real dates instead of all being stamped at load time."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def _plan(index: int, home: Store, now: datetime.datetime, rng: random.Random) -> _Plan:
+    profile = PROFILES[index % len(PROFILES)]
+    days_ago = {"regular": (330, 400), "big": (330, 400), "lapsed": (300, 400)}.get(
+        profile, {"fading": (160, 320), "new": (5, 50), "never": (10, 300)}.get(profile)
+    )
+    enrolled = rng.randint(*days_ago)
+    if profile in ("regular", "big"):  # every two to six weeks, until now
+        visits, day = [], enrolled - rng.randint(1, 20)
+        while day > 1:
+            visits.append(day)
+            day -= rng.randint(14, 42)
+    elif profile == "lapsed":  # a few times early on, nothing for more than 200 days
+        visits = sorted(rng.sample(range(201, enrolled), rng.randint(2, 5)), reverse=True)
+    elif profile == "fading":  # stopped two to five months ago
+        visits = sorted(rng.sample(range(65, min(enrolled, 150)), rng.randint(2, 5)), reverse=True)
+    elif profile == "new":
+        visits = sorted(rng.sample(range(1, enrolled), min(enrolled - 1, rng.randint(1, 2))))
+    else:
+        visits = []
+    at = lambda day: now - datetime.timedelta(days=day, hours=rng.randint(0, 9))  # noqa: E731
+    return _Plan(index, profile, at(enrolled), home, sorted(at(day) for day in visits))
+
+
+def _basket(big_spender: bool, rng: random.Random) -> tuple[BasketLine, ...]:
+    return tuple(
+        BasketLine(sku=sku, category=category, quantity=Decimal(qty), amount=price * qty)
+        for sku, category, price in rng.sample(PRODUCTS, rng.randint(1, 3))
+        for qty in [rng.randint(4, 12) if big_spender else rng.randint(1, 3)]
+    )
+
+
+def _buy(plan: _Plan, at: datetime.datetime, store: Store, rng: random.Random, codes=()) -> None:
+    lines = _basket(plan.profile == "big", rng)
+    if codes:  # back for the offer: enough in the basket for its minimum spend
+        lines = (*lines, BasketLine("KOF-1000", "coffee", Decimal("1"), Decimal("24.50")))
+
+    def record(codes) -> PurchaseOutcome:
+        return purchase_record(
+            request=PurchaseRequest(
+                store=store,
+                member=plan.member,
+                transaction_id=f"DEMO-{plan.member.card_number}-{at:%Y%m%d%H%M}",
+                amount=sum((line.amount for line in lines), Decimal("0")),
+                currency="EUR",
+                occurred_at=at,
+                lines=lines,
+                codes=tuple(codes),
+            )
+        )
+
+    try:
+        outcome = record(codes)
+    except CodesRejected:  # the till would ring it up without the code
+        outcome = record(())
+    if rng.random() < 0.04:
+        refund_record(
+            request=RefundRequest(
+                store=store,
+                transaction_id=outcome.purchase.transaction_id,
+                refund_id="R1",
+                amount=outcome.purchase.amount,
+            )
+        )
+
+
+def _enrol(plan: _Plan, referrer: Member | None, rng: random.Random) -> Member:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    index = plan.index
+    first, last = FEATURED.get(index, (first, last))
+    member = member_enrol(
+        # every seventh member was brought in by the one before: ambassadors on the ladder
+        referral_code=referrer.referral_code if referrer and index % 7 == 6 else None,
+        email=f"{first.lower()}.{index}@demo.example",
+        first_name=first,
+        last_name=last,
+        birth_date=datetime.date(rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28)),
+        language="en" if index % 5 == 4 else "nl",
+        consents={"email": index % 3 != 2, "sms": index % 4 == 0, "whatsapp": index % 6 == 0},
+        store=plan.home,
+        enrolled_at=plan.enrolled_at,
+    )
+    if index % 2 == 0:
+        activity_record(
+            member=member,
+            activity_type=ActivityType.objects.get(code="signup"),
+            reference=f"signup-{member.card_number}",
+            occurred_at=plan.enrolled_at + datetime.timedelta(minutes=5),
+        )
+    return member
+
+
+def _reactivation_run(plans: list[_Plan], at: datetime.datetime, rng: random.Random) -> list:
+    """The reactivation offer runs once; about half of those who got it come back and buy
+    within its validity, most of them with the code (the KPI dashboard's reactivation table)."""
+    member_stats_refresh()  # the dormant trigger reads each member's last purchase
+    automations_run_due(now=at)
+    # The offers go out now, whether or not a worker listens: who came back depends on them.
+    outbox.drain()
+    by_member = {plan.member.pk: plan for plan in plans if plan.member is not None}
+    comebacks = []
+    for delivery in Delivery.objects.filter(
+        automation__trigger=Trigger.DORMANT, status=Delivery.Status.SENT
+    ).select_related("issued_reward"):
+        plan = by_member[delivery.member_id]
+        if rng.random() < 0.5 and plan.index != 1:  # Daan (featured) stays away
+            code = (
+                delivery.issued_reward.code
+                if delivery.issued_reward and rng.random() < 0.8
+                else None
+            )
+            moment = at + datetime.timedelta(days=rng.randint(2, 25), hours=rng.randint(0, 8))
+            comebacks.append((moment, plan, code))
+    return comebacks
+
+
 def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[int, int]:
+    """A year of history, written in time order as it would have happened."""
     store_list = list(stores.values())
     now = timezone.now()
+    plans = [_plan(index, rng.choice(store_list), now, rng) for index in range(count)]
+    run_at = now - datetime.timedelta(days=REACTIVATION_RUN_DAYS_AGO)
+    events: list[tuple[datetime.datetime, int, str, _Plan | None, str | None]] = []
+    for plan in plans:
+        events.append((plan.enrolled_at, plan.index, "enrol", plan, None))
+        events.extend((visit, plan.index, "buy", plan, None) for visit in plan.visits)
+    events.append((run_at, -1, "reactivation", None, None))
+    events.sort(key=lambda event: (event[0], event[1]))
     purchases = 0
-    referrer = None
-    for index in range(count):
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        home = rng.choice(store_list)
-        member = member_enrol(
-            # every seventh member was brought in by the one before: ambassadors on the ladder
-            referral_code=referrer.referral_code if referrer and index % 7 == 6 else None,
-            email=f"{first.lower()}.{index}@demo.example",
-            first_name=first,
-            last_name=last,
-            birth_date=datetime.date(
-                rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28)
-            ),
-            language="en" if index % 5 == 0 else "nl",
-            consents={"email": index % 3 != 0, "sms": index % 4 == 0, "whatsapp": index % 6 == 0},
-            store=home,
-            enrolled_at=now - datetime.timedelta(days=rng.randint(60, 400)),
-        )
-        if index % 2 == 0:
-            activity_record(
-                member=member,
-                activity_type=ActivityType.objects.get(code="signup"),
-                reference=f"signup-{member.card_number}",
-                occurred_at=now - datetime.timedelta(days=rng.randint(1, 80)),
-            )
-        # Loyal, occasional and dormant customers: a spread the dashboards can show; every
-        # tenth member is a big spender, so each tier has members.
-        visits = rng.choice([0, 1, 2, 3, 5, 8, 12])
-        big_spender = index % 10 == 3
-        for visit in range(visits):
-            store = home if rng.random() < 0.7 else rng.choice(store_list)
-            lines = [
-                BasketLine(sku=sku, category=category, quantity=Decimal(qty), amount=price * qty)
-                for sku, category, price in rng.sample(PRODUCTS, rng.randint(1, 3))
-                for qty in [rng.randint(4, 12) if big_spender else rng.randint(1, 3)]
-            ]
-            outcome = purchase_record(
-                request=PurchaseRequest(
-                    store=store,
-                    member=member,
-                    transaction_id=f"DEMO-{member.card_number}-{visit}",
-                    amount=sum((line.amount for line in lines), Decimal("0")),
-                    currency="EUR",
-                    occurred_at=now - datetime.timedelta(days=rng.randint(1, 85), minutes=visit),
-                    lines=tuple(lines),
+    members: dict[int, Member] = {}
+    position = 0
+    while position < len(events):
+        moment, index, what, plan, code = events[position]
+        position += 1
+        with _clock(moment + datetime.timedelta(minutes=1)):
+            if what == "enrol":
+                plan.member = members[index] = _enrol(plan, members.get(index - 1), rng)
+            elif what == "reactivation":
+                later = [
+                    (when, p.index, "buy", p, c)
+                    for when, p, c in _reactivation_run(plans, moment, rng)
+                ]
+                events[position:] = sorted(
+                    [*events[position:], *later], key=lambda event: (event[0], event[1])
                 )
-            )
-            purchases += 1
-            if rng.random() < 0.05:
-                refund_record(
-                    request=RefundRequest(
-                        store=store,
-                        transaction_id=outcome.purchase.transaction_id,
-                        refund_id="R1",
-                        amount=outcome.purchase.amount,
-                    )
-                )
-        _redeem_something(member, stores[DEMO_STORE], rng)
-        referrer = member
+            else:
+                store = plan.home if rng.random() < 0.7 else rng.choice(store_list)
+                _buy(plan, moment, store, rng, codes=[code] if code else [])
+                purchases += 1
+    for plan in plans:
+        _redeem_something(plan.member, stores[DEMO_STORE], rng)
     return count, purchases
 
 
@@ -461,21 +603,22 @@ def _campaigns() -> None:
 
 
 def _survey_answers(rng: random.Random) -> None:
-    """Two in three members answered the short survey once in the last 80 days (NPS and the
-    loyalty index on the KPI dashboard)."""
+    """Two in three members answered the short survey once, at some point in their year (NPS
+    and the loyalty index on the KPI dashboard, month by month)."""
     now = timezone.now()
     answers = []
     for member in Member.objects.order_by("pk"):
         if rng.random() < 0.34:
             continue
         fan = rng.random() < 0.5
+        days_member = max(1, (now - member.enrolled_at).days)
         answers.append(
             SurveyResponse(
                 member=member,
                 recommend_score=rng.randint(8, 10) if fan else rng.randint(2, 8),
                 repurchase_score=rng.randint(7, 10) if fan else rng.randint(3, 8),
                 try_new_score=rng.choice([None, rng.randint(4, 10)]),
-                created_at=now - datetime.timedelta(days=rng.randint(1, 80)),
+                created_at=now - datetime.timedelta(days=rng.randint(0, min(days_member, 365))),
             )
         )
     SurveyResponse.objects.bulk_create(answers)
@@ -485,18 +628,21 @@ def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
     if Store.objects.filter(code=DEMO_STORE).exists():
         return DemoResult(created=False, members=0, purchases=0)
     rng = random.Random(seed)
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        # Hundreds of small transactions: without waiting for the disk after each one the demo
+        # loads in a fraction of the time. Only this connection, only while loading.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous = OFF")
     with transaction.atomic(durable=True):
         _staff()
         stores = _stores()
         _rules(stores)
         _rewards(_tiers())
-    member_count, purchases = _members(stores, rng, members)
-    member_stats_refresh()
-    _campaigns()
-    # The reactivation offer has run once, so its deliveries show in admin; its e-mails stay
-    # in memory instead of flooding the console.
+        _campaigns()
+    # Welcome messages and the reactivation offer stay in memory instead of flooding the console.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        automations_run_due()
+        member_count, purchases = _members(stores, rng, members)
+    member_stats_refresh()
     _survey_answers(rng)
     kpi_summaries_refresh()  # the KPI dashboard has figures at once
     return DemoResult(created=True, members=member_count, purchases=purchases)

@@ -3,6 +3,9 @@
 The groups are created by a migration; their permissions are (re)synchronised after every
 `migrate`, because the permissions of models added later only exist once their app migrated.
 Patterns are `app_label.codename` with shell wildcards. Staff users get a role by joining the group.
+
+The technical sections (periodic tasks, login attempts, the raw parts of background jobs) are for
+superusers only: no role lists them.
 """
 
 from fnmatch import fnmatchcase
@@ -48,7 +51,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rewards.change_stackingpolicy",
         "campaigns.*",
         "insights.view_kpis",  # the KPI dashboard
-        "django_celery_beat.view_*",
     ],
     MANAGER: [
         "accounts.*",
@@ -56,7 +58,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rewards.*",
         "campaigns.*",
         "insights.*",
-        "django_celery_beat.*",
         "core.view_outboxjob",
         "core.retry_outboxjob",  # background jobs: see what waits or gave up, run it again
         # Staff users (loyalty_site/admin.py keeps them to the three roles: no superusers,
@@ -66,8 +67,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
-        "axes.view_*",
-        "axes.delete_accessattempt",  # unlocks a staff login locked after wrong passwords
     ],
 }
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdminMixin, ReadOnlyInline, SingletonAdmin
+from accounts.admin import ReadOnlyAdminMixin, ReadOnlyInline, RuleKindAdminMixin, SingletonAdmin
 
 from .models import (
     Activity,
@@ -19,10 +19,19 @@ from .models import (
     TierChange,
 )
 
+# Which to use for "double points this weekend": said on both admin pages.
+EARNING_RULES_OR_CAMPAIGNS = _(
+    "Earning rules are how the programme always earns: the base rate and standing extras "
+    "for everyone, such as double points on coffee. For a promotion in a date window or for "
+    "some members only (a double-points weekend, extra points for Gold), use a bonus "
+    "campaign (Campaigns → Bonus campaigns): it pays on top of these rules, the same way."
+)
+
 
 @admin.register(PointsEntry)
 class PointsEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
+        "effective_at",
         "created_at",
         "account",
         "kind",
@@ -90,13 +99,20 @@ class ActivityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(EarningRule)
-class EarningRuleAdmin(admin.ModelAdmin):
+class EarningRuleAdmin(RuleKindAdminMixin, admin.ModelAdmin):
+    guidance = EARNING_RULES_OR_CAMPAIGNS
     list_display = ["__str__", "kind", "priority", "valid_from", "valid_until", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name_nl", "name_en"]
     filter_horizontal = ["stores"]
     fieldsets = [
-        (None, {"fields": ["name_nl", "name_en", "kind", "is_active", "priority"]}),
+        (
+            None,
+            {
+                "fields": ["name_nl", "name_en", "kind", "is_active", "priority"],
+                "description": EARNING_RULES_OR_CAMPAIGNS,
+            },
+        ),
         (
             _("Points"),
             {"fields": ["points_per_unit", "multiplier", "bonus_points", "minimum_spend"]},

@@ -62,7 +62,7 @@ class LoyaltyProgram(CachedSingleton):
         default=90,
         help_text=_("How often a member may be asked the short survey on the portal."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     CACHE_KEY = "points:loyalty-program"
 
@@ -212,8 +212,10 @@ class Purchase(models.Model):
     explanation = models.JSONField(_("explanation"), default=list, blank=True)
     refunded_amount = models.DecimalField(_("refunded"), default=Decimal("0.00"), **MONEY)
     points_reversed = models.BigIntegerField(_("points reversed"), default=0)
-    request_hash = models.CharField(max_length=64, editable=False)
-    response_body = models.JSONField(default=dict, editable=False)
+    request_hash = models.CharField(
+        max_length=64, editable=False, verbose_name=_("request fingerprint")
+    )
+    response_body = models.JSONField(default=dict, editable=False, verbose_name=_("stored answer"))
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
@@ -338,12 +340,19 @@ class Activity(models.Model):
     )
     reference = models.CharField(_("reference"), max_length=100)
     store = models.ForeignKey(
-        Store, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Store,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("store"),
     )
     points = models.PositiveIntegerField(_("points"))
     occurred_at = models.DateTimeField(_("occurred at"))
-    request_hash = models.CharField(max_length=64, editable=False)
-    response_body = models.JSONField(default=dict, editable=False)
+    request_hash = models.CharField(
+        max_length=64, editable=False, verbose_name=_("request fingerprint")
+    )
+    response_body = models.JSONField(default=dict, editable=False, verbose_name=_("stored answer"))
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
@@ -397,6 +406,7 @@ class PointsEntry(AppendOnlyModel):
         blank=True,
         related_name="entries",
         db_index=False,
+        verbose_name=_("purchase"),
     )
     refund = models.ForeignKey(
         Refund,
@@ -405,6 +415,7 @@ class PointsEntry(AppendOnlyModel):
         blank=True,
         related_name="entries",
         db_index=False,
+        verbose_name=_("refund"),
     )
     activity = models.ForeignKey(
         Activity,
@@ -413,6 +424,7 @@ class PointsEntry(AppendOnlyModel):
         blank=True,
         related_name="entries",
         db_index=False,
+        verbose_name=_("activity"),
     )
     staff_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -558,8 +570,8 @@ class EarningRule(TranslatedNameMixin, models.Model):
         _("priority"), default=0, help_text=_("Higher numbers are applied and listed first.")
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("earning rule")

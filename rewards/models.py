@@ -139,8 +139,8 @@ class Reward(TranslatedNameMixin, models.Model):
         help_text=_("Members reaching this tier get this reward for free."),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = RewardQuerySet.as_manager()
 
@@ -227,7 +227,12 @@ class IssuedReward(models.Model):
     minimum_spend = models.DecimalField(_("minimum spend"), default=Decimal("0.00"), **MONEY)
     points_spent = models.PositiveIntegerField(_("points spent"), default=0)
     points_entry = models.ForeignKey(
-        PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PointsEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("points entry"),
     )
     source_reference = models.CharField(
         _("source reference"), max_length=100, blank=True, db_index=True
@@ -246,7 +251,12 @@ class IssuedReward(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.TextField(_("revoke reason"), blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
@@ -317,7 +327,7 @@ class StoreCreditAccount(models.Model):
         Member, on_delete=models.PROTECT, related_name="store_credit", verbose_name=_("member")
     )
     balance = models.DecimalField(_("balance"), default=Decimal("0.00"), **MONEY)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("store credit account")
@@ -353,13 +363,28 @@ class StoreCreditEntry(AppendOnlyModel):
     amount = models.DecimalField(_("amount"), **MONEY)
     balance_after = models.DecimalField(_("balance after"), **MONEY)
     purchase = models.ForeignKey(
-        Purchase, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Purchase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("purchase"),
     )
     refund = models.ForeignKey(
-        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("refund"),
     )
     issued_reward = models.ForeignKey(
-        IssuedReward, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        IssuedReward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued reward"),
     )
     staff_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -406,7 +431,7 @@ class StackingPolicy(CachedSingleton):
             "discount code."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     CACHE_KEY = "rewards:stacking-policy"
 

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -18,18 +20,65 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "loyalty_site.settings.production",
+    "SECRET_KEY": "a-real-secret-" + "x7Gq!9vLm#2pRt$5wZk&8nYb^4cHj*6sFd" * 2,
+    "ALLOWED_HOSTS": "loyalty.example.com",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.shop.test:587",
+    "DEFAULT_FROM_EMAIL": "Klantenkaart <klantenkaart@shop.test>",
+    "LOYALTY_PORTAL_URL": "https://loyalty.shop.test/",
+}
+
+
 def test_production_settings_pass_the_deploy_check_without_warnings():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_SETTINGS_MODULE="loyalty_site.settings.production",
-        SECRET_KEY="a-real-secret-" + "x7Gq!9vLm#2pRt$5wZk&8nYb^4cHj*6sFd" * 2,
-        ALLOWED_HOSTS="loyalty.example.com",
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_email_url_configures_smtp_and_the_sender_comes_from_the_environment():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT,"
+        " s.EMAIL_HOST_USER, s.EMAIL_USE_TLS, s.DEFAULT_FROM_EMAIL, sep='|')",
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split("|") == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.shop.test",
+        "587",
+        "mailer",
+        "True",
+        "Klantenkaart <klantenkaart@shop.test>",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "check_id", "says"),
+    [
+        ({"EMAIL_URL": ""}, "loyalty.W001", "writes mail to the console"),
+        (
+            {"EMAIL_URL": "", "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"},
+            "loyalty.W001",
+            "writes mail to files",
+        ),
+        ({"DEFAULT_FROM_EMAIL": ""}, "loyalty.W002", "loyalty@example.com"),
+        ({"LOYALTY_PORTAL_URL": ""}, "loyalty.W003", "no link to the member portal"),
+        ({"LOYALTY_PORTAL_URL": "http://loyalty.shop.test/"}, "loyalty.W004", "not an https://"),
+    ],
+)
+def test_the_deploy_check_warns_when_members_would_get_no_mail_or_no_portal_link(
+    env, check_id, says
+):
+    # An empty value here means "not set at all".
+    settings_env = {key: value for key, value in {**PRODUCTION, **env}.items() if value}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **settings_env)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert check_id in output
+    assert says in output
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

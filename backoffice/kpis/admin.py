@@ -1,25 +1,19 @@
 """Admin → Campaigns → KPI dashboard: the page and the CSV export of each figure."""
 
-import csv
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.csv_export import csv_response
 from insights import figures
 from insights.models import KpiRefresh
 from points.models import LoyaltyProgram
 
 from . import presentation, tables
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 @admin.register(KpiRefresh)
@@ -86,14 +80,8 @@ class KpiDashboardAdmin(admin.ModelAdmin):
             return HttpResponseBadRequest(form.errors.as_text(), content_type="text/plain")
         kpi_filter = form.kpi_filter()
         table = export(kpi_filter)
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield writer.writerow(table.header)
-            for row in table.rows:
-                yield writer.writerow(["" if value is None else value for value in row])
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        name = f"kpi-{figure}-{kpi_filter.start:%Y%m%d}-{kpi_filter.end:%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return csv_response(
+            filename=f"kpi-{figure}-{kpi_filter.start:%Y%m%d}-{kpi_filter.end:%Y%m%d}.csv",
+            header=table.header,
+            rows=table.rows,
+        )

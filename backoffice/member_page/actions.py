@@ -2,15 +2,21 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
 from accounts.services import member_set_status
 from campaigns.services import delivery_resend_by_staff
+from core.money import money_display
+from points.models import PointAccount
 from points.services import points_adjust
+from rewards.selectors import store_credit_balance
 from rewards.services import code_revoke, reward_grant, store_credit_adjust
 
 from ..forms import (
@@ -24,6 +30,38 @@ from ..forms import (
 
 
 @dataclass(frozen=True)
+class BalancePreview:
+    """The balance before and after an adjustment, shown above its form (and, as staff type,
+    updated by static/backoffice/balance_preview.js)."""
+
+    kind: str  # "points" or "credit"
+    raw: int | Decimal  # for the script
+    now: str  # formatted for the reader
+    after: str  # formatted; "" until the form holds a valid change
+    field_id: str
+
+
+def _points_preview(member: Member, form: forms.Form) -> BalancePreview:
+    balance = PointAccount.objects.filter(member=member).values_list("balance", flat=True).first()
+    balance = balance or 0
+
+    def shown(points: int) -> str:
+        text = number_format(points, 0, use_l10n=True, force_grouping=True)
+        return f"{text} {gettext_now('points')}"
+
+    change = form.cleaned_data.get("points") if form.is_bound and form.is_valid() else None
+    after = shown(balance + change) if change is not None else ""
+    return BalancePreview("points", balance, shown(balance), after, form["points"].auto_id)
+
+
+def _credit_preview(member: Member, form: forms.Form) -> BalancePreview:
+    balance = store_credit_balance(member=member)
+    change = form.cleaned_data.get("amount") if form.is_bound and form.is_valid() else None
+    after = money_display(balance + change) if change is not None else ""
+    return BalancePreview("credit", balance, money_display(balance), after, form["amount"].auto_id)
+
+
+@dataclass(frozen=True)
 class MemberAction:
     """A staff action on one member: a form, the permission it needs, the service it calls."""
 
@@ -34,6 +72,7 @@ class MemberAction:
     run: Any  # (member, cleaned_data, user) -> None
     done_message: Any
     is_available: Callable[[Member], bool] = lambda member: True
+    preview: Callable[[Member, forms.Form], BalancePreview] | None = None
 
 
 MEMBER_ACTIONS = [
@@ -50,6 +89,7 @@ MEMBER_ACTIONS = [
             actor=user,
         ),
         _("Points adjusted."),
+        preview=_points_preview,
     ),
     MemberAction(
         "adjust-store-credit",
@@ -60,6 +100,7 @@ MEMBER_ACTIONS = [
             member=member, amount=data["amount"], reason=data["reason"], actor=user
         ),
         _("Store credit adjusted."),
+        preview=_credit_preview,
     ),
     MemberAction(
         "grant-reward",

@@ -157,6 +157,8 @@ class MemberAdmin(admin.ModelAdmin):
             return redirect(member_url)
         # A link from a section row may preselect the code or message (?code=…, ?delivery=…).
         form = action.form_class(request.POST or None, member=member, initial=request.GET.dict())
+        # Read before the action runs: the balance it starts from, and what it would become.
+        balance = action.preview(member, form) if action.preview else None
         if request.method == "POST" and form.is_valid():
             try:
                 action.run(member, form.cleaned_data, request.user)
@@ -175,6 +177,7 @@ class MemberAdmin(admin.ModelAdmin):
                 "action": action,
                 "member": member,
                 "form": form,
+                "balance": balance,
                 "opts": self.model._meta,
             },
         )

@@ -1,6 +1,5 @@
 """The member page's summary and history sections: the latest rows of each, with a link to all."""
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import staff_action_sentence
 from accounts.models import Member
 from accounts.selectors import consent_changes_for, staff_actions_for
 from campaigns import lifecycle
@@ -92,7 +92,16 @@ def _ledger(request, member: Member) -> str:
     return render_to_string(
         "admin/accounts/member/ledger.html",
         {
-            "entries": [(entry, entry_description(entry)) for entry in entries],
+            # When it counts (a purchase: when it was made), and when it was booked if that
+            # was another day (a till that sent its purchases late, a correction).
+            "entries": [
+                (
+                    entry,
+                    entry_description(entry),
+                    timezone.localdate(entry.created_at) != timezone.localdate(entry.effective_at),
+                )
+                for entry in entries
+            ],
             "shown": ROWS_SHOWN,
             "all_url": _changelist("points_pointsentry", member),
         },
@@ -192,16 +201,10 @@ def _audit_trail(request, member: Member) -> str:
     return render_to_string(
         "admin/accounts/member/staff_actions.html",
         {
-            "actions": [
-                (action, _compact(action.before), _compact(action.after)) for action in actions
-            ],
+            "actions": [(action, staff_action_sentence(action)) for action in actions],
             "all_url": _changelist("accounts_staffaction", member),
         },
     )
-
-
-def _compact(values: dict) -> str:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True)[1:-1] if values else ""
 
 
 # (slug, title, renderer, permission needed to see it, or None)

@@ -182,8 +182,8 @@ class Automation(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Untick to pause; tick again to resume.")
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = AutomationQuerySet.as_manager()
 
@@ -222,14 +222,20 @@ class Automation(models.Model):
 class AutomationRun(models.Model):
     """One run of a scheduled automation, with what it did (budget left out, etc.)."""
 
-    automation = models.ForeignKey(Automation, on_delete=models.CASCADE, related_name="runs")
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    is_dry_run = models.BooleanField(default=False)
-    audience = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    left_out_by_budget = models.PositiveIntegerField(default=0)
-    skipped_lock_held = models.BooleanField(default=False)
+    automation = models.ForeignKey(
+        Automation, on_delete=models.CASCADE, related_name="runs", verbose_name=_("automation")
+    )
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    is_dry_run = models.BooleanField(default=False, verbose_name=_("dry run"))
+    audience = models.PositiveIntegerField(default=0, verbose_name=_("audience"))
+    created = models.PositiveIntegerField(default=0, verbose_name=_("messages created"))
+    left_out_by_budget = models.PositiveIntegerField(
+        default=0, verbose_name=_("left out by the budget")
+    )
+    skipped_lock_held = models.BooleanField(
+        default=False, verbose_name=_("skipped (already running)")
+    )
 
     class Meta:
         verbose_name = _("automation run")
@@ -267,7 +273,7 @@ class Delivery(models.Model):
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("member")
     )
-    period_key = models.CharField(max_length=64)
+    period_key = models.CharField(max_length=64, verbose_name=_("period"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     fulfilled_at = models.DateTimeField(_("reward given at"), null=True, blank=True)
     issued_reward = models.ForeignKey(
@@ -279,7 +285,12 @@ class Delivery(models.Model):
         verbose_name=_("reward"),
     )
     bonus_entry = models.ForeignKey(
-        PointsEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PointsEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bonus points entry"),
     )
     offer_expires_at = models.DateTimeField(_("offer valid until"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=16, blank=True)
@@ -344,7 +355,9 @@ class OutboundMessage(AppendOnlyModel):
     same message again under the same key, so the provider can recognise the repeat. Whether
     the provider confirmed it is the delivery's status (`sent`) and `provider_reference`."""
 
-    delivery = models.OneToOneField(Delivery, on_delete=models.PROTECT, related_name="message")
+    delivery = models.OneToOneField(
+        Delivery, on_delete=models.PROTECT, related_name="message", verbose_name=_("delivery")
+    )
     channel = models.CharField(_("channel"), max_length=16)
     to = models.CharField(_("to"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200, blank=True)

@@ -73,6 +73,6 @@ def automation_set_active(*, automation: Automation, is_active: bool, actor: Use
             actor=actor,
             action="resume_automation" if is_active else "pause_automation",
             before={"automation": locked.pk, "is_active": not is_active},
-            after={"automation": locked.pk, "is_active": is_active},
+            after={"automation": locked.pk, "name": locked.name, "is_active": is_active},
         )
     return locked

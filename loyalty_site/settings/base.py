@@ -150,9 +150,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail: EMAIL_URL in one line (django-environ), e.g. smtp+tls://user:password@smtp.example.com:587
+# or submission://… (port 587, STARTTLS), smtp+ssl://… (465). Without it, EMAIL_BACKEND (default:
+# the console, which only writes mail to the process's output; `check --deploy` warns about it).
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-emails"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="loyalty@example.com")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # --- Content-Security-Policy (django-csp) -----------------------------------------------------
 # Every page (portal, admin, KPI dashboard, API docs) may load scripts, styles, images and fonts
@@ -203,6 +210,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No "valid" badge fetched from validator.swagger.io: the docs load nothing from elsewhere.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -248,6 +257,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; below the send 
 
 # --- The loyalty programme -------------------------------------------------------------------
 LOYALTY_CURRENCY = env("LOYALTY_CURRENCY", default="EUR")
+# Where members find the portal (https://loyalty.example.com/): the link in offer e-mails.
+LOYALTY_PORTAL_URL = env("LOYALTY_PORTAL_URL", default="")
 # A till clock may run a little ahead; anything further in the future is refused.
 LOYALTY_MAX_FUTURE_SKEW_SECONDS = env.int("LOYALTY_MAX_FUTURE_SKEW_SECONDS", default=300)
 # An offline till may send its purchases late, but not years late.

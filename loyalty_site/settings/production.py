@@ -1,8 +1,9 @@
 """Production settings: secrets, hosts and HTTPS must come from the environment.
 
-`SECRET_KEY=… ALLOWED_HOSTS=loyalty.example.com DATABASE_URL=postgres://… \
+`SECRET_KEY=… ALLOWED_HOSTS=loyalty.example.com DATABASE_URL=postgres://… EMAIL_URL=smtp+tls://… \
+ DEFAULT_FROM_EMAIL=… LOYALTY_PORTAL_URL=https://… \
  DJANGO_SETTINGS_MODULE=loyalty_site.settings.production python manage.py check --deploy`
-passes without warnings.
+passes without warnings (loyalty_site/checks.py adds the e-mail and portal checks).
 """
 
 from django.core.exceptions import ImproperlyConfigured

@@ -5,6 +5,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 
+from core.money import money_display
+
 register = template.Library()
 
 
@@ -13,8 +15,7 @@ def money(value) -> str:
     """€ 1.234,50 in Dutch, € 1,234.50 in English."""
     if value in (None, ""):
         return ""
-    amount = formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
-    return f"€\xa0{amount}"
+    return money_display(value)
 
 
 @register.filter

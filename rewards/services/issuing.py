@@ -183,7 +183,12 @@ def reward_grant(*, member: Member, reward: Reward, actor: User, reason: str) ->
             action="grant_reward",
             member=member,
             reason=reason,
-            after={"reward": reward.pk, "issued_reward": issued.pk, "code": issued.code or ""},
+            after={
+                "reward": reward.pk,
+                "reward_name": str(reward),  # the audit trail's sentence names it
+                "issued_reward": issued.pk,
+                "code": issued.code or "",
+            },
         )
     return issued
 

@@ -137,3 +137,28 @@ def test_a_sign_up_over_the_client_budget_enrols_nobody():
     with pytest.raises(TooManyLinkRequests):
         member_sign_up(email="new@example.com", first_name="N", client=CLIENT, link_for=link_for)
     assert not Member.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("backend", "printed"),
+    [
+        ("django.core.mail.backends.console.EmailBackend", True),
+        ("django.core.mail.backends.locmem.EmailBackend", False),  # production: never logged
+    ],
+)
+def test_a_local_run_prints_the_sign_in_link_on_a_line_of_its_own(
+    settings, caplog, backend, printed
+):
+    # given
+    from accounts.portal import login_link_send
+
+    settings.EMAIL_BACKEND = backend
+    member = MemberFactory(email="anna@example.com")
+    link = "http://127.0.0.1:8000/login/link/abc/"
+    # when
+    with caplog.at_level("INFO", logger="accounts.portal"):
+        login_link_send(member_id=member.pk, link=link)
+    # then
+    lines = caplog.text.splitlines()
+    assert (link in lines) is printed

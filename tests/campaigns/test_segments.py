@@ -120,10 +120,30 @@ def test_admin_shows_the_size_and_exports_members_to_csv(client, store):
     assert response.status_code == 200
     content = b"".join(response.streaming_content).decode()
     lines = content.strip().splitlines()
-    assert lines[0].startswith("segment,card_number")
+    # Dutch Excel: semicolons, Dutch headers, a byte-order mark so that "€" and "ë" survive
+    assert lines[0] == (
+        "\ufeffSegment;Kaartnummer;Voornaam;Achternaam;E-mail;Telefoon;Taal;Punten;Niveau;"
+        "Laatste aankoop"
+    )
     assert len(lines) == 2
-    assert loyal.card_number in lines[1]
-    assert "loyal@example.com" in lines[1]
+    cells = lines[1].split(";")
+    assert cells[:2] == ["Loyal customers", loyal.card_number]
+    assert "loyal@example.com" in cells
+
+
+def test_the_segment_export_in_english_uses_commas_and_english_tier_names(client, store):
+    loyal = member("Loyal", email="loyal@example.com")
+    buy(loyal, store, "150.00")
+    segment = SegmentFactory(name="Loyal customers", min_points_balance=100)
+    client.force_login(UserFactory(role=roles.MARKETING))
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("admin:campaigns_segment_changelist"),
+        {"action": "export_csv", "_selected_action": [segment.pk]},
+    )
+    lines = b"".join(response.streaming_content).decode().strip().splitlines()
+    assert lines[0].startswith("\ufeffSegment,Card number,First name")
+    assert lines[1].split(",")[:2] == ["Loyal customers", loyal.card_number]
 
 
 def test_cashiers_cannot_export_segments(client):

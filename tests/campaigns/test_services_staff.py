@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import StaffAction
 from campaigns.models import Automation
@@ -28,7 +29,19 @@ def test_pausing_or_resuming_an_automation_writes_one_audit_row(was_active, is_a
     [audit] = StaffAction.objects.all()
     assert (audit.staff_user, audit.action, audit.member) == (staff, action, None)
     assert audit.before == {"automation": automation.pk, "is_active": was_active}
-    assert audit.after == {"automation": automation.pk, "is_active": is_active}
+    assert audit.after == {
+        "automation": automation.pk,
+        "name": automation.name,
+        "is_active": is_active,
+    }
+    # and the audit trail says it in words
+    from accounts.audit import staff_action_sentence
+
+    verb = "paused" if action == "pause_automation" else "resumed"
+    with translation.override("en"):
+        assert (
+            staff_action_sentence(audit) == f"{verb.capitalize()} the automation {automation.name}."
+        )
 
 
 def test_pausing_a_paused_automation_writes_nothing():

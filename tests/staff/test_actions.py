@@ -215,3 +215,75 @@ def test_the_audit_trail_can_be_read_but_never_edited(client, member):
     with pytest.raises(AppendOnlyError):
         row.save()
     assert StaffAction.objects.get().reason == "Receipt lost"
+
+
+SENTENCES = {
+    # what the audit trail says, in Dutch, after each action of the setup above
+    "adjust-points": "Punten aangepast met +25: saldo 0 → 25.",
+    "adjust-store-credit": "Tegoed aangepast: € 0,00 → € 7,50.",
+    "grant-reward": "“Gratis koffie” gegeven (code ",
+    "revoke-code": "Code ",
+    "resend-message": "Bericht opnieuw in de wachtrij gezet.",
+    "block": "Lid geblokkeerd: geen sparen, inwisselen of berichten.",
+}
+
+
+@pytest.mark.parametrize("slug", list(SENTENCES))
+def test_the_audit_trail_reads_as_dutch_sentences_without_codes_or_data(client, setup, slug):
+    # given
+    member, data = setup
+    client.force_login(UserFactory(role=roles.MANAGER))
+    client.post(action_url(member, slug), {**data[slug], "reason": "Klacht 123"})
+    row = StaffAction.objects.get(member=member)
+    # when
+    member_page = client.get(member_url(member)).content.decode()
+    trail = client.get(reverse("admin:accounts_staffaction_changelist")).content.decode()
+    detail = client.get(
+        reverse("admin:accounts_staffaction_change", args=[row.pk])
+    ).content.decode()
+    # then
+    for page in (member_page, trail, detail):
+        text = page.replace("\xa0", " ").replace("&nbsp;", " ")
+        assert SENTENCES[slug] in text
+        assert f">{row.action}<" not in page  # no "adjust_points" shown
+        assert '"points_balance"' not in text
+        assert '"store_credit"' not in text
+
+
+def test_the_adjust_points_form_shows_the_balance_now_and_after_in_the_admins_style(client):
+    # given
+    member = MemberFactory()
+    points_adjust(member=member, points=1250, reason="start", actor=UserFactory())
+    client.force_login(UserFactory(role=roles.CASHIER))
+    # when
+    page = client.get(action_url(member, "adjust-points")).content.decode()
+    # then
+    assert "Saldo nu: <strong>1.250 punten</strong>" in page
+    assert 'data-current="1250"' in page
+    assert "admin/css/forms.css" in page  # styled like the rest of admin
+    assert 'src="/static/backoffice/balance_preview.js"' in page  # a file, no inline script
+    # and after a change that cannot be made, the page says why and what the balance is
+    refused = client.post(
+        action_url(member, "adjust-points"), {"points": "-2000", "reason": "typo"}
+    ).content.decode()
+    assert "Saldo nu: <strong>1.250 punten</strong>" in refused
+    assert 'id="balance-after" for="id_points">-750 punten</output>' in refused
+    assert 'class="errorlist' in refused  # the service's refusal, on the points field
+
+
+def test_store_credit_is_typed_with_a_decimal_comma_in_dutch(client):
+    member = MemberFactory()
+    client.force_login(UserFactory(role=roles.MANAGER))
+    page = client.get(action_url(member, "adjust-store-credit")).content.decode()
+    assert "Saldo nu: <strong>€\xa00,00</strong>" in page
+    response = client.post(
+        action_url(member, "adjust-store-credit"), {"amount": "7,50", "reason": "Klacht"}
+    )
+    assert response.status_code == 302
+    assert StoreCreditAccount.objects.get(member=member).balance == Decimal("7.50")
+
+
+def test_the_balance_preview_script_is_a_static_file():
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("backoffice/balance_preview.js")

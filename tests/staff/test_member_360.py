@@ -164,3 +164,21 @@ def test_the_audit_trail_section_needs_its_view_permission(client, role, sees_au
 def test_staff_without_a_role_cannot_open_a_member(client, member):
     client.force_login(UserFactory())
     assert client.get(member_url(member)).status_code == 403
+
+
+def test_the_points_history_shows_when_a_purchase_was_made_not_when_it_was_booked(client):
+    # given: a till that was offline sends a purchase of three days ago
+    store = StoreFactory()
+    member = MemberFactory()
+    made = timezone.now() - datetime.timedelta(days=3)
+    buy(member, store, "40.00", occurred_at=made)
+    client.force_login(UserFactory(role=roles.CASHIER))
+    # when
+    page = client.get(member_url(member)).content.decode()
+    # then: the ledger's date is the purchase's, as in the purchases section, and says when
+    # it was booked
+    ledger = page[page.index('id="member-points"') : page.index('id="member-tiers"')]
+    made_on = timezone.localtime(made).strftime("%d-%m-%Y")
+    booked_on = timezone.localdate().strftime("%d-%m-%Y")
+    assert made_on in ledger
+    assert f"geboekt {booked_on}" in ledger
