@@ -347,7 +347,9 @@ class Branding(TranslatedNameMixin, CachedSingleton):
         ),
     )
     logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
-    logo_content_type = models.CharField(max_length=32, blank=True, editable=False)
+    logo_content_type = models.CharField(
+        _("logo file type"), max_length=32, blank=True, editable=False
+    )
     primary_colour = models.CharField(
         _("primary colour"),
         max_length=7,
@@ -379,7 +381,7 @@ class Branding(TranslatedNameMixin, CachedSingleton):
         help_text=_("Shown at the foot of every portal page, e.g. how to reach customer service."),
     )
     support_text_en = models.TextField(_("support text (English)"), max_length=300, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     CACHE_KEY = "accounts:branding"
 

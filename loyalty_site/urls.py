@@ -33,12 +33,6 @@ _redoc_csp = csp_update(
 )
 
 
-class LocalRedocView(SpectacularRedocView):
-    """Redoc without the Google Fonts of drf-spectacular's page: nothing comes from elsewhere."""
-
-    template_name = "api_docs/redoc.html"
-
-
 def _moved(pattern_name: str):
     return RedirectView.as_view(pattern_name=pattern_name, query_string=True, permanent=True)
 
@@ -62,7 +56,7 @@ urlpatterns = [
     ),
     path(
         "api/redoc/",
-        _redoc_csp(LocalRedocView.as_view(url_name="api-schema", **_public_docs)),
+        _redoc_csp(SpectacularRedocView.as_view(url_name="api-schema", **_public_docs)),
         name="api-redoc",
     ),
     path("health/", health_view, name="health"),
