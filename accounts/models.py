@@ -119,6 +119,7 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         permissions = [
             ("block_member", _("Can block and unblock members")),
+            ("erase_member", _("Can erase a member's personal data")),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +155,7 @@ class ConsentChange(AppendOnlyModel):
         POS = "pos", _("Till or web shop")
         PORTAL = "portal", _("Member portal")
         STAFF = "staff", _("Staff")
+        ERASURE = "erasure", _("Erasure of the member's data")
 
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="consent_changes", verbose_name=_("member")
@@ -220,7 +222,10 @@ class PosApiKey(models.Model):
 
 
 class StaffAction(AppendOnlyModel):
-    """Audit trail of staff actions: who did what to whom, when and why. Never edited."""
+    """Audit trail of staff actions: who did what to whom, when and why. Never edited, except
+    that erasing a member replaces their personal values in the reason and the before/after."""
+
+    erasable_columns = ("reason", "before", "after")
 
     staff_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -285,3 +290,39 @@ class ClosureRequest(models.Model):
                 name="one_open_closure_request_per_member",
             )
         ]
+
+
+class Erasure(AppendOnlyModel):
+    """Audit of an erasure (GDPR art. 17): who, when, why and how it was asked; never what was
+    erased. One per member: erasing again changes nothing and records nothing."""
+
+    class Via(models.TextChoices):
+        COMMAND = "command", _("Command line")
+        STAFF = "staff", _("Staff, on the member page")
+        CLOSURE_REQUEST = "closure_request", _("The member's request to close the account")
+        RETENTION = "retention", _("Retention period passed")
+
+    # PROTECT: the anonymous member row stays, with its bookkeeping.
+    member = models.OneToOneField(
+        Member, on_delete=models.PROTECT, related_name="erasure", verbose_name=_("member")
+    )
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+        help_text=_("Empty when the command line or the retention job erased it."),
+    )
+    via = models.CharField(_("how"), max_length=16, choices=Via.choices)
+    reason = models.TextField(_("reason"))
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member.card_number} ({self.erased_at:%Y-%m-%d})"

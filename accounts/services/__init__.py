@@ -1,5 +1,6 @@
 """State changes of members, stores and POS keys, by job (sign-in links: accounts/portal.py)."""
 
+from .erasure import member_erase, subject_of
 from .members import member_consent_set, member_enrol, member_update_contact
 from .staff import member_set_status, staff_action_record
 from .stores import API_KEY_PREFIX, NewApiKey, api_key_create, api_key_revoke, store_create
@@ -11,8 +12,10 @@ __all__ = [
     "api_key_revoke",
     "member_consent_set",
     "member_enrol",
+    "member_erase",
     "member_set_status",
     "member_update_contact",
     "staff_action_record",
     "store_create",
+    "subject_of",
 ]

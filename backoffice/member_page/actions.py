@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Member
-from accounts.services import member_set_status
+from accounts.models import Erasure, Member
+from accounts.services import member_erase, member_set_status
 from campaigns.services import delivery_resend_by_staff
 from points.services import points_adjust
 from rewards.services import code_revoke, reward_grant, store_credit_adjust
@@ -16,6 +16,7 @@ from rewards.services import code_revoke, reward_grant, store_credit_adjust
 from ..forms import (
     CodeRevokeForm,
     DeliveryResendForm,
+    EraseForm,
     PointsAdjustmentForm,
     ReasonForm,
     RewardGrantForm,
@@ -112,6 +113,17 @@ MEMBER_ACTIONS = [
         ),
         _("Member unblocked."),
         is_available=lambda member: member.status == Member.Status.BLOCKED,
+    ),
+    MemberAction(
+        "erase",
+        _("Erase personal data"),
+        "accounts.erase_member",
+        EraseForm,
+        lambda member, data, user: member_erase(
+            member=member, actor=user, reason=data["reason"], via=Erasure.Via.STAFF
+        ),
+        _("The member's personal data is erased; the points history stays, anonymous."),
+        is_available=lambda member: not Erasure.objects.filter(member=member).exists(),
     ),
 ]
 
