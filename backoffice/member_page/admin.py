@@ -10,11 +10,33 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Member
 from accounts.normalise import normalise_phone
 from accounts.services import member_enrol, member_update_contact
+from campaigns.selectors import members_offered_for_erasure
 from core.errors import ApplicationError
 
 from ..forms import MemberAdminForm
 from .actions import MEMBER_ACTIONS, actions_for
 from .sections import member_sections, member_summary
+
+
+class ErasureFilter(admin.SimpleListFilter):
+    """Storage limitation: members inactive for the programme's years, offered for erasure
+    (each member page then has "Erase personal data"); and those already erased."""
+
+    title = _("privacy")
+    parameter_name = "privacy"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("inactive", _("Inactive long enough to erase")),
+            ("erased", _("Erased")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "inactive":
+            return queryset.filter(pk__in=members_offered_for_erasure().values("pk"))
+        if self.value() == "erased":
+            return queryset.filter(erasure__isnull=False)
+        return queryset
 
 
 @admin.register(Member)
@@ -135,6 +157,11 @@ class MemberAdmin(admin.ModelAdmin):
         except ApplicationError as error:
             self.message_user(request, str(error.message), messages.ERROR)
             return redirect(request.get_full_path())
+
+    def get_list_filter(self, request):
+        if request.user.has_perm("accounts.erase_member"):
+            return [*self.list_filter, ErasureFilter]
+        return self.list_filter
 
     def get_urls(self):
         return [

@@ -29,6 +29,7 @@ from .events import (
     on_refund_recorded,
     on_tier_changed,
 )
+from .retention import personal_data_purge
 from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
 from .surveys import survey_answer, survey_next_due
@@ -62,6 +63,7 @@ __all__ = [
     "on_refund_recorded",
     "on_tier_changed",
     "period_key",
+    "personal_data_purge",
     "survey_answer",
     "survey_next_due",
 ]
