@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from core.personal_data import Subject, mentioning, not_personal, register, scrub_rows
 
-from .models import CONSENT_FIELDS, ClosureRequest, LoginToken, Member, StaffAction
+from .models import (
+    CONSENT_FIELDS,
+    ClosureRequest,
+    ConsentChange,
+    LoginToken,
+    Member,
+    StaffAction,
+)
 
 
 def _erase_member(subject: Subject) -> None:
@@ -38,6 +45,13 @@ def _erase_portal_user(subject: Subject) -> None:
 
 def _erase_closure_reasons(subject: Subject) -> None:
     ClosureRequest.objects.filter(member_id=subject.member_id).update(reason="")
+
+
+def _erase_consent_details(subject: Subject) -> None:
+    # When and how consent was given stays (proof that messages were lawful); the detail
+    # (an address a STOP came from, say) goes.
+    changes = ConsentChange.objects.filter(member_id=subject.member_id).exclude(detail="")
+    changes.erase_personal(detail="")
 
 
 def _erase_login_tokens(subject: Subject) -> None:
@@ -76,6 +90,7 @@ register(
 )
 register("auth.User", ["username", "email", "first_name", "last_name"], _erase_portal_user)
 register("accounts.ClosureRequest", ["reason"], _erase_closure_reasons)
+register("accounts.ConsentChange", ["detail"], _erase_consent_details)
 register("accounts.LoginToken", ["token_hash"], _erase_login_tokens)
 register("accounts.StaffAction", ["reason", "before", "after"], _erase_staff_actions)
 register("admin.LogEntry", ["object_repr", "change_message"], _erase_admin_log)

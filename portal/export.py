@@ -1,6 +1,7 @@
 """Everything the programme holds about a member, for 'download my data' (GDPR art. 15/20)."""
 
 from accounts.models import Member
+from accounts.selectors import consent_proof_for
 from campaigns.models import Delivery, SurveyResponse
 from points.models import Activity, PointsEntry, Purchase
 from rewards.models import IssuedReward, StoreCreditEntry
@@ -37,11 +38,7 @@ def member_data(member: Member) -> dict:
                 "whatsapp": member.whatsapp_consent_at,
             },
         },
-        "consent_history": list(
-            member.consent_changes.order_by("changed_at").values(
-                "channel", "is_granted", "source", "changed_at"
-            )
-        ),
+        "consent_history": consent_proof_for(member=member),
         "points": {
             "balance": account.balance if account else 0,
             "tier": str(account.tier) if account and account.tier else None,
