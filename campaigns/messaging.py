@@ -15,10 +15,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
+from accounts.unsubscribe import unsubscribe_url
 
 logger = logging.getLogger("campaigns.messages")
 
@@ -60,6 +62,8 @@ class Message:
     body: str
     html: str
     key: str
+    # Marketing only: the one-click unsubscribe link (footer, and the e-mail headers).
+    unsubscribe_url: str = ""
 
 
 def delivery_key(delivery_id: int) -> str:
@@ -111,8 +115,30 @@ def render(*, delivery, channel: str) -> Message:
             html = render_to_string("campaigns/messages/email.html", context)
         else:
             body, html = render_to_string("campaigns/messages/short.txt", context).strip(), ""
+        url = unsubscribe_url(member_id=member.pk, channel=channel)
+        body, html = _with_unsubscribe_footer(body, html, url, channel)
     address = member.email if channel == "email" else member.phone
-    return Message(channel, address, subject, body, html, key=delivery_key(delivery.pk))
+    return Message(
+        channel, address, subject, body, html, key=delivery_key(delivery.pk), unsubscribe_url=url
+    )
+
+
+def _with_unsubscribe_footer(body: str, html: str, url: str, channel: str) -> tuple[str, str]:
+    """Every marketing message ends with its one-click unsubscribe link, after the legal
+    footer (Telecommunicatiewet art. 11.7: an easy opt-out in every commercial message)."""
+    label = {
+        "email": _("Unsubscribe from these e-mails:"),
+        "sms": _("No more SMS? Reply STOP or go to"),
+        "whatsapp": _("No more WhatsApp messages? Reply STOP or go to"),
+    }[channel]
+    body = f"{body.rstrip()}\n\n{label} {url}" if channel == "email" else f"{body} {label} {url}"
+    if html:
+        link = (
+            f'<p style="font-size: .8rem; color: #6b7280">{escape(label)} '
+            f'<a href="{escape(url)}">{escape(url)}</a></p>'
+        )
+        html = html.replace("</body>", f"{link}\n</body>") if "</body>" in html else html + link
+    return body, html
 
 
 class LogBackend:
@@ -146,7 +172,19 @@ class DjangoEmailBackend:
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
-            headers={"Message-ID": message_id, "X-Loyalty-Key": message.key},
+            headers={
+                "Message-ID": message_id,
+                "X-Loyalty-Key": message.key,
+                # RFC 2369 and RFC 8058: the mail client's own unsubscribe button, one POST.
+                **(
+                    {
+                        "List-Unsubscribe": f"<{message.unsubscribe_url}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    }
+                    if message.unsubscribe_url
+                    else {}
+                ),
+            },
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")

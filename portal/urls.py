@@ -25,4 +25,5 @@ urlpatterns = [
     path("profile/my-data.json", views.export_view, name="export"),
     path("profile/close/", views.close_view, name="close"),
     path("survey/", views.survey_view, name="survey"),
+    path("unsubscribe/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
 ]

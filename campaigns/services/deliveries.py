@@ -358,13 +358,15 @@ def delivery_send(delivery_id: int) -> str:
         else:
             # Tried before (the provider failed, or a worker died mid-send): the same message.
             channel = recorded.channel
+            rendered = messaging.render(delivery=delivery, channel=channel)
             message = messaging.Message(
                 channel=channel,
                 to=recorded.to,
                 subject=recorded.subject,
                 body=recorded.body,
-                html=messaging.render(delivery=delivery, channel=channel).html,
+                html=rendered.html,
                 key=messaging.delivery_key(delivery.pk),
+                unsubscribe_url=rendered.unsubscribe_url,
             )
         delivery.status, delivery.channel, delivery.lease_until = (
             Delivery.Status.SENDING,

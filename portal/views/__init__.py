@@ -23,6 +23,7 @@ from .profile import (
     survey_view,
 )
 from .sign_in import login_link_view, login_sent_view, login_view, logout_view, signup_view
+from .unsubscribe import unsubscribe_view
 
 __all__ = [
     "card_view",
@@ -45,4 +46,5 @@ __all__ = [
     "rewards_view",
     "signup_view",
     "survey_view",
+    "unsubscribe_view",
 ]
