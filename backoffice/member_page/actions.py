@@ -112,7 +112,11 @@ MEMBER_ACTIONS = [
             member=member, status=Member.Status.ACTIVE, reason=data["reason"], actor=user
         ),
         _("Member unblocked."),
-        is_available=lambda member: member.status == Member.Status.BLOCKED,
+        # An erased member stays blocked: nobody is behind the card any more.
+        is_available=lambda member: (
+            member.status == Member.Status.BLOCKED
+            and not Erasure.objects.filter(member=member).exists()
+        ),
     ),
     MemberAction(
         "erase",
