@@ -168,6 +168,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields named "channel": the tills' sales channel and an inbound reply's (SMS, WhatsApp).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "points.models.Channel",
+        "InboundChannelEnum": ["sms", "whatsapp"],
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------------------
