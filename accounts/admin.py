@@ -6,8 +6,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import ClosureRequest, ConsentChange, Erasure, PosApiKey, StaffAction, Store
-from .services import api_key_create, api_key_revoke, member_erase
+from .models import (
+    TILL_SCOPES,
+    ApiScope,
+    ClosureRequest,
+    ConsentChange,
+    Erasure,
+    PosApiKey,
+    StaffAction,
+    Store,
+)
+from .services import api_key_create, api_key_revoke, api_key_set_scopes, member_erase
 
 
 class ReadOnlyAdminMixin:
@@ -57,17 +66,38 @@ class StoreAdmin(admin.ModelAdmin):
         return False  # deactivate instead: purchases and members point at stores
 
 
+class PosApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=list(TILL_SCOPES),
+        help_text=_("What this key may do. A till needs the ones ticked for a new key."),
+    )
+
+    class Meta:
+        model = PosApiKey
+        fields = ["store", "name", "scopes"]
+
+
 @admin.register(PosApiKey)
 class PosApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "store", "prefix", "created_at", "last_used_at", "revoked_at"]
+    form = PosApiKeyForm
+    list_display = ["name", "store", "prefix", "scope_list", "last_used_at", "revoked_at"]
     list_filter = ["store", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "store__code"]
     actions = ["revoke"]
-    fields = ["store", "name"]
+    fields = ["store", "name", "scopes"]
     readonly_fields = ["prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
 
+    @admin.display(description=_("scopes"))
+    def scope_list(self, obj) -> str:
+        return ", ".join(obj.scopes) or "—"
+
     def get_fields(self, request, obj=None):
-        return ["store", "name"] if obj is None else ["store", "name", *self.readonly_fields]
+        fields = ["store", "name", "scopes"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["store", *self.readonly_fields]
@@ -78,8 +108,12 @@ class PosApiKeyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             super().save_model(request, obj, form, change)
+            if "scopes" in form.changed_data:  # through the service: it clears the key cache
+                api_key_set_scopes(api_key=obj, scopes=form.cleaned_data["scopes"])
             return
-        new_key = api_key_create(store=obj.store, name=obj.name, actor=request.user)
+        new_key = api_key_create(
+            store=obj.store, name=obj.name, actor=request.user, scopes=form.cleaned_data["scopes"]
+        )
         obj.pk, obj.prefix, obj.key_hash = new_key.api_key.pk, new_key.api_key.prefix, ""
         obj._state.adding = False
         request._new_raw_api_key = new_key.raw_key

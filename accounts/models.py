@@ -215,6 +215,31 @@ def hash_api_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+class ApiScope(models.TextChoices):
+    """What a POS API key may do (docs/api.md, "Key scopes")."""
+
+    MEMBERS_READ = "members:read", _("Read members: summary, ledger, rewards")
+    MEMBERS_ENROL = "members:enrol", _("Enrol members")
+    PURCHASES_WRITE = "purchases:write", _("Record purchases and quotes (earn points)")
+    REFUNDS_WRITE = "refunds:write", _("Refund purchases")
+    ACTIVITIES_WRITE = "activities:write", _("Award points for activities")
+    REWARDS_REDEEM = "rewards:redeem", _("Buy rewards with a member's points")
+    CODES_VALIDATE = "codes:validate", _("Check and use reward codes at checkout")
+    CODES_READ = "codes:read", _("See members' unused codes in full (otherwise the last 4)")
+
+
+# What a till needs: everything at the counter, but not other members' codes in full (a member
+# shows their code), nor activities (those come from the web shop or the portal).
+TILL_SCOPES = (
+    ApiScope.MEMBERS_READ,
+    ApiScope.MEMBERS_ENROL,
+    ApiScope.PURCHASES_WRITE,
+    ApiScope.REFUNDS_WRITE,
+    ApiScope.REWARDS_REDEEM,
+    ApiScope.CODES_VALIDATE,
+)
+
+
 class PosApiKeyQuerySet(models.QuerySet):
     def usable(self):
         return self.filter(revoked_at__isnull=True, store__is_active=True)
@@ -243,6 +268,9 @@ class PosApiKey(models.Model):
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # ApiScope values. Empty by default: a key may do nothing it was not given
+    # (`api_key_create` gives a till's scopes unless told otherwise).
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
 
     objects = PosApiKeyQuerySet.as_manager()
 
@@ -257,6 +285,9 @@ class PosApiKey(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class StaffAction(AppendOnlyModel):

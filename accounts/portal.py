@@ -5,28 +5,44 @@ import datetime
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from core import outbox
-from core.errors import ApplicationError, Conflict
+from core import outbox, ratelimit
+from core.errors import ApplicationError, Conflict, TooManyAttempts
 
 from .models import ClosureRequest, ConsentChange, LoginToken, Member
 from .normalise import normalise_email
+from .selectors import active_member_by_email
 from .services import member_enrol
 
 LOGIN_LINK_VALIDITY = datetime.timedelta(minutes=20)
+# One budget for every way a sign-in link is sent (the sign-in form, sign-up, asking again): per
+# address, so nobody floods an inbox, and per client address, so nobody walks through addresses.
+LINK_BUDGET_PER_EMAIL = 5
+LINK_BUDGET_PER_CLIENT = 30
+LINK_BUDGET_WINDOW_SECONDS = 15 * 60
 
 
 class LoginLinkInvalid(ApplicationError):
     code = "login_link_invalid"
+
+
+class TooManyLinkRequests(TooManyAttempts):
+    code = "too_many_link_requests"
+    default_message = gettext_lazy(
+        "Too many sign-in links were asked for. Please try again in 15 minutes."
+    )
 
 
 def _hash(raw_token: str) -> str:
@@ -73,14 +89,44 @@ def login_link_issue(*, member: Member, link_for: Callable[[str], str]) -> None:
         )
 
 
-def login_link_request(*, email: str, link_for: Callable[[str], str]) -> Member | None:
+def login_link_budget_take(*, email: str, client: str) -> None:
+    """Takes one sign-in link from the budgets of this address and this client, or raises
+    TooManyLinkRequests when either is spent.
+
+    Taken before anything is looked up or sent (an atomic count in the shared cache, so parallel
+    requests cannot slip through together), and whether the address belongs to a member or not:
+    the refusal tells nothing about the address. Refused requests count too, so a client that
+    keeps trying stays refused until the window ends.
+    """
+    spent = [
+        ratelimit.count_attempt(scope, identity, window_seconds=LINK_BUDGET_WINDOW_SECONDS) > limit
+        for scope, identity, limit in (
+            ("link-email", email, LINK_BUDGET_PER_EMAIL),  # counted case-insensitively
+            ("link-ip", client, LINK_BUDGET_PER_CLIENT),
+        )
+    ]
+    if any(spent):
+        raise TooManyLinkRequests()
+
+
+def login_link_request(*, email: str, client: str, link_for: Callable[[str], str]) -> Member | None:
     """A sign-in link for the active member with this address; nothing for an unknown or blocked
-    one (the caller answers the same either way). Returns the member the link is for, or None."""
+    one (the caller answers the same either way). Returns the member the link is for, or None.
+    Raises TooManyLinkRequests when the address or the client has used up its budget."""
+    login_link_budget_take(email=email, client=client)
     member = Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE).first()
     if member is None:
         return None
     login_link_issue(member=member, link_for=link_for)
     return member
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """Who the sign-in link went to (None: nobody), and whether the sign-up enrolled them."""
+
+    member: Member | None
+    is_new: bool = False
 
 
 def member_sign_up(
@@ -92,17 +138,23 @@ def member_sign_up(
     language: str = "nl",
     consent_email: bool = False,
     referral_code: str | None = None,
+    client: str,
     link_for: Callable[[str], str],
-) -> Member | None:
+) -> SignUp:
     """The portal's sign-up: enrol, or send a sign-in link.
 
     A new address is enrolled (consent and referral recorded as given) and gets a sign-in link;
     the address of an active member gets a sign-in link instead, so the answer never tells who is
     a member; a blocked member's address gets nothing. One transaction: the enrolment and the
     link's e-mail job (outbox) commit together, and a refused enrolment (an unknown referral
-    code, say) queues nothing. Returns the member the link is for, or None.
+    code, say) queues nothing. Says who the link is for and whether they are new (the portal
+    welcomes a new member with their card number, and answers as "link sent" otherwise).
+
+    Every sign-up takes a link from the same budget as the sign-in form (whatever the address),
+    before anything is enrolled: TooManyLinkRequests when it is spent.
     """
     email = normalise_email(email) or ""  # the form requires one
+    login_link_budget_take(email=email, client=client)
     with transaction.atomic(durable=True):
         existing = Member.objects.filter(email=email).first()
         if existing is None:
@@ -119,9 +171,24 @@ def member_sign_up(
         elif existing.is_active:
             member = existing
         else:
-            return None
+            return SignUp(member=None)
         login_link_issue(member=member, link_for=link_for)
-    return member
+    return SignUp(member=member, is_new=existing is None)
+
+
+def member_password_check(*, email: str, password: str) -> Member | None:
+    """The active member with this address and password, or None.
+
+    The same cost whatever the address: an unknown address, a blocked member or one without a
+    password still hashes the password once, so the time taken does not tell which addresses
+    belong to members with a password.
+    """
+    member = active_member_by_email(email)
+    user = member.user if member is not None else None
+    if user is None or not user.is_active or not user.has_usable_password():
+        make_password(password)  # as slow as a real check; the result is not used
+        return None
+    return member if user.check_password(password) else None
 
 
 def login_link_send(*, member_id: int, link: str) -> None:

@@ -32,3 +32,17 @@ def consent_proof_for(*, member: Member) -> list[dict]:
 def staff_actions_for(*, member: Member) -> QuerySet[StaffAction]:
     """What staff did to the member (the audit trail), newest first, with who did it."""
     return StaffAction.objects.filter(member=member).select_related("staff_user")
+
+
+def active_member_get(member_id: int) -> Member | None:
+    """The member with this id if they may use the portal (None once closed or blocked)."""
+    return Member.objects.filter(pk=member_id, status=Member.Status.ACTIVE).first()
+
+
+def active_member_by_email(email: str) -> Member | None:
+    """The active member with this address (as typed: trimmed, any case), with their user."""
+    return (
+        Member.objects.filter(email=email.strip().lower(), status=Member.Status.ACTIVE)
+        .select_related("user")
+        .first()
+    )

@@ -35,7 +35,7 @@ def prepare(data: Path, *, sample: int, seed: int) -> dict:
     """Bench fixtures: a store and key, member samples, codes, refundable purchases."""
     from django.db import transaction
 
-    from accounts.models import Member, PosApiKey, Store, hash_api_key
+    from accounts.models import ApiScope, Member, PosApiKey, Store, hash_api_key
     from points.services import PurchaseRequest, purchase_record
     from rewards.codes import generate_code
     from rewards.models import IssuedReward, Reward
@@ -46,7 +46,12 @@ def prepare(data: Path, *, sample: int, seed: int) -> dict:
     )
     PosApiKey.objects.get_or_create(
         key_hash=hash_api_key(API_KEY),
-        defaults={"store": store, "name": "bench", "prefix": API_KEY[:12]},
+        defaults={
+            "store": store,
+            "name": "bench",
+            "prefix": API_KEY[:12],
+            "scopes": list(ApiScope.values),
+        },
     )
     last_id = Member.objects.order_by("-pk").values_list("pk", flat=True).first()
     ids = rng.sample(range(1, last_id + 1), sample)

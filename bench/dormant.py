@@ -58,8 +58,8 @@ def hand_written_sql(*, days: int, reward_id: int) -> dict:
     figures = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO campaigns_automation (name, trigger, days, every_n, category, reward_validity_days, bonus_points, reward_newcomer, channel, only_reachable, message_subject_nl, message_subject_en, message_body_nl, message_body_en, cooldown_days, conversion_days, is_active, created_at, updated_at, reward_id) "
-            "VALUES ('sql floor', 'dormant', %s, NULL, '', NULL, 0, false, 'email', false, '', '', '', '', 90, 30, false, now(), now(), %s) RETURNING id",
+            "INSERT INTO campaigns_automation (name, trigger, days, every_n, category, reward_validity_days, bonus_points, reward_newcomer, channel, only_reachable, message_subject_nl, message_subject_en, message_body_nl, message_body_en, message_sms_nl, message_sms_en, message_whatsapp_nl, message_whatsapp_en, cooldown_days, conversion_days, is_active, created_at, updated_at, reward_id) "
+            "VALUES ('sql floor', 'dormant', %s, NULL, '', NULL, 0, false, 'email', false, '', '', '', '', '', '', '', '', 90, 30, false, now(), now(), %s) RETURNING id",
             [days, reward_id],
         )
         automation_id = cursor.fetchone()[0]

@@ -60,10 +60,11 @@ def add_missing_history(say) -> None:
     _execute("""
         INSERT INTO campaigns_automation (name, trigger, days, bonus_points, reward_newcomer,
             channel, only_reachable, message_subject_nl, message_subject_en, message_body_nl,
-            message_body_en, cooldown_days, conversion_days, is_active, created_at, updated_at,
-            category)
+            message_body_en, message_sms_nl, message_sms_en, message_whatsapp_nl,
+            message_whatsapp_en, cooldown_days, conversion_days, is_active, created_at,
+            updated_at, category)
         VALUES ('Bench: terugkomkorting', 'dormant', 90, 50, false, 'email', false, '', '', '', '',
-                90, 30, true, now(), now(), '')
+                '', '', '', '', 90, 30, true, now(), now(), '')
     """)
     _execute("""
         INSERT INTO campaigns_delivery (automation_id, member_id, period_key, created_at, channel,

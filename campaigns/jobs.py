@@ -27,3 +27,14 @@ def deliveries_send_job(payload: dict) -> int:
 @outbox.handler(JOB_FULFIL_PENDING, atomic=False)
 def run_fulfil_left_over_job(payload: dict) -> int:
     return services.automation_fulfil_left_over(payload["automation"], period=payload["period"])
+
+
+# A staff test message; a retry goes under the same key (the same Message-ID).
+@outbox.handler(services.JOB_TEST_MESSAGE, atomic=False)
+def test_message_job(payload: dict) -> str:
+    return services.automation_test_send(
+        automation_id=payload["automation"],
+        user_id=payload["user"],
+        language=payload["language"],
+        key=payload["key"],
+    )

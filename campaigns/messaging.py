@@ -8,46 +8,26 @@ downstream. SMTP has no idempotency: a send repeated after a crash arrives twice
 Message-ID and text, which mail clients show as one message.
 """
 
+import datetime
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from accounts.unsubscribe import unsubscribe_url
 
+from . import templating
+
 logger = logging.getLogger("campaigns.messages")
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
-
-DEFAULT_SUBJECTS = {
-    "dormant": _("We miss you, %(name)s!"),
-    "welcome": _("Welcome to our loyalty programme"),
-    "first_purchase": _("Thank you for your first purchase"),
-    "nth_purchase": _("Your stamp card is full!"),
-    "birthday": _("Happy birthday, %(name)s!"),
-    "tier_reached": _("You reached a new tier"),
-    "points_expiring": _("Your points expire soon"),
-    "referral": _("Thank you for bringing a friend"),
-}
-DEFAULT_INTROS = {
-    "dormant": _(
-        "It has been a while since your last visit. Here is something to welcome you back."
-    ),
-    "welcome": _("Nice to have you with us. Every purchase earns you points."),
-    "first_purchase": _("Thank you for shopping with us. Here is a little extra for next time."),
-    "nth_purchase": _("Thanks for coming back so often. This one is on us."),
-    "birthday": _("We wish you a wonderful day, with a present from us."),
-    "tier_reached": _("Congratulations: you reached a new tier and its benefits."),
-    "points_expiring": _("Some of your points expire soon. Use them before they are gone."),
-    "referral": _("A friend you invited made their first purchase. Thank you!"),
-}
 
 
 class SendError(Exception):
@@ -62,6 +42,7 @@ class Message:
     body: str
     html: str
     key: str
+    is_test: bool = False  # a staff test: marked, and never a delivery
     # Marketing only: the one-click unsubscribe link (footer, and the e-mail headers).
     unsubscribe_url: str = ""
 
@@ -91,30 +72,48 @@ def channel_for(member: Member, requested: str) -> tuple[str | None, str | None]
     return None, "no_address"
 
 
-def render(*, delivery, channel: str) -> Message:
-    member = delivery.member
-    automation = delivery.automation
-    with translation.override(member.language or settings.LANGUAGE_CODE):
-        name = member.first_name or str(_("member"))
-        subject = automation.subject(member.language) or str(
-            DEFAULT_SUBJECTS[automation.trigger] % {"name": name}
-        )
-        context = {
-            "member": member,
-            "name": name,
-            "intro": automation.body(member.language) or str(DEFAULT_INTROS[automation.trigger]),
-            "issued": delivery.issued_reward,
-            "reward": delivery.issued_reward.reward.translated("name")
-            if delivery.issued_reward
-            else "",
-            "bonus_points": delivery.bonus_entry.points if delivery.bonus_entry else 0,
-            "portal_url": getattr(settings, "LOYALTY_PORTAL_URL", ""),
-        }
+def compose(automation, *, channel: str, language: str, values: dict[str, str]):
+    """(subject, text, html) of the automation's message on `channel` in `language`: the
+    marketer's template filled in, plus the legal footer of an e-mail; nothing else."""
+    part = "body" if channel == "email" else channel
+    text = templating.fill(templating.template_for(automation, part, language), values).strip()
+    subject = templating.fill(templating.template_for(automation, "subject", language), values)
+    context = {"text": text, "language": language}
+    with translation.override(language):
         if channel == "email":
-            body = render_to_string("campaigns/messages/email.txt", context)
+            body = render_to_string("campaigns/messages/email.txt", context).strip()
             html = render_to_string("campaigns/messages/email.html", context)
         else:
             body, html = render_to_string("campaigns/messages/short.txt", context).strip(), ""
+    return subject.strip() if channel == "email" else "", body, html
+
+
+def delivery_values(delivery) -> dict[str, str]:
+    """The placeholders' values for a delivery: its code, reward, bonus and the member's."""
+    issued = delivery.issued_reward
+    return templating.values_for(
+        member=delivery.member,
+        language=member_language(delivery.member),
+        reward=issued.reward if issued is not None else delivery.automation.reward,
+        code=issued.display_code if issued is not None else "",
+        expires_at=(issued.expires_at if issued is not None else None) or delivery.offer_expires_at,
+        bonus_points=delivery.bonus_entry.points if delivery.bonus_entry else 0,
+    )
+
+
+def member_language(member: Member) -> str:
+    return "en" if member.language == "en" else settings.LANGUAGE_CODE
+
+
+def render(*, delivery, channel: str) -> Message:
+    member = delivery.member
+    subject, body, html = compose(
+        delivery.automation,
+        channel=channel,
+        language=member_language(member),
+        values=delivery_values(delivery),
+    )
+    with translation.override(member_language(member)):
         url = unsubscribe_url(member_id=member.pk, channel=channel)
         body, html = _with_unsubscribe_footer(body, html, url, channel)
     address = member.email if channel == "email" else member.phone
@@ -184,6 +183,7 @@ class DjangoEmailBackend:
                     if message.unsubscribe_url
                     else {}
                 ),
+                **({"X-Loyalty-Test": "yes"} if message.is_test else {}),
             },
         )
         if message.html:
@@ -205,3 +205,80 @@ DEFAULT_BACKENDS = {
 def backend_for(channel: str):
     paths = {**DEFAULT_BACKENDS, **getattr(settings, "LOYALTY_MESSAGE_BACKENDS", {})}
     return import_string(paths[channel])()
+
+
+# --- previews and tests: the automation's message for a sample member -------------------------
+
+SAMPLE_CODE = "ABCD-EFGH-JKLM"
+
+
+# The GSM 03.38 alphabet: an SMS in it holds 160 characters (153 per part when split), the
+# extension characters count twice; any other character makes it Unicode: 70 (67 per part).
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = set("^{}\\[~]|€")
+
+
+def sms_parts(text: str) -> tuple[int, int]:
+    """(characters as the network counts them, how many SMS messages the text takes)."""
+    if all(character in GSM_BASIC or character in GSM_EXTENSION for character in text):
+        length = sum(2 if character in GSM_EXTENSION else 1 for character in text)
+        single, part = 160, 153
+    else:
+        length, single, part = len(text), 70, 67
+    return length, 1 if length <= single else -(-length // part)
+
+
+@dataclass(frozen=True)
+class Preview:
+    channel: str
+    language: str
+    subject: str
+    body: str
+
+    @property
+    def sms_size(self) -> tuple[int, int] | None:
+        return sms_parts(self.body) if self.channel == "sms" else None
+
+
+def preview_channels(automation) -> list[str]:
+    if automation.channel == "preferred":
+        return ["email", "sms", "whatsapp"]
+    return [] if automation.channel == "none" else [automation.channel]
+
+
+def sample_values(automation, member: Member, language: str) -> dict[str, str]:
+    """What a delivery to `member` would fill in, with a made-up code."""
+    reward = automation.reward
+    now = timezone.now()
+    if reward is not None and reward.gives_code:
+        expires_at = now + datetime.timedelta(
+            days=automation.reward_validity_days or reward.validity_days
+        )
+    else:
+        expires_at = now + datetime.timedelta(days=automation.conversion_days)
+    account = getattr(member, "point_account", None) if member.pk else None
+    return templating.values_for(
+        member=member,
+        language=language,
+        reward=reward,
+        code=SAMPLE_CODE if reward is not None and reward.gives_code else "",
+        expires_at=expires_at,
+        bonus_points=automation.bonus_points,
+        points_balance=(account.balance if account is not None else 250) + automation.bonus_points,
+    )
+
+
+def previews(automation, member: Member) -> list[Preview]:
+    """The message in both languages on every channel the automation may use."""
+    result = []
+    for language in ("nl", "en"):
+        values = sample_values(automation, member, language)
+        for channel in preview_channels(automation):
+            subject, body, _html = compose(
+                automation, channel=channel, language=language, values=values
+            )
+            result.append(Preview(channel, language, subject, body))
+    return result

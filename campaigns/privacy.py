@@ -38,6 +38,10 @@ not_personal(
     message_subject_en=_TEXT,
     message_body_nl=_TEXT,
     message_body_en=_TEXT,
+    message_sms_nl=_TEXT,
+    message_sms_en=_TEXT,
+    message_whatsapp_nl=_TEXT,
+    message_whatsapp_en=_TEXT,
 )
 not_personal("campaigns.Segment", name=_TEXT, description=_TEXT)
 not_personal("campaigns.BonusCampaign", name_nl=_TEXT, name_en=_TEXT)

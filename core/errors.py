@@ -52,6 +52,7 @@ class TooManyAttempts(ApplicationError):
     status_code = 429
     code = "too_many_attempts"
     default_message = _("Too many attempts. Try again later.")
+    retry_after_seconds: int | None = None  # sent as Retry-After
 
 
 class MemberNotFound(NotFound):

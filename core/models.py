@@ -96,7 +96,10 @@ class IdempotencyRecord(models.Model):
     scope = models.CharField(max_length=64)
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(default=0)
-    response_body = models.JSONField(default=dict)
+    # The bytes that were sent, so a replay is the same answer byte for byte (a JSON column
+    # would keep the values but not the order of the keys).
+    response_content = models.BinaryField(default=b"")
+    response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -1,15 +1,36 @@
 """Personal data in the kernel's tables: stored answers and queued work that may embed it."""
 
-from django.db.models import Q
+import json
 
-from core.personal_data import Subject, mentioning, register, scrub_rows
+from core.personal_data import (
+    Subject,
+    mentioning,
+    not_personal,
+    register,
+    scrub_json,
+    scrub_rows,
+)
 
 from .models import IdempotencyRecord, OutboxJob
 
 
 def _erase_idempotency_answers(subject: Subject) -> None:
-    about = Q(client=f"member:{subject.member_id}") | mentioning(subject, ["response_body"])
-    scrub_rows(IdempotencyRecord.objects.filter(about), ["response_body"], subject)
+    """Stored answers are the bytes first sent (JSON): those of the member's own portal
+    client, and any other (a till's enrolment answer) that mentions the person."""
+    needles = [identifier.encode() for identifier in subject.identifiers()]
+    records = IdempotencyRecord.objects.values_list("pk", "client", "response_content")
+    for pk, client, content in records.order_by("pk").iterator(chunk_size=2000):
+        content = bytes(content)
+        if client != f"member:{subject.member_id}" and not any(n in content for n in needles):
+            continue
+        try:
+            answer = json.loads(content)
+        except ValueError:
+            continue  # not JSON: nothing of ours to scrub
+        scrubbed = scrub_json(answer, subject)
+        if scrubbed != answer:
+            encoded = json.dumps(scrubbed, separators=(",", ":")).encode()
+            IdempotencyRecord.objects.filter(pk=pk).update(response_content=encoded)
 
 
 def _erase_outbox_payloads(subject: Subject) -> None:
@@ -17,5 +38,6 @@ def _erase_outbox_payloads(subject: Subject) -> None:
     scrub_rows(OutboxJob.objects.filter(mentioning(subject, fields)), fields, subject)
 
 
-register("core.IdempotencyRecord", ["response_body"], _erase_idempotency_answers)
+register("core.IdempotencyRecord", ["response_content"], _erase_idempotency_answers)
+not_personal("core.IdempotencyRecord", response_headers="the answer's HTTP headers")
 register("core.OutboxJob", ["payload", "last_error"], _erase_outbox_payloads)

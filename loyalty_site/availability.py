@@ -83,7 +83,9 @@ def _unavailable_response(request) -> HttpResponse:
             },
             status=503,
         )
-    return HttpResponse(render_to_string("503.html"), status=503)
+    # No request context (its processors could touch the database); just the CSP nonce.
+    context = {"csp_nonce": getattr(request, "csp_nonce", "")}
+    return HttpResponse(render_to_string("503.html", context), status=503)
 
 
 class DatabaseErrorMiddleware:

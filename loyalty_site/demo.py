@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts.models import Member, PosApiKey, Store, hash_api_key
+from accounts.models import ApiScope, Member, PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
 from campaigns.models import Automation, BonusCampaign, Segment, SurveyResponse, Trigger
 from campaigns.services import automations_run_due, member_stats_refresh
@@ -139,6 +139,8 @@ def _stores() -> dict[str, Store]:
             name="Demo till",
             prefix=DEMO_API_KEY[:12],
             key_hash=hash_api_key(DEMO_API_KEY),
+            # The demo shows everything the API can do, codes in full included.
+            scopes=list(ApiScope.values),
         )
     return stores
 

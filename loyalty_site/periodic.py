@@ -1,6 +1,6 @@
 """The periodic jobs and their default schedules (Europe/Amsterdam wall-clock time).
 
-Installed by migrations (campaigns 0002, 0004 and 0008, core 0001, each with a frozen copy) and by
+Installed by migrations (campaigns 0002, 0004 and 0009, core 0001, each with a frozen copy) and by
 `manage.py setup_periodic_tasks`; after that
 staff change the schedules in admin (Periodic tasks), and neither overwrites their changes.
 """

@@ -25,9 +25,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "rewards.view_*",
         "rewards.grant_reward",
         "rewards.revoke_code",
-        "campaigns.view_delivery",
+        "campaigns.view_*",  # read only: which campaign gave a customer what, and why not
         "campaigns.resend_delivery",
-        "campaigns.view_surveyresponse",
         "accounts.view_staffaction",  # support sees earlier corrections before making one
     ],
     MARKETING: [
@@ -58,7 +57,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.*",
         "core.view_outboxjob",
         "core.retry_outboxjob",  # background jobs: see what waits or gave up, run it again
+        # Staff users (loyalty_site/admin.py keeps them to the three roles: no superusers,
+        # no single permissions, no member accounts). Deactivated, never deleted: the audit
+        # trail points at them.
         "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
         "auth.view_group",
         "axes.view_*",
         "axes.delete_accessattempt",  # unlocks a staff login locked after wrong passwords
@@ -66,20 +70,98 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def has_permission(role: str, permission: str) -> bool:
+    """Whether a role's patterns grant `app_label.codename`."""
+    return any(fnmatchcase(permission, pattern) for pattern in ROLE_PERMISSIONS[role])
+
+
+# The README's role table ("Staff roles"), generated from the patterns above; a test checks that
+# the README shows exactly this. A row is a task, the permissions it takes to do it and, where
+# seeing without changing means something, the permissions it takes to see it.
+ROLE_TABLE: list[tuple[str, list[str], list[str]]] = [
+    (
+        "look up members, see the 360° page",
+        ["accounts.view_member", "accounts.change_member"],
+        ["accounts.view_member"],
+    ),
+    (
+        "adjust points, grant rewards and credit, revoke codes",
+        ["points.adjust_points", "rewards.grant_reward", "rewards.revoke_code"],
+        [],
+    ),
+    ("send a message again", ["campaigns.resend_delivery"], []),
+    ("see the audit trail", ["accounts.view_staffaction"], []),
+    (
+        "earning rules, tiers, rewards catalogue, programme settings",
+        [
+            "points.change_earningrule",
+            "points.change_tier",
+            "rewards.change_reward",
+            "points.change_loyaltyprogram",
+        ],
+        [
+            "points.view_earningrule",
+            "points.view_tier",
+            "rewards.view_reward",
+            "points.view_loyaltyprogram",
+        ],
+    ),
+    (
+        "campaigns, automations, segments",
+        [
+            "campaigns.change_bonuscampaign",
+            "campaigns.change_automation",
+            "campaigns.change_segment",
+        ],
+        ["campaigns.view_bonuscampaign", "campaigns.view_automation", "campaigns.view_segment"],
+    ),
+    ("KPI dashboard and its CSV exports (`insights.view_kpis`)", ["insights.view_kpis"], []),
+    ("block / unblock members", ["accounts.block_member"], []),
+    ("stores and POS keys", ["accounts.add_posapikey", "accounts.change_store"], []),
+    (
+        "staff users: add them, give them a role, deactivate them",
+        ["auth.add_user", "auth.change_user"],
+        ["auth.view_user"],
+    ),
+    (
+        "background jobs: see them, run them again",
+        ["core.view_outboxjob", "core.retry_outboxjob"],
+        [],
+    ),
+    ("unlock a staff login locked after wrong passwords", ["axes.delete_accessattempt"], []),
+]
+
+
+def role_table_markdown() -> str:
+    roles = list(ROLE_PERMISSIONS)
+    lines = [
+        "| | " + " | ".join(roles) + " |",
+        "| --- |" + " --- |" * len(roles),
+    ]
+    for task, to_do, to_see in ROLE_TABLE:
+        cells = []
+        for role in roles:
+            if all(has_permission(role, permission) for permission in to_do):
+                cells.append("✓")
+            elif to_see and all(has_permission(role, permission) for permission in to_see):
+                cells.append("read only")
+            else:
+                cells.append("–")
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def sync_role_permissions(group_model=None, permission_model=None) -> None:
     if group_model is None:
         from django.contrib.auth.models import Group as group_model
         from django.contrib.auth.models import Permission as permission_model
     permissions = list(permission_model.objects.select_related("content_type"))
-    for role, patterns in ROLE_PERMISSIONS.items():
+    for role in ROLE_PERMISSIONS:
         group, _created = group_model.objects.get_or_create(name=role)
         wanted = [
             permission
             for permission in permissions
-            if any(
-                fnmatchcase(f"{permission.content_type.app_label}.{permission.codename}", pattern)
-                for pattern in patterns
-            )
+            if has_permission(role, f"{permission.content_type.app_label}.{permission.codename}")
         ]
         group.permissions.set(wanted)
 

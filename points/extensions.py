@@ -28,12 +28,46 @@ ZERO = Decimal("0.00")
 # Checkout hook
 
 
+@dataclass(frozen=True)
+class CodeVerdictLine:
+    """What a purchase (or a checkout check) says about one code."""
+
+    code: str
+    status: str  # "applied" or "rejected"
+    discount: Decimal
+    reason: str | None = None
+    reward: str | None = None  # only for the member's own codes
+    message: str | None = None  # with a reason
+    conflicts_with: str | None = None
+
+
+@dataclass(frozen=True)
+class StoreCreditLine:
+    """What a purchase (or a checkout check) says about the store credit asked for."""
+
+    requested: Decimal
+    available: Decimal
+    used: Decimal
+    reason: str | None = None
+    message: str | None = None  # with a reason
+
+
 @dataclass
 class CheckoutDecision:
     discount_total: Decimal = ZERO
     store_credit_used: Decimal = ZERO
-    receipt: dict[str, Any] = field(default_factory=dict)  # merged into the purchase answer
+    # Part of the purchase's answer when codes or store credit were sent.
+    codes: tuple[CodeVerdictLine, ...] | None = None
+    store_credit: StoreCreditLine | None = None
     state: Any = None  # whatever the hook needs again in `apply`
+
+
+@dataclass(frozen=True)
+class RefundReturns:
+    """What a refund gave back: codes (on a full refund) and store credit."""
+
+    codes_restored: tuple[str, ...] | None = None
+    store_credit_returned: Decimal | None = None
 
 
 class CheckoutHook(Protocol):
@@ -41,7 +75,7 @@ class CheckoutHook(Protocol):
 
     def apply(self, *, purchase, decision: CheckoutDecision) -> None: ...
 
-    def on_refund(self, *, purchase, refund, cumulative_amount: Decimal) -> dict[str, Any]: ...
+    def on_refund(self, *, purchase, refund, cumulative_amount: Decimal) -> RefundReturns: ...
 
 
 _checkout_hook: CheckoutHook | None = None

@@ -2,8 +2,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, DateTimeField, F, Q, Sum, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -138,6 +138,18 @@ LEDGER_KIND_GROUPS = {
 }
 
 
+def happened_at_expression() -> Case:
+    """When what an entry records happened: the purchase's time for a purchase's points (a till
+    may post up to 90 days late), the refund's for a refund, the activity's (its `effective_at`)
+    for an activity; when it was written for everything else."""
+    return Case(
+        When(refund__isnull=False, then=F("refund__created_at")),
+        When(purchase__isnull=False, then=F("purchase__occurred_at")),
+        default=F("effective_at"),
+        output_field=DateTimeField(),
+    )
+
+
 def ledger_entries_for(
     *,
     member: Member,
@@ -145,20 +157,61 @@ def ledger_entries_for(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ):
-    """The member's ledger, newest first; optionally one group of kinds (`LEDGER_KIND_GROUPS`)
-    and the days written from and until (both included)."""
+    """The member's ledger, newest posting first, each entry with `happened_at` (see
+    `happened_at_expression`); optionally one group of kinds (`LEDGER_KIND_GROUPS`) and the days
+    it happened from and until (both included, in the local time zone)."""
     entries = (
         PointsEntry.objects.filter(account__member=member)
         .select_related("purchase__store", "refund", "activity__activity_type", "staff_user")
+        .annotate(happened_at=happened_at_expression())
         .order_by("-id")
     )
     if group:
         entries = entries.filter(kind__in=LEDGER_KIND_GROUPS[group])
     if date_from:
-        entries = entries.filter(created_at__date__gte=date_from)
+        entries = entries.filter(happened_at__date__gte=date_from)
     if date_to:
-        entries = entries.filter(created_at__date__lte=date_to)
+        entries = entries.filter(happened_at__date__lte=date_to)
     return entries
+
+
+def member_history_for(
+    *,
+    member: Member,
+    group: str | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+):
+    """The member's ledger as the member reads it: by the date things happened, latest first
+    (a purchase posted late sits at its purchase date)."""
+    return ledger_entries_for(
+        member=member, group=group, date_from=date_from, date_to=date_to
+    ).order_by("-happened_at", "-id")
+
+
+def points_per_month_for(*, member: Member, since: datetime.date) -> dict[datetime.date, dict]:
+    """Points earned (positive entries) and spent or expired (negative, as a positive number)
+    per month in which they happened, from `since` on: {first day of the month: {...}}."""
+    rows = (
+        PointsEntry.objects.filter(account__member=member)
+        .annotate(happened_at=happened_at_expression())
+        .filter(happened_at__date__gte=since)
+        .annotate(month=TruncMonth("happened_at"))
+        .values("month")
+        .annotate(
+            earned=Sum("points", filter=Q(points__gt=0)),
+            spent=Sum("points", filter=Q(points__lt=0)),
+        )
+        .order_by("month")
+    )
+    return {
+        _as_date(row["month"]): {"earned": row["earned"] or 0, "spent": -(row["spent"] or 0)}
+        for row in rows
+    }
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 def tier_progress_percent(progress: TierProgress) -> int:

@@ -2,33 +2,24 @@
 
 import datetime
 
-from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from points.models import PointsEntry
+from points.selectors import points_per_month_for
 
-WIDTH, HEIGHT, PADDING = 640, 180, 24
+from .templatetags.portal import month_abbreviation
+
+WIDTH, HEIGHT, PADDING = 640, 200, 8
+LABEL_SPACE = 28  # below the bars, for month labels readable when the chart is phone-sized
 
 
 def monthly_points_chart(member, *, months: int = 12) -> dict:
-    """Bars per month (earned up, spent/expired down) plus a table of the same numbers."""
+    """Bars per month in which the points were earned or spent (a purchase counts in the month it
+    was made, however late the till posted it), plus a table of the same numbers."""
     today = timezone.localdate()
     first = today.year * 12 + today.month - 1 - (months - 1)
     start = datetime.date(first // 12, first % 12 + 1, 1)
-    rows = (
-        PointsEntry.objects.filter(account__member=member, created_at__date__gte=start)
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(
-            earned=Sum("points", filter=Q(points__gt=0)),
-            spent=Sum("points", filter=Q(points__lt=0)),
-        )
-    )
-    by_month = {
-        row["month"].date() if hasattr(row["month"], "date") else row["month"]: row for row in rows
-    }
+    by_month = points_per_month_for(member=member, since=start)
     bars = []
     month = start
     for _index in range(months):
@@ -36,15 +27,15 @@ def monthly_points_chart(member, *, months: int = 12) -> dict:
         bars.append(
             {
                 "month": month,
-                "label": formats.date_format(month, "M"),
+                "label": month_abbreviation(month),
                 "earned": row.get("earned") or 0,
-                "spent": -(row.get("spent") or 0),
+                "spent": row.get("spent") or 0,
             }
         )
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     peak = max([1, *(bar["earned"] for bar in bars), *(bar["spent"] for bar in bars)])
     slot = (WIDTH - 2 * PADDING) / months
-    middle = HEIGHT / 2
+    middle = (HEIGHT - LABEL_SPACE) / 2
     scale = (middle - PADDING) / peak
     for index, bar in enumerate(bars):
         bar["x"] = round(PADDING + index * slot + slot * 0.15, 1)
@@ -58,6 +49,7 @@ def monthly_points_chart(member, *, months: int = 12) -> dict:
         "width": WIDTH,
         "height": HEIGHT,
         "middle": middle,
+        "label_y": HEIGHT - 6,
         "title": _("Points earned and spent per month"),
         "has_data": any(bar["earned"] or bar["spent"] for bar in bars),
     }

@@ -5,6 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import ContactFieldsMixin
 
 
+class NativeDateInput(forms.DateInput):
+    """The browser's date picker. It only takes ISO dates (2026-03-07), whatever the page's
+    language: a Dutch "07-03-1960" would show as empty and be saved as no date at all."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class EmailForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
 
@@ -22,7 +32,7 @@ class SignupForm(ContactFieldsMixin, forms.Form):
         label=_("Birth date"),
         required=False,
         help_text=_("For a birthday surprise. Optional."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=NativeDateInput(),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     referral_code = forms.CharField(
@@ -46,9 +56,7 @@ class ProfileForm(ContactFieldsMixin, forms.Form):
         required=False,
         help_text=_("For SMS or WhatsApp, if you want them."),
     )
-    birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=NativeDateInput())
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     preferred_channel = forms.ChoiceField(
         label=_("Preferred channel"),
@@ -77,12 +85,8 @@ class HistoryFilterForm(forms.Form):
         ("corrections", _("Refunds and corrections")),
     ]
     kind = forms.ChoiceField(label=_("Show"), choices=KINDS, required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=NativeDateInput())
+    date_to = forms.DateField(label=_("Until"), required=False, widget=NativeDateInput())
 
 
 class RedeemForm(forms.Form):
@@ -102,7 +106,7 @@ class SurveyForm(forms.Form):
     )
     repurchase_score = forms.TypedChoiceField(
         label=_("How likely are you to buy from us again?"),
-        choices=[("", "–"), *SCORES[1:]],
+        choices=SCORES[1:],
         coerce=int,
         empty_value=None,
         required=False,
@@ -111,7 +115,7 @@ class SurveyForm(forms.Form):
     )
     try_new_score = forms.TypedChoiceField(
         label=_("How likely are you to try our other products?"),
-        choices=[("", "–"), *SCORES[1:]],
+        choices=SCORES[1:],
         coerce=int,
         empty_value=None,
         required=False,

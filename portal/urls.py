@@ -6,12 +6,15 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
+    path("favicon.ico", views.favicon_view, name="favicon"),
     path("login/", views.login_view, name="login"),
     path("login/sent/", views.login_sent_view, name="login-sent"),
     path("login/link/<str:token>/", views.login_link_view, name="login-link"),
     path("logout/", views.logout_view, name="logout"),
     path("signup/", views.signup_view, name="signup"),
+    path("signup/welcome/", views.welcome_view, name="welcome"),
     path("card/", views.card_view, name="card"),
+    path("card/scan/", views.card_scan_view, name="card-scan"),
     path("history/", views.history_view, name="history"),
     path("history/credit/", views.credit_history_view, name="credit-history"),
     path("rewards/", views.rewards_view, name="rewards"),

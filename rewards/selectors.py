@@ -36,6 +36,19 @@ def catalogue_for(*, member: Member, account: PointAccount | None) -> list[Catal
     ]
 
 
+def rewards_unlocked_by(tier: Tier | None, *, limit: int = 3) -> list[Reward]:
+    """Rewards on offer now that members of `tier` and up may choose (what reaching it unlocks)."""
+    if tier is None:
+        return []
+    return list(Reward.objects.available().filter(minimum_tier=tier)[:limit])
+
+
+def rewards_by_points_entry(entry_ids) -> dict[int, Reward]:
+    """The reward each of these redemption ledger entries bought, by entry id."""
+    issued = IssuedReward.objects.filter(points_entry_id__in=entry_ids).select_related("reward")
+    return {code.points_entry_id: code.reward for code in issued if code.points_entry_id}
+
+
 def unused_codes_for(*, member: Member):
     return (
         IssuedReward.objects.filter(

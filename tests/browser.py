@@ -63,3 +63,12 @@ def screenshot(browser_page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     browser_page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def admin_sign_in(browser_page, username: str = "beheer") -> None:
+    """Signs a staff user (made with UserFactory's password) in to admin."""
+    browser_page.goto(browser_page.base_url + "/admin/")
+    browser_page.fill("#id_username", username)
+    browser_page.fill("#id_password", "correct horse battery")
+    browser_page.click("input[type=submit]")
+    browser_page.wait_for_selector("#content h1")

@@ -1,11 +1,16 @@
+from decimal import Decimal
+
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from core.config_cache import forget_all_local
+from points.services import points_adjust
+from rewards.services import credit_account_lock, credit_append
 
 from .browser import page  # noqa: F401  (the headless-browser fixture)
-from .factories import MemberFactory, StoreFactory
+from .factories import EarningRuleFactory, MemberFactory, StoreFactory, UserFactory
 from .helpers import pos_client_for
 from .markers import IS_POSTGRES
 
@@ -59,3 +64,13 @@ def other_pos(other_store) -> APIClient:
 @pytest.fixture
 def member(db):
     return MemberFactory()
+
+
+@pytest.fixture
+def rich_member(member):
+    """A member with 1,000 points and 5.00 store credit, under a rule of a point per euro."""
+    EarningRuleFactory(kind="base_rate", points_per_unit=Decimal("1"))
+    points_adjust(member=member, points=1000, reason="test", actor=UserFactory())
+    with transaction.atomic():
+        credit_append(credit_account_lock(member.pk), kind="grant", amount=Decimal("5"))
+    return member

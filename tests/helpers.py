@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import ApiScope
 from accounts.services import api_key_create
 from points.earning import BasketLine
 from points.models import PointsEntry, Purchase
@@ -87,9 +88,11 @@ def fresh(member):
     return Member.objects.select_related("point_account").get(pk=member.pk)
 
 
-def pos_client_for(store) -> APIClient:
+def pos_client_for(store, scopes=None) -> APIClient:
+    """A client with a key of `store`; by default one that may do everything."""
+    raw_key = api_key_create(
+        store=store, name="Till", scopes=ApiScope.values if scopes is None else scopes
+    ).raw_key
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Api-Key {api_key_create(store=store, name='Till').raw_key}"
-    )
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
     return client

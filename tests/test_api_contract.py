@@ -8,13 +8,10 @@ never has, fails here.
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 
 from points.api import serializers as points_s
-from points.services import points_adjust
 from rewards.api import serializers as rewards_s
-from rewards.services import credit_account_lock, credit_append
-from tests.factories import ActivityTypeFactory, EarningRuleFactory, RewardFactory, UserFactory
+from tests.factories import ActivityTypeFactory, RewardFactory
 from tests.helpers import issue
 
 pytestmark = pytest.mark.django_db
@@ -25,15 +22,6 @@ def assert_matches(serializer_class, body: dict) -> None:
     required = {name for name, field in fields.items() if field.required}
     assert set(body) - set(fields) == set(), f"{serializer_class.__name__}: not in the schema"
     assert required - set(body) == set(), f"{serializer_class.__name__}: missing from the answer"
-
-
-@pytest.fixture
-def rich_member(member):
-    EarningRuleFactory(kind="base_rate", points_per_unit=Decimal("1"))
-    points_adjust(member=member, points=1000, reason="test", actor=UserFactory())
-    with transaction.atomic():
-        credit_append(credit_account_lock(member.pk), kind="grant", amount=Decimal("5"))
-    return member
 
 
 def purchase(pos, member, **extra):
@@ -126,38 +114,43 @@ def test_a_checkout_answer_has_the_fields_of_its_schema(pos, rich_member):
 
 
 def test_a_replay_answers_the_first_answer_byte_for_byte(pos, rich_member):
-    # given a purchase with a code and store credit, and a store credit redemption
+    # given a purchase with a code and store credit, a refund, an activity, an enrolment and a
+    # store credit redemption
     code = issue(rich_member, RewardFactory(value=Decimal("10"))).code
-    first_purchase = purchase(pos, rich_member, codes=[code], store_credit="5.00")
+    review = ActivityTypeFactory(code="review")
     reward = RewardFactory(credit=True)
+    card = rich_member.card_number
+    writes = [
+        (
+            "/api/v1/purchases/",
+            {
+                "card_number": card,
+                "transaction_id": "T1",
+                "amount": "50.00",
+                "currency": "EUR",
+                "codes": [code],
+                "store_credit": "5.00",
+            },
+        ),
+        ("/api/v1/purchases/T1/refunds/", {"refund_id": "R1", "amount": "35.00"}),
+        (
+            "/api/v1/activities/",
+            {"card_number": card, "activity_type": review.code, "reference": "r1"},
+        ),
+        ("/api/v1/members/", {"email": "new@example.com", "consents": {"email": True}}),
+        (f"/api/v1/members/{card}/redemptions/", {"reward_id": reward.pk}),
+    ]
 
-    def redeem():
-        return pos.post(
-            f"/api/v1/members/{rich_member.card_number}/redemptions/",
-            {"reward_id": reward.pk},
-            format="json",
-            HTTP_IDEMPOTENCY_KEY="k",
-        )
+    def send(url, body):
+        return pos.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=f"key-{url}")
 
-    first_redemption = redeem()
-    # when both are sent again
-    purchase_replay = pos.post(
-        "/api/v1/purchases/",
-        {
-            "card_number": rich_member.card_number,
-            "transaction_id": "T1",
-            "amount": "50.00",
-            "currency": "EUR",
-            "codes": [code],
-            "store_credit": "5.00",
-        },
-        format="json",
-    )
-    redemption_replay = redeem()
-    # then the replays are the first answers, keys in the same order (PostgreSQL stores them as
-    # jsonb, which keeps no order: the Output serializer gives it back). The checkout hook's
-    # verdicts inside a purchase are plain dicts to points, so only their content is compared.
-    assert purchase_replay.status_code == redemption_replay.status_code == 200
-    assert purchase_replay.json() == first_purchase
-    assert list(purchase_replay.json()) == list(first_purchase)
-    assert redemption_replay.content == first_redemption.content
+    firsts = [send(url, body) for url, body in writes]
+    assert [first.status_code for first in firsts] == [201] * len(writes)
+    # when each is sent again
+    replays = [send(url, body) for url, body in writes]
+    # then each replay is the first answer byte for byte (PostgreSQL keeps the stored answers
+    # as jsonb, which has no key order), with 200 and the marker header
+    for first, replay in zip(firsts, replays, strict=True):
+        assert replay.status_code == 200
+        assert replay["Idempotent-Replayed"] == "true"
+        assert replay.content == first.content

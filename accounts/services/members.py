@@ -168,6 +168,38 @@ def member_consent_set(
     return member
 
 
+def member_consents_set(*, member: Member, choices: dict[str, bool], source: str) -> Member:
+    """Sets the member's consent per channel (`{"email": True, "sms": False, …}`), all or none:
+    SMS and WhatsApp need a mobile number to send to, so granting one without it is refused
+    before anything changes. One transaction (the member locked by the first channel's change);
+    one consent change row per channel changed."""
+    unknown = set(choices) - set(CONSENT_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            _("Choose e-mail, SMS or WhatsApp."), code="invalid_channel", field=sorted(unknown)[0]
+        )
+    # Before the transaction, as in member_enrol: a refusal leaves the caller's one usable.
+    current = Member.objects.get(pk=member.pk)
+    for channel in ("sms", "whatsapp"):
+        if (
+            choices.get(channel)
+            and not current.phone
+            and not getattr(current, CONSENT_FIELDS[channel])
+        ):
+            raise InvalidInput(
+                _("Add your mobile number to your details first."),
+                code="phone_required",
+                field=channel,
+            )
+    with transaction.atomic(savepoint=False):
+        # member_consent_set locks the member; the lock holds until this transaction ends.
+        for channel, is_granted in choices.items():
+            current = member_consent_set(
+                member=current, channel=channel, is_granted=is_granted, source=source
+            )
+    return current
+
+
 def member_update_contact(
     *,
     member: Member,

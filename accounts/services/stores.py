@@ -1,6 +1,7 @@
 """Stores and their POS API keys."""
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -12,6 +13,8 @@ from core.config_cache import forget_local
 from core.errors import InvalidInput
 
 from ..models import (
+    TILL_SCOPES,
+    ApiScope,
     PosApiKey,
     Store,
     hash_api_key,
@@ -39,11 +42,34 @@ class NewApiKey:
     raw_key: str  # shown once, never stored
 
 
-def api_key_create(*, store: Store, name: str, actor: User | None = None) -> NewApiKey:
+def _clean_scopes(scopes: Iterable[str]) -> list[str]:
+    """Known scopes only, each once, in the order of `ApiScope`."""
+    wanted = set(scopes)
+    unknown = wanted - set(ApiScope.values)
+    if unknown:
+        raise InvalidInput(
+            _("Unknown scope: %(scopes)s. Known: %(known)s.")
+            % {"scopes": ", ".join(sorted(unknown)), "known": ", ".join(ApiScope.values)},
+            code="invalid_choice",
+            field="scopes",
+        )
+    return [scope for scope in ApiScope.values if scope in wanted]
+
+
+def api_key_create(
+    *,
+    store: Store,
+    name: str,
+    actor: User | None = None,
+    scopes: Iterable[str] = TILL_SCOPES,
+) -> NewApiKey:
+    """A new key for `store`, allowed `scopes` (by default what a till needs)."""
+    scopes = _clean_scopes(scopes)
     raw_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = PosApiKey(
         store=store,
         name=name,
+        scopes=scopes,
         prefix=raw_key[: len(API_KEY_PREFIX) + 8],
         key_hash=hash_api_key(raw_key),
         created_by=actor,
@@ -51,6 +77,15 @@ def api_key_create(*, store: Store, name: str, actor: User | None = None) -> New
     with transaction.atomic(savepoint=False):
         api_key.save()
     return NewApiKey(api_key=api_key, raw_key=raw_key)
+
+
+def api_key_set_scopes(*, api_key: PosApiKey, scopes: Iterable[str]) -> PosApiKey:
+    """Changes what a key may do: at once in this process, within 30 seconds in the others."""
+    api_key.scopes = _clean_scopes(scopes)
+    with transaction.atomic(savepoint=False):
+        PosApiKey.objects.filter(pk=api_key.pk).update(scopes=api_key.scopes)
+    forget_local(f"api-key:{api_key.key_hash}")
+    return api_key
 
 
 def api_key_revoke(*, api_key: PosApiKey) -> PosApiKey:

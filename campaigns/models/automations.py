@@ -127,19 +127,49 @@ class Automation(models.Model):
             "could not be sent (no consent, no address)."
         ),
     )
-    message_subject_nl = models.CharField(_("subject (Dutch)"), max_length=150, blank=True)
-    message_subject_en = models.CharField(_("subject (English)"), max_length=150, blank=True)
-    message_body_nl = models.TextField(
-        _("message (Dutch)"), blank=True, help_text=_("Empty = the standard text of the trigger.")
+    message_subject_nl = models.CharField(_("e-mail subject (Dutch)"), max_length=150, blank=True)
+    message_body_nl = models.TextField(_("e-mail text (Dutch)"), blank=True)
+    message_subject_en = models.CharField(_("e-mail subject (English)"), max_length=150, blank=True)
+    message_body_en = models.TextField(
+        _("e-mail text (English)"),
+        blank=True,
+        help_text=_("Empty = members who read English get the Dutch text."),
     )
-    message_body_en = models.TextField(_("message (English)"), blank=True)
+    message_sms_nl = models.TextField(_("SMS text (Dutch)"), blank=True)
+    message_sms_en = models.TextField(
+        _("SMS text (English)"),
+        blank=True,
+        help_text=_("Empty = members who read English get the Dutch text."),
+    )
+    message_whatsapp_nl = models.TextField(
+        _("WhatsApp text (Dutch)"), blank=True, help_text=_("Empty = the SMS text.")
+    )
+    message_whatsapp_en = models.TextField(
+        _("WhatsApp text (English)"), blank=True, help_text=_("Empty = the SMS text.")
+    )
     cooldown_days = models.PositiveIntegerField(
         _("at most once per (days)"),
         default=90,
         help_text=_("A member gets this automation at most once in this many days. 0 = no limit."),
     )
-    max_per_day = models.PositiveIntegerField(_("budget per day"), null=True, blank=True)
-    max_total = models.PositiveIntegerField(_("budget in total"), null=True, blank=True)
+    max_per_day = models.PositiveIntegerField(
+        _("budget per day (members)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "At most this many members get this automation per day (a number of members, not "
+            "euros); the others are left out of that day's run. Empty = no limit."
+        ),
+    )
+    max_total = models.PositiveIntegerField(
+        _("budget in total (members)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "At most this many members get this automation, ever (a number of members, not "
+            "euros). Empty = no limit. The dry run below shows what that costs."
+        ),
+    )
     conversion_days = models.PositiveIntegerField(
         _("conversion window (days)"),
         default=30,
@@ -176,11 +206,17 @@ class Automation(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def subject(self, language: str) -> str:
-        return (self.message_subject_en if language == "en" else "") or self.message_subject_nl
-
-    def body(self, language: str) -> str:
-        return (self.message_body_en if language == "en" else "") or self.message_body_nl
+    def message_text(self, part: str, language: str) -> str:
+        """What the marketer wrote for `part` (subject, body, sms, whatsapp) in `language`:
+        English falls back to Dutch, WhatsApp to the SMS text. "" when nothing is written."""
+        parts = {"whatsapp": ["whatsapp", "sms"]}.get(part, [part])
+        languages = ["en", "nl"] if language == "en" else ["nl"]
+        for code in languages:  # the member's language before the channel
+            for name in parts:
+                text = getattr(self, f"message_{name}_{code}")
+                if text:
+                    return text
+        return ""
 
 
 class AutomationRun(models.Model):

@@ -1,9 +1,7 @@
 """State changes of the campaigns app."""
 
 from .automations import (
-    DryRun,
     RunProgress,
-    automation_dry_run,
     automation_fulfil_left_over,
     automation_run,
     automations_cache_clear,
@@ -23,18 +21,21 @@ from .deliveries import (
     delivery_queue,
     delivery_send,
 )
+from .dry_run import DryRun, automation_dry_run, sample_member
 from .events import (
     on_member_enrolled,
     on_purchase_recorded,
     on_refund_recorded,
     on_tier_changed,
 )
+from .messages import JOB_TEST_MESSAGE, automation_test_queue, automation_test_send
 from .retention import personal_data_purge
 from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
-from .surveys import survey_answer, survey_next_due
+from .surveys import survey_answer, survey_is_open_to, survey_next_due, survey_points
 
 __all__ = [
+    "JOB_TEST_MESSAGE",
     "MAX_SEND_ATTEMPTS",
     "DeliveryBusy",
     "DryRun",
@@ -43,6 +44,8 @@ __all__ = [
     "automation_fulfil_left_over",
     "automation_run",
     "automation_set_active",
+    "automation_test_queue",
+    "automation_test_send",
     "automations_cache_clear",
     "automations_run_due",
     "conversions_record",
@@ -64,6 +67,9 @@ __all__ = [
     "on_tier_changed",
     "period_key",
     "personal_data_purge",
+    "sample_member",
     "survey_answer",
+    "survey_is_open_to",
     "survey_next_due",
+    "survey_points",
 ]

@@ -5,7 +5,6 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Min
@@ -15,7 +14,6 @@ from accounts.models import Member
 from core import outbox
 from core.config_cache import cached_config, forget_config
 from core.locks import job_lock
-from points.models import LoyaltyProgram
 
 from .. import selectors
 from ..models import Automation, AutomationRun, Delivery, Trigger
@@ -193,47 +191,6 @@ def automations_run_due(
             )
         )
     return runs
-
-
-@dataclass(frozen=True)
-class DryRun:
-    members: int
-    budget_left: int | None
-    would_get: int
-    reward_value: Decimal
-    bonus_points: int
-    points_cost: Decimal
-
-
-def automation_dry_run(automation: Automation, *, now: datetime.datetime | None = None) -> DryRun:
-    """How many members would get it now, and what it would cost. Writes nothing."""
-    now = now or timezone.now()
-    if automation.trigger in Trigger.scheduled():
-        members = selectors.audience(
-            automation, selectors.trigger_audience(automation, now=now), now=now
-        )
-    else:
-        members = selectors.audience(
-            automation, Member.objects.filter(status=Member.Status.ACTIVE), now=now
-        )
-    count = members.count()
-    left = selectors.budget_left(automation, now=now)
-    would_get = count if left is None else min(count, left)
-    reward = automation.reward
-    per_member_value = (
-        reward.value
-        if reward is not None and reward.kind != "percentage_discount"
-        else Decimal("0")
-    )
-    point_value = LoyaltyProgram.current().point_value
-    return DryRun(
-        members=count,
-        budget_left=left,
-        would_get=would_get,
-        reward_value=per_member_value * would_get,
-        bonus_points=automation.bonus_points * would_get,
-        points_cost=(point_value * automation.bonus_points * would_get).quantize(Decimal("0.01")),
-    )
 
 
 # --- event triggers -----------------------------------------------------------------------

@@ -323,7 +323,12 @@ def delivery_send(delivery_id: int) -> str:
     with transaction.atomic(durable=True):
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
-            .select_related("member", "automation", "issued_reward__reward", "bonus_entry")
+            .select_related(
+                "member__point_account__tier",
+                "automation__reward",
+                "issued_reward__reward",
+                "bonus_entry",
+            )
             .filter(pk=delivery_id)
             .first()
         )

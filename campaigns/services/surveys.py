@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from core.errors import ApplicationError, Conflict, InvalidInput
-from points.models import ActivityType, LoyaltyProgram
+from points.models import ActivityType, LoyaltyProgram, Purchase
 from points.services import activity_award
 
 from ..models import SurveyResponse
@@ -31,6 +31,17 @@ def survey_next_due(
         return None
     due = last + datetime.timedelta(days=LoyaltyProgram.current().survey_interval_days)
     return due if due > now else None
+
+
+def survey_is_open_to(member: Member) -> bool:
+    """The survey asks how we are doing: only a member who has bought something can say."""
+    return Purchase.objects.filter(member=member).exists()
+
+
+def survey_points() -> int | None:
+    """What answering earns: the active 'survey' activity's points, or None when it earns none."""
+    activity_type = ActivityType.objects.filter(code=SURVEY_ACTIVITY, is_active=True).first()
+    return activity_type.points if activity_type is not None else None
 
 
 def _score(value, *, field: str, low: int) -> int | None:
@@ -63,6 +74,10 @@ def survey_answer(
     _score(recommend_score, field="recommend_score", low=0)
     _score(repurchase_score, field="repurchase_score", low=1)
     _score(try_new_score, field="try_new_score", low=1)
+    if not survey_is_open_to(member):
+        raise Conflict(
+            _("The survey is for members who have bought something."), code="survey_not_open"
+        )
     with transaction.atomic(durable=True):
         Member.objects.select_for_update().filter(pk=member.pk).first()  # one answer at a time
         if survey_next_due(member) is not None:

@@ -5,7 +5,9 @@ Validation errors with several problems also list them all under `errors`, each 
 
 import sys
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,7 +62,11 @@ def api_exception_handler(exc, context):
         return service_unavailable_response(context["request"], exc)
     if isinstance(exc, ApplicationError):
         body = error_body(exc.code, exc.message, exc.field, **exc.extra)
-        return Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after_seconds", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(body, status=exc.status_code, headers=headers)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -78,7 +84,12 @@ def api_exception_handler(exc, context):
         )
         message = exc.detail if isinstance(exc.detail, str) else exc.default_detail
         if isinstance(exc, exceptions.ParseError):
-            message = _("The request body is not valid JSON.")
+            # Our parser says what is wrong (core/parsers.py); DRF's own wording is technical.
+            detail_code = getattr(exc.detail, "code", None)
+            if detail_code not in (None, "parse_error"):
+                code = detail_code
+            elif message == exc.default_detail:
+                message = _("The request body is not valid JSON.")
         headers = {}
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
@@ -86,6 +97,14 @@ def api_exception_handler(exc, context):
             headers["Retry-After"] = str(int(exc.wait))
         return Response(error_body(code, message), status=exc.status_code, headers=headers)
     return None
+
+
+def too_large_body() -> dict:
+    return error_body(
+        "request_too_large",
+        _("The request body is too large (%(limit)s bytes at most).")
+        % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+    )
 
 
 def _is_api(request) -> bool:
@@ -110,6 +129,17 @@ def json_or_html(handler_name: str, status_code: int, code: str, message):
         return html_handler(request, *args, **kwargs)
 
     return handler
+
+
+def handler400(request, exception=None):
+    """Django's own 400s (a body over the size limit, a bad Host header): JSON under /api/."""
+    from django.views import defaults
+
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(too_large_body(), status=413)
+    return JsonResponse(error_body("bad_request", _("Bad request.")), status=400)
 
 
 handler404 = json_or_html("page_not_found", 404, "not_found", gettext_lazy("Not found."))

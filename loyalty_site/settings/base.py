@@ -8,6 +8,7 @@ clone needs no services. `DATABASE_URL=postgres://…` switches to PostgreSQL (p
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     "core",
     "accounts",
     "points",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -112,9 +115,14 @@ AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = env.bool("AXES_VERBOSE", default=False)  # lockouts are still logged as warnings
-# Behind a reverse proxy, the number of proxies in front of Django (so the client address
-# comes from X-Forwarded-For).
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=None)
+# The client address, for axes and the portal's limits alike (core/clientip.py).
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
+
+# Behind reverse proxies: how many of them stand in front of Django, so the client address is
+# read from X-Forwarded-For (core/clientip.py). 0: the connecting address is the client. Only
+# set it when Django cannot be reached except through those proxies. AXES_PROXY_COUNT is the
+# old name, still read.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("AXES_PROXY_COUNT", default=0))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -127,6 +135,7 @@ LANGUAGE_CODE = "nl"
 USE_THOUSAND_SEPARATOR = True  # 1.234 punten (nl), 1,234 points (en)
 LOGIN_URL = "portal:login"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Amsterdam")
 USE_I18N = True
@@ -144,12 +153,38 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-emails"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="loyalty@example.com")
 
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------
+# Every page (portal, admin, KPI dashboard, API docs) may load scripts, styles, images and fonts
+# from this site only. The few inline <script> and <style> blocks carry the request's nonce
+# (`{{ request.csp_nonce }}`); no style attributes, no event handlers, no eval, no frames.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- Django REST framework -------------------------------------------------------------------
+# The largest request body (POS API limits in docs/api.md): a purchase of 1,000 lines is about
+# 150 KB. Larger bodies get 413 request_too_large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.api.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["accounts.api.permissions.IsPosClient"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "accounts.api.permissions.IsPosClient",
+        "accounts.api.permissions.HasScope",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "loyalty_site.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.ApiKeyRateThrottle"],
@@ -173,6 +208,10 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "points.models.Channel",
         "InboundChannelEnum": ["sms", "whatsapp"],
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_schema.error_component_hook",
+    ],
 }
 
 # --- Celery ----------------------------------------------------------------------------------

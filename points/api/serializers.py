@@ -1,24 +1,39 @@
 from decimal import Decimal
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ConsentChannel, Store
-from core.api import money_field
+from core.api import (
+    OutputSerializer,
+    StrictBooleanField,
+    StrictDecimalField,
+    money_field,
+    money_out,
+)
 
 from ..earning import BasketLine
 from ..selectors import entry_description
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[0-9]{11}$",
+        "example": "52810473961",
+        "description": "11 digits, the last a Damm check digit (a typo is 400).",
+    }
+)
 class CardNumberField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=32, **kwargs)
 
 
 class ConsentsInput(serializers.Serializer):
-    email = serializers.BooleanField(required=False, default=False)
-    sms = serializers.BooleanField(required=False, default=False)
-    whatsapp = serializers.BooleanField(required=False, default=False)
+    email = StrictBooleanField(required=False, default=False)
+    sms = StrictBooleanField(required=False, default=False)
+    whatsapp = StrictBooleanField(required=False, default=False)
 
 
 class MemberEnrolInput(serializers.Serializer):
@@ -85,19 +100,28 @@ class LedgerEntryOutput(serializers.Serializer):
     balance_after = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     effective_at = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField()
-    transaction_id = serializers.CharField(source="purchase.transaction_id", default=None)
+    expires_at = serializers.DateTimeField(allow_null=True)
+    transaction_id = serializers.CharField(
+        source="purchase.transaction_id", default=None, allow_null=True
+    )
     description = serializers.SerializerMethodField()
 
     def get_description(self, entry) -> str:
         return entry_description(entry)
 
 
+class LedgerPageOutput(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Entries in all pages.")
+    next = serializers.URLField(allow_null=True, help_text="The next page's address, or null.")
+    previous = serializers.URLField(allow_null=True)
+    results = LedgerEntryOutput(many=True)
+
+
 class LineInput(serializers.Serializer):
     sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    quantity = serializers.DecimalField(
-        max_digits=10, decimal_places=3, min_value=0, required=False, default=1
+    quantity = StrictDecimalField(
+        max_digits=10, decimal_places=3, min_value=0, required=False, default=Decimal("1")
     )
     amount = money_field()
 
@@ -132,45 +156,62 @@ class QuoteInput(PurchaseInput):
     transaction_id = serializers.CharField(max_length=64, required=False)
 
 
-class ExplanationLineOutput(serializers.Serializer):
+class ExplanationLineOutput(OutputSerializer):
     source = serializers.CharField()
     source_id = serializers.IntegerField(allow_null=True)
     label = serializers.CharField()
     points = serializers.IntegerField()
 
 
-class PurchaseOutput(serializers.Serializer):
+class CodeVerdictOutput(OutputSerializer):
+    code = serializers.CharField()
+    status = serializers.ChoiceField(choices=["applied", "rejected"])
+    discount = money_out()
+    reason = serializers.CharField(allow_null=True)
+    reward = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+    conflicts_with = serializers.CharField(required=False)
+
+
+class StoreCreditVerdictOutput(OutputSerializer):
+    requested = money_out()
+    available = money_out()
+    used = money_out()
+    reason = serializers.CharField(allow_null=True)
+    message = serializers.CharField(required=False)
+
+
+class PurchaseOutput(OutputSerializer):
     transaction_id = serializers.CharField()
     card_number = serializers.CharField()
     store = serializers.CharField()
-    amount = serializers.CharField()
+    amount = money_out()
     currency = serializers.CharField()
     occurred_at = serializers.DateTimeField()
     points_earned = serializers.IntegerField()
     explanation = ExplanationLineOutput(many=True)
     points_balance = serializers.IntegerField()
-    discount_total = serializers.CharField()
-    store_credit_used = serializers.CharField()
-    amount_payable = serializers.CharField()
-    # With codes or store credit at the till: the rewards app's verdicts (its CheckoutOutput).
-    codes = serializers.ListField(child=serializers.DictField(), required=False)
-    store_credit = serializers.DictField(required=False)
+    discount_total = money_out()
+    store_credit_used = money_out()
+    amount_payable = money_out()
+    # With codes or store credit at the till: the verdicts.
+    codes = CodeVerdictOutput(many=True, required=False)
+    store_credit = StoreCreditVerdictOutput(required=False)
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(OutputSerializer):
     card_number = serializers.CharField()
-    amount = serializers.CharField()
+    amount = money_out()
     currency = serializers.CharField()
     points_earned = serializers.IntegerField()
     explanation = ExplanationLineOutput(many=True)
     points_balance = serializers.IntegerField()
     points_balance_after = serializers.IntegerField()
-    discount_total = serializers.CharField()
-    store_credit_used = serializers.CharField()
-    amount_payable = serializers.CharField()
-    # With codes or store credit at the till: the rewards app's verdicts (its CheckoutOutput).
-    codes = serializers.ListField(child=serializers.DictField(), required=False)
-    store_credit = serializers.DictField(required=False)
+    discount_total = money_out()
+    store_credit_used = money_out()
+    amount_payable = money_out()
+    codes = CodeVerdictOutput(many=True, required=False)
+    store_credit = StoreCreditVerdictOutput(required=False)
 
 
 class RefundInput(serializers.Serializer):
@@ -179,16 +220,16 @@ class RefundInput(serializers.Serializer):
     lines = LineInput(many=True, required=False, max_length=1000)
 
 
-class RefundOutput(serializers.Serializer):
+class RefundOutput(OutputSerializer):
     transaction_id = serializers.CharField()
     refund_id = serializers.CharField()
-    amount = serializers.CharField()
+    amount = money_out()
     points_reversed = serializers.IntegerField()
     points_balance = serializers.IntegerField()
-    refunded_total = serializers.CharField()
+    refunded_total = money_out()
     # When the purchase used store credit or codes: what the refund gave back.
     codes_restored = serializers.ListField(child=serializers.CharField(), required=False)
-    store_credit_returned = serializers.CharField(required=False)
+    store_credit_returned = money_out(required=False)
 
 
 class ActivityInput(serializers.Serializer):
@@ -198,7 +239,7 @@ class ActivityInput(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False)
 
 
-class ActivityOutput(serializers.Serializer):
+class ActivityOutput(OutputSerializer):
     card_number = serializers.CharField()
     activity_type = serializers.CharField()
     reference = serializers.CharField()

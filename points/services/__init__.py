@@ -3,6 +3,7 @@
 from .activities import (
     ActivityCapReached,
     ActivityOutcome,
+    ActivityReceipt,
     activity_award,
     activity_record,
     activity_type_get,
@@ -12,24 +13,34 @@ from .ledger import InsufficientPoints, account_lock, ledger_append, points_adju
 from .purchases import (
     PurchaseOutcome,
     PurchaseQuote,
+    PurchaseReceipt,
     PurchaseRequest,
     fingerprint,
     purchase_quote,
     purchase_record,
     validate_basket,
 )
-from .refunds import RefundExceedsPurchase, RefundOutcome, RefundRequest, refund_record
+from .refunds import (
+    RefundExceedsPurchase,
+    RefundOutcome,
+    RefundReceipt,
+    RefundRequest,
+    refund_record,
+)
 
 __all__ = [
     "ActivityCapReached",
     "ActivityOutcome",
+    "ActivityReceipt",
     "ExpiryRun",
     "InsufficientPoints",
     "PurchaseOutcome",
     "PurchaseQuote",
+    "PurchaseReceipt",
     "PurchaseRequest",
     "RefundExceedsPurchase",
     "RefundOutcome",
+    "RefundReceipt",
     "RefundRequest",
     "account_lock",
     "activity_award",

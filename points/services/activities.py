@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
 from core.errors import ApplicationError, Conflict, InvalidInput, MemberBlocked
+from core.outcomes import from_record, to_record
 from core.queries import one_or_none
 
 from ..dates import period_end, period_start
@@ -22,8 +23,20 @@ class ActivityCapReached(ApplicationError):
 
 
 @dataclass(frozen=True)
+class ActivityReceipt:
+    """The answer to an activity, kept with it (`Activity.response_body`) for retries."""
+
+    card_number: str
+    activity_type: str
+    reference: str
+    points_earned: int
+    points_balance: int
+
+
+@dataclass(frozen=True)
 class ActivityOutcome:
     activity: Activity
+    receipt: ActivityReceipt
     replayed: bool
 
 
@@ -34,7 +47,8 @@ def _replay(existing: Activity, request_fingerprint: str) -> ActivityOutcome:
             code="reference_conflict",
             field="reference",
         )
-    return ActivityOutcome(activity=existing, replayed=True)
+    receipt = from_record(ActivityReceipt, existing.response_body)
+    return ActivityOutcome(activity=existing, receipt=receipt, replayed=True)
 
 
 def activity_type_get(code: str) -> ActivityType:
@@ -128,12 +142,13 @@ def activity_award(
             effective_at=moment,
             activity=activity,
         )
-        activity.response_body = {
-            "card_number": member.card_number,
-            "activity_type": activity_type.code,
-            "reference": reference,
-            "points_earned": activity_type.points,
-            "points_balance": account.balance,
-        }
+        receipt = ActivityReceipt(
+            card_number=member.card_number,
+            activity_type=activity_type.code,
+            reference=reference,
+            points_earned=activity_type.points,
+            points_balance=account.balance,
+        )
+        activity.response_body = to_record(receipt)
         activity.save(update_fields=["response_body"])
-    return ActivityOutcome(activity=activity, replayed=False)
+    return ActivityOutcome(activity=activity, receipt=receipt, replayed=False)

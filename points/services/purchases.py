@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Member, Store
 from core.errors import Conflict, InvalidInput, MemberBlocked
 from core.money import money_str
+from core.outcomes import from_record, to_record
 from core.queries import one_or_none
 
 from .. import extensions
-from ..earning import Basket, BasketLine, EarningResult, compute_points
+from ..earning import Basket, BasketLine, EarningResult, ExplanationLine, compute_points
 from ..models import EntryKind, PointAccount, Purchase, PurchaseLine
 from ..selectors import account_of, earning_rules_active, label_in_language
 from ..signals import purchase_recorded
@@ -68,42 +69,49 @@ class PurchaseRequest:
 
 
 @dataclass(frozen=True)
+class PurchaseReceipt:
+    """The answer to a purchase, kept with it (`Purchase.response_body`) for identical retries."""
+
+    transaction_id: str
+    card_number: str
+    store: str
+    amount: Decimal
+    currency: str
+    occurred_at: datetime.datetime
+    points_earned: int
+    explanation: tuple[ExplanationLine, ...]
+    points_balance: int
+    discount_total: Decimal
+    store_credit_used: Decimal
+    amount_payable: Decimal
+    # With codes or store credit at the till: the checkout hook's verdicts.
+    codes: tuple[extensions.CodeVerdictLine, ...] | None = None
+    store_credit: extensions.StoreCreditLine | None = None
+
+
+@dataclass(frozen=True)
 class PurchaseOutcome:
     purchase: Purchase
+    receipt: PurchaseReceipt
     replayed: bool
-
-    @property
-    def receipt(self) -> dict:
-        return self.purchase.response_body
 
 
 @dataclass(frozen=True)
 class PurchaseQuote:
-    result: EarningResult
-    decision: extensions.CheckoutDecision
+    """What a purchase would earn and cost; nothing recorded."""
+
+    card_number: str
+    amount: Decimal
+    currency: str
+    points_earned: int
+    explanation: tuple[ExplanationLine, ...]
     points_balance: int
-
-    def as_dict(self, request: PurchaseRequest) -> dict:
-        return {
-            "card_number": request.member.card_number,
-            "amount": money_str(request.amount),
-            "currency": request.currency.upper(),
-            "points_earned": self.result.points,
-            "explanation": self.result.explanation(),
-            "points_balance": self.points_balance,
-            "points_balance_after": self.points_balance + self.result.points,
-            **_payment(request.amount, self.decision),
-        }
-
-
-def _payment(amount: Decimal, decision: extensions.CheckoutDecision) -> dict:
-    payable = amount - decision.discount_total - decision.store_credit_used
-    return {
-        "discount_total": money_str(decision.discount_total),
-        "store_credit_used": money_str(decision.store_credit_used),
-        "amount_payable": money_str(payable),
-        **decision.receipt,
-    }
+    points_balance_after: int
+    discount_total: Decimal
+    store_credit_used: Decimal
+    amount_payable: Decimal
+    codes: tuple[extensions.CodeVerdictLine, ...] | None = None
+    store_credit: extensions.StoreCreditLine | None = None
 
 
 def validate_occurred_at(
@@ -194,8 +202,20 @@ def purchase_quote(*, request: PurchaseRequest) -> PurchaseQuote:
     occurred_at = _validate(request, timezone.now())
     account = account_of(request.member)
     decision, result = _evaluate(request, account, occurred_at, for_update=False)
+    balance = account.balance if account else 0
     return PurchaseQuote(
-        result=result, decision=decision, points_balance=account.balance if account else 0
+        card_number=request.member.card_number,
+        amount=request.amount,
+        currency=request.currency.upper(),
+        points_earned=result.points,
+        explanation=result.lines,
+        points_balance=balance,
+        points_balance_after=balance + result.points,
+        discount_total=decision.discount_total,
+        store_credit_used=decision.store_credit_used,
+        amount_payable=request.amount - decision.discount_total - decision.store_credit_used,
+        codes=decision.codes,
+        store_credit=decision.store_credit,
     )
 
 
@@ -206,7 +226,8 @@ def _replay(existing: Purchase, request_fingerprint: str) -> PurchaseOutcome:
             code="transaction_id_conflict",
             field="transaction_id",
         )
-    return PurchaseOutcome(purchase=existing, replayed=True)
+    receipt = from_record(PurchaseReceipt, existing.response_body)
+    return PurchaseOutcome(purchase=existing, receipt=receipt, replayed=True)
 
 
 def _existing(request: PurchaseRequest) -> Purchase | None:
@@ -233,6 +254,24 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
             if existing is not None:
                 return _replay(existing, request_fingerprint)
             decision, result = _evaluate(request, account, occurred_at, for_update=True)
+            receipt = PurchaseReceipt(
+                transaction_id=request.transaction_id,
+                card_number=request.member.card_number,
+                store=request.store.code,
+                amount=request.amount,
+                currency=request.currency.upper(),
+                occurred_at=occurred_at,
+                points_earned=result.points,
+                explanation=result.lines,
+                points_balance=account.balance + result.points,
+                discount_total=decision.discount_total,
+                store_credit_used=decision.store_credit_used,
+                amount_payable=request.amount
+                - decision.discount_total
+                - decision.store_credit_used,
+                codes=decision.codes,
+                store_credit=decision.store_credit,
+            )
             purchase = Purchase.objects.create(
                 store=request.store,
                 transaction_id=request.transaction_id,
@@ -247,18 +286,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                 explanation=result.explanation(),
                 request_hash=request_fingerprint,
                 # The answer is known before anything is written: no second write of the row.
-                response_body={
-                    "transaction_id": request.transaction_id,
-                    "card_number": request.member.card_number,
-                    "store": request.store.code,
-                    "amount": money_str(request.amount),
-                    "currency": request.currency.upper(),
-                    "occurred_at": occurred_at.isoformat(),
-                    "points_earned": result.points,
-                    "explanation": result.explanation(),
-                    "points_balance": account.balance + result.points,
-                    **_payment(request.amount, decision),
-                },
+                response_body=to_record(receipt),
             )
             if request.lines:
                 PurchaseLine.objects.bulk_create(
@@ -290,4 +318,4 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
         if existing is None:
             raise
         return _replay(existing, request_fingerprint)
-    return PurchaseOutcome(purchase=purchase, replayed=False)
+    return PurchaseOutcome(purchase=purchase, receipt=receipt, replayed=False)

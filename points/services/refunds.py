@@ -1,5 +1,6 @@
 """Refunds: points reversed in proportion, with no rounding residue over several parts."""
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Store
 from core.errors import ApplicationError, Conflict, NotFound
 from core.money import money_str
+from core.outcomes import from_record, to_record
 from core.queries import one_or_none
 
 from .. import extensions
@@ -38,8 +40,24 @@ class RefundRequest:
 
 
 @dataclass(frozen=True)
+class RefundReceipt:
+    """The answer to a refund, kept with it (`Refund.response_body`) for identical retries."""
+
+    transaction_id: str
+    refund_id: str
+    amount: Decimal
+    points_reversed: int
+    points_balance: int
+    refunded_total: Decimal
+    # When the purchase used codes or store credit: what the refund gave back.
+    codes_restored: tuple[str, ...] | None = None
+    store_credit_returned: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class RefundOutcome:
     refund: Refund
+    receipt: RefundReceipt
     replayed: bool
 
 
@@ -76,7 +94,8 @@ def _replay(existing: Refund, request_fingerprint: str) -> RefundOutcome:
             code="refund_id_conflict",
             field="refund_id",
         )
-    return RefundOutcome(refund=existing, replayed=True)
+    receipt = from_record(RefundReceipt, existing.response_body)
+    return RefundOutcome(refund=existing, receipt=receipt, replayed=True)
 
 
 def refund_record(*, request: RefundRequest) -> RefundOutcome:
@@ -104,7 +123,7 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
             existing = one_or_none(purchase.refunds.filter(refund_id=request.refund_id))
             if existing is not None:
                 return _replay(existing, request_fingerprint)
-            refund, extra = _refund_locked(request, purchase, account, request_fingerprint)
+            refund, receipt = _refund_locked(request, purchase, account, request_fingerprint)
             refund_recorded.send(sender=Refund, refund=refund, purchase=purchase)
     except IntegrityError:
         existing = one_or_none(
@@ -117,10 +136,12 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
         if existing is None:
             raise
         return _replay(existing, request_fingerprint)
-    return RefundOutcome(refund=refund, replayed=False)
+    return RefundOutcome(refund=refund, receipt=receipt, replayed=False)
 
 
-def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_fingerprint: str):
+def _refund_locked(
+    request: RefundRequest, purchase: Purchase, account, request_fingerprint: str
+) -> tuple[Refund, RefundReceipt]:
     refundable = purchase.net_amount - purchase.refunded_amount
     if request.amount > refundable:
         raise RefundExceedsPurchase(
@@ -140,6 +161,14 @@ def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_
     # decimals as floats in an F() expression.
     purchase.refunded_amount += request.amount
     purchase.points_reversed += reverse
+    receipt = RefundReceipt(
+        transaction_id=purchase.transaction_id,
+        refund_id=request.refund_id,
+        amount=request.amount,
+        points_reversed=reverse,
+        points_balance=account.balance - reverse,
+        refunded_total=purchase.refunded_amount,
+    )
     refund = Refund.objects.create(
         purchase=purchase,
         refund_id=request.refund_id,
@@ -147,14 +176,7 @@ def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_
         points_reversed=reverse,
         lines=list(request.lines),
         request_hash=request_fingerprint,
-        response_body={
-            "transaction_id": purchase.transaction_id,
-            "refund_id": request.refund_id,
-            "amount": money_str(request.amount),
-            "points_reversed": reverse,
-            "points_balance": account.balance - reverse,
-            "refunded_total": money_str(purchase.refunded_amount),
-        },
+        response_body=to_record(receipt),
     )
     if reverse:
         ledger_append(
@@ -170,12 +192,18 @@ def _refund_locked(request: RefundRequest, purchase: Purchase, account, request_
     if account.balance < 0 and account.flagged_at is None:
         PointAccount.objects.filter(pk=account.pk).update(flagged_at=timezone.now())
     hook = extensions.checkout_hook()
-    extra = {}
+    returns = extensions.RefundReturns()
     if hook is not None:
-        extra = hook.on_refund(
+        returns = hook.on_refund(
             purchase=purchase, refund=refund, cumulative_amount=purchase.refunded_amount
         )
-    if extra:  # store credit or restored codes: only known after the refund row exists
-        refund.response_body = {**refund.response_body, **extra}
+    if returns != extensions.RefundReturns():
+        # Store credit or restored codes: only known once the refund row exists.
+        receipt = dataclasses.replace(
+            receipt,
+            codes_restored=returns.codes_restored,
+            store_credit_returned=returns.store_credit_returned,
+        )
+        refund.response_body = to_record(receipt)
         refund.save(update_fields=["response_body"])
-    return refund, extra
+    return refund, receipt

@@ -1,7 +1,9 @@
+import datetime
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -27,3 +29,30 @@ def points(value) -> str:
 def signed_points(value) -> str:
     text = points(abs(int(value)))
     return f"+{text}" if int(value) > 0 else f"−{text}" if int(value) < 0 else text
+
+
+def _month_format() -> str:
+    # Dutch writes month names in lower case ("29 nov"); English capitalises them ("29 Nov").
+    return "M" if (get_language() or "").startswith("en") else "b"
+
+
+def _local(value):
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+@register.filter
+def short_date(value) -> str:
+    """29 nov 2026 in Dutch, 29 Nov 2026 in English (local time)."""
+    if not value:
+        return ""
+    return formats.date_format(_local(value), f"j {_month_format()} Y")
+
+
+@register.filter
+def month_abbreviation(value) -> str:
+    """nov in Dutch, Nov in English."""
+    if not value:
+        return ""
+    return formats.date_format(_local(value), _month_format())

@@ -4,11 +4,13 @@ One module per part of the portal; the URLs import the views from here.
 """
 
 from .pages import (
+    card_scan_view,
     card_view,
     code_detail_view,
     codes_view,
     credit_history_view,
     dashboard_view,
+    favicon_view,
     history_view,
     reward_confirm_view,
     reward_redeem_view,
@@ -22,10 +24,18 @@ from .profile import (
     profile_view,
     survey_view,
 )
-from .sign_in import login_link_view, login_sent_view, login_view, logout_view, signup_view
+from .sign_in import (
+    login_link_view,
+    login_sent_view,
+    login_view,
+    logout_view,
+    signup_view,
+    welcome_view,
+)
 from .unsubscribe import unsubscribe_view
 
 __all__ = [
+    "card_scan_view",
     "card_view",
     "close_view",
     "code_detail_view",
@@ -34,6 +44,7 @@ __all__ = [
     "credit_history_view",
     "dashboard_view",
     "export_view",
+    "favicon_view",
     "history_view",
     "login_link_view",
     "login_sent_view",
@@ -47,4 +58,5 @@ __all__ = [
     "signup_view",
     "survey_view",
     "unsubscribe_view",
+    "welcome_view",
 ]

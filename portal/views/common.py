@@ -1,6 +1,7 @@
-"""What every portal view shares: the signed-in member, the client address."""
+"""What every portal view shares: the signed-in member, signing in, where to go afterwards."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,14 +10,23 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts import portal as accounts_portal
 from accounts.models import Member
 
+# The member a sign-up just enrolled, whose welcome page this browser may show.
+WELCOME_SESSION_KEY = "portal:new-member"
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+
+def safe_next(value: str | None, request) -> str:
+    """Where to go after signing in: a page of this site, never another one ("" if not)."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
 
 
 def member_required(view):
@@ -40,11 +50,29 @@ def member_required(view):
 def _sign_in(request, member: Member):
     user = accounts_portal.portal_user_for(member)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.pop(WELCOME_SESSION_KEY, None)
     translation.activate(member.language)
-    response = redirect(request.POST.get("next") or "portal:dashboard")
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, member.language, samesite="Lax")
+    response = redirect(safe_next(request.POST.get("next"), request) or "portal:dashboard")
+    set_language_cookie(response, member.language)
     return response
 
 
-def _login_link_url(request, token: str) -> str:
-    return request.build_absolute_uri(reverse("portal:login-link", args=[token]))
+def set_language_cookie(response, language: str) -> None:
+    """The language cookie with the settings of Django's own (Secure in production)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+def _login_link_url(request, token: str, next_url: str = "") -> str:
+    url = reverse("portal:login-link", args=[token])
+    if next_url:
+        url = f"{url}?{urlencode({'next': next_url})}"
+    return request.build_absolute_uri(url)

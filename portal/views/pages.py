@@ -4,85 +4,68 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from campaigns.services import survey_next_due
 from core.errors import ApplicationError
-from points.selectors import (
-    entry_description,
-    ledger_entries_for,
-    member_summary_get,
-    tier_progress_percent,
-)
-from rewards.models import IssuedReward, Reward
-from rewards.selectors import (
-    catalogue_for,
-    codes_for,
-    store_credit_balance,
-    store_credit_entries_for,
-    unused_codes_for,
-)
 from rewards.services import reward_redeem
 
-from .. import charts, forms, images
+from .. import forms, images, selectors
 from .common import member_required
+
+HISTORY_PAGE_SIZE = 20
 
 # --- pages ---------------------------------------------------------------------------------
 
 
+def favicon_view(request):
+    """Browsers ask for /favicon.ico where a page names no icon (the admin, JSON answers)."""
+    return redirect(static("portal/favicon.svg"), permanent=True)
+
+
 @member_required
 def dashboard_view(request):
-    member = request.member
-    summary = member_summary_get(member=member)
-    entries = list(ledger_entries_for(member=member)[:5])
-    next_tier = summary.tier.next_tier
-    unlocks = (
-        list(Reward.objects.available().filter(minimum_tier=next_tier)[:3]) if next_tier else []
-    )
     return render(
-        request,
-        "portal/dashboard.html",
-        {
-            "summary": summary,
-            "entries": [(entry, entry_description(entry)) for entry in entries],
-            "store_credit": store_credit_balance(member=member),
-            "progress": tier_progress_percent(summary.tier),
-            "unlocks": unlocks,
-            "chart": charts.monthly_points_chart(member),
-            "survey_due": survey_next_due(member) is None,
-            "unused_codes": unused_codes_for(member=member).count(),
-        },
+        request, "portal/dashboard.html", {"page": selectors.dashboard_for(request.member)}
     )
+
+
+def _card_images(number: str) -> dict:
+    return {
+        "qr": images.qr_svg(number, label=_("QR code of card %(number)s") % {"number": number}),
+        "barcode": images.barcode_svg(
+            number, label=_("Barcode of card %(number)s") % {"number": number}
+        ),
+    }
 
 
 @member_required
 def card_view(request):
-    number = request.member.card_number
-    return render(
-        request,
-        "portal/card.html",
-        {"qr": images.qr_svg(number, scale=8), "barcode": images.barcode_svg(number)},
-    )
+    return render(request, "portal/card.html", _card_images(request.member.card_number))
+
+
+@member_required
+def card_scan_view(request):
+    """The card alone, large on a white screen, for the till's scanner."""
+    return render(request, "portal/card_scan.html", _card_images(request.member.card_number))
 
 
 @member_required
 def history_view(request):
     form = forms.HistoryFilterForm(request.GET or None)
-    entries = ledger_entries_for(member=request.member)
+    filters = {}
     if form.is_valid():
         data = form.cleaned_data
-        entries = ledger_entries_for(
-            member=request.member,
-            group=data["kind"] or None,
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-        )
-    page = Paginator(entries, 20).get_page(request.GET.get("page"))
+        filters = {
+            "group": data["kind"] or None,
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }
+    entries = selectors.history_for(member=request.member, **filters)
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -91,7 +74,7 @@ def history_view(request):
         {
             "form": form,
             "page": page,
-            "rows": [(entry, entry_description(entry)) for entry in page],
+            "rows": selectors.history_rows(page),
             "query": query.urlencode(),
         },
     )
@@ -99,50 +82,23 @@ def history_view(request):
 
 @member_required
 def credit_history_view(request):
-    page = Paginator(store_credit_entries_for(member=request.member), 20).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "portal/credit_history.html",
-        {"page": page, "balance": store_credit_balance(member=request.member)},
-    )
+    history = selectors.credit_history_for(request.member)
+    page = Paginator(history.entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/credit_history.html", {"page": page, "balance": history.balance})
 
 
 @member_required
 def rewards_view(request):
-    summary = member_summary_get(member=request.member)
-    return render(
-        request,
-        "portal/rewards.html",
-        {
-            "summary": summary,
-            "catalogue": catalogue_for(member=request.member, account=summary.account),
-        },
-    )
-
-
-def _visible_reward(request, reward_id: int):
-    summary = member_summary_get(member=request.member)
-    for item in catalogue_for(member=request.member, account=summary.account):
-        if item.reward.pk == reward_id:
-            return item, summary
-    raise Http404
+    return render(request, "portal/rewards.html", {"page": selectors.rewards_for(request.member)})
 
 
 @member_required
 def reward_confirm_view(request, reward_id: int):
-    item, summary = _visible_reward(request, reward_id)
     form = forms.RedeemForm(initial={"idempotency_key": uuid.uuid4()})
     return render(
         request,
         "portal/reward_confirm.html",
-        {
-            "item": item,
-            "summary": summary,
-            "balance_after": summary.points_balance - item.reward.points_cost,
-            "form": form,
-        },
+        {"choice": selectors.reward_choice_for(request.member, reward_id), "form": form},
     )
 
 
@@ -153,7 +109,7 @@ def reward_redeem_view(request, reward_id: int):
     if not form.is_valid():
         return redirect("portal:reward-confirm", reward_id=reward_id)
     try:
-        outcome = reward_redeem(
+        result = reward_redeem(
             store=None,
             member=request.member,
             reward_id=reward_id,
@@ -162,29 +118,23 @@ def reward_redeem_view(request, reward_id: int):
     except ApplicationError as error:
         messages.error(request, str(error.message))
         return redirect("portal:rewards")
-    if outcome.body.get("code"):
+    code = result.answer.content.decode()
+    if code:
         messages.success(request, _("Done! Your new code is ready below."))
-        return redirect(reverse("portal:codes") + f"?new={outcome.body['code']}")
+        return redirect(reverse("portal:codes") + f"?new={code}")
     messages.success(request, _("Done! The store credit has been added."))
     return redirect("portal:dashboard")
 
 
 @member_required
 def codes_view(request):
-    codes = list(codes_for(member=request.member)[:100])
-    now = timezone.now()
-    unused = [
-        code
-        for code in codes
-        if code.code and code.effective_status(now) == IssuedReward.Status.ISSUED
-    ]
-    others = [code for code in codes if code.code and code not in unused]
+    page = selectors.codes_page_for(request.member)
     return render(
         request,
         "portal/codes.html",
         {
-            "unused": [(code, images.qr_svg(code.code, scale=3)) for code in unused],
-            "others": others,
+            "unused": [(code, images.qr_svg(code.code)) for code in page.unused],
+            "others": page.others,
             "new": request.GET.get("new", ""),
         },
     )
@@ -192,11 +142,10 @@ def codes_view(request):
 
 @member_required
 def code_detail_view(request, code: str):
-    issued = get_object_or_404(
-        IssuedReward.objects.select_related("reward"), member=request.member, code=code
-    )
+    issued = selectors.code_for(request.member, code)
+    label = _("QR code of code %(code)s") % {"code": issued.display_code}
     return render(
         request,
         "portal/code_detail.html",
-        {"issued": issued, "qr": images.qr_svg(issued.code, scale=8)},
+        {"issued": issued, "qr": images.qr_svg(issued.code, label=label)},
     )

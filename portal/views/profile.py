@@ -2,31 +2,27 @@
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import portal as accounts_portal
 from accounts.models import ConsentChange
-from accounts.services import member_consent_set, member_update_contact
-from campaigns.services import survey_answer, survey_next_due
+from accounts.services import member_consents_set, member_update_contact
+from campaigns.services import survey_answer
 from core.errors import ApplicationError
 
-from .. import export, forms
-from .common import member_required
+from .. import export, forms, selectors
+from .common import member_required, set_language_cookie
 
 
-@member_required
-@require_http_methods(["GET", "POST"])
-def profile_view(request):
-    member = request.member
-    initial = {
+def _profile_initial(member) -> dict:
+    return {
         "first_name": member.first_name,
         "last_name": member.last_name,
         "email": member.email,
@@ -35,7 +31,13 @@ def profile_view(request):
         "language": member.language,
         "preferred_channel": member.preferred_channel,
     }
-    form = forms.ProfileForm(request.POST or None, initial=initial)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def profile_view(request):
+    member = request.member
+    form = forms.ProfileForm(request.POST or None, initial=_profile_initial(member))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -52,25 +54,34 @@ def profile_view(request):
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
+            # The message reads in the language just chosen, as does the page it shows on.
+            translation.activate(data["language"])
             messages.success(request, _("Your details are saved."))
             response = redirect("portal:profile")
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, data["language"], samesite="Lax")
+            set_language_cookie(response, data["language"])
             return response
-    consent_form = forms.ConsentForm(
-        initial={
-            "email": bool(member.email_consent_at),
-            "sms": bool(member.sms_consent_at),
-            "whatsapp": bool(member.whatsapp_consent_at),
-        }
-    )
+    return _profile_page(request, form=form)
+
+
+def _profile_page(request, *, form=None, consent_form=None):
+    member = request.member
+    if form is None:
+        form = forms.ProfileForm(initial=_profile_initial(member))
+    if consent_form is None:
+        consent_form = forms.ConsentForm(
+            initial={
+                "email": bool(member.email_consent_at),
+                "sms": bool(member.sms_consent_at),
+                "whatsapp": bool(member.whatsapp_consent_at),
+            }
+        )
     return render(
         request,
         "portal/profile.html",
         {
             "form": form,
             "consent_form": consent_form,
-            "consent_history": member.consent_changes.all()[:10],
-            "has_password": member.user.has_usable_password() if member.user_id else False,
+            "facts": selectors.profile_facts_for(member),
         },
     )
 
@@ -80,15 +91,18 @@ def profile_view(request):
 def consents_view(request):
     form = forms.ConsentForm(request.POST)
     if form.is_valid():
-        for channel in ("email", "sms", "whatsapp"):
-            member_consent_set(
+        try:
+            member_consents_set(
                 member=request.member,
-                channel=channel,
-                is_granted=form.cleaned_data[channel],
+                choices=form.cleaned_data,
                 source=ConsentChange.Source.PORTAL,
             )
-        messages.success(request, _("Your choices are saved."))
-    return redirect("portal:profile")
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            messages.success(request, _("Your choices are saved."))
+            return redirect("portal:profile")
+    return _profile_page(request, consent_form=form)
 
 
 @member_required
@@ -137,9 +151,9 @@ def close_view(request):
 @member_required
 @require_http_methods(["GET", "POST"])
 def survey_view(request):
-    due = survey_next_due(request.member)
+    offer = selectors.survey_offer_for(request.member)
     form = forms.SurveyForm(request.POST or None)
-    if request.method == "POST" and due is None and form.is_valid():
+    if request.method == "POST" and offer.is_open and form.is_valid():
         try:
             survey_answer(member=request.member, **form.cleaned_data)
         except ApplicationError as error:
@@ -147,4 +161,4 @@ def survey_view(request):
         else:
             messages.success(request, _("Thank you for your answer!"))
         return redirect("portal:dashboard")
-    return render(request, "portal/survey.html", {"form": form, "due": due})
+    return render(request, "portal/survey.html", {"form": form, "offer": offer})

@@ -2,8 +2,13 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.api import money_field
-from points.api.serializers import CardNumberField, LineInput
+from core.api import OutputSerializer, money_field, money_out
+from points.api.serializers import (
+    CardNumberField,
+    CodeVerdictOutput,
+    LineInput,
+    StoreCreditVerdictOutput,
+)
 
 
 class RewardOutput(serializers.Serializer):
@@ -33,9 +38,20 @@ class RewardOutput(serializers.Serializer):
         return tier.translated("name") if tier else None
 
 
+def masked(code: str) -> str:
+    """All but the last 4 characters hidden: `********PT4W`."""
+    return "*" * (len(code) - 4) + code[-4:]
+
+
 class IssuedCodeOutput(serializers.Serializer):
-    code = serializers.CharField()
-    display_code = serializers.CharField()
+    code = serializers.CharField(
+        help_text="The code in full with the key scope `codes:read`; otherwise masked: "
+        "`********PT4W` (the last 4 characters)."
+    )
+    display_code = serializers.CharField(
+        help_text="Grouped for reading (`7KQ2-HX9M-PT4W`); masked like `code` (`****-****-PT4W`)."
+    )
+    is_masked = serializers.SerializerMethodField()
     reward_id = serializers.IntegerField()
     reward = serializers.SerializerMethodField()
     kind = serializers.CharField(source="reward.kind")
@@ -50,6 +66,17 @@ class IssuedCodeOutput(serializers.Serializer):
     def get_status(self, issued) -> str:
         return issued.effective_status()
 
+    def get_is_masked(self, issued) -> bool:
+        return bool(self.context.get("mask_codes"))
+
+    def to_representation(self, issued):
+        data = super().to_representation(issued)
+        if self.context.get("mask_codes"):
+            hidden = masked(data["code"])
+            data["code"] = hidden
+            data["display_code"] = "-".join(hidden[i : i + 4] for i in range(0, len(hidden), 4))
+        return data
+
 
 class MemberRewardsOutput(serializers.Serializer):
     points_balance = serializers.IntegerField()
@@ -62,7 +89,7 @@ class RedemptionInput(serializers.Serializer):
     reward_id = serializers.IntegerField(min_value=1)
 
 
-class RedemptionOutput(serializers.Serializer):
+class RedemptionOutput(OutputSerializer):
     reward_id = serializers.IntegerField()
     reward = serializers.CharField()
     kind = serializers.CharField()
@@ -71,8 +98,8 @@ class RedemptionOutput(serializers.Serializer):
     points_spent = serializers.IntegerField()
     points_balance = serializers.IntegerField()
     # A store credit reward: what it added, and the balance after.
-    store_credit_added = serializers.CharField(required=False)
-    store_credit_balance = serializers.CharField(required=False)
+    store_credit_added = money_out(required=False)
+    store_credit_balance = money_out(required=False)
 
 
 class CheckoutInput(serializers.Serializer):
@@ -86,27 +113,9 @@ class CheckoutInput(serializers.Serializer):
     store_credit = money_field(required=False, min_value=Decimal("0"))
 
 
-class CodeVerdictOutput(serializers.Serializer):
-    code = serializers.CharField()
-    status = serializers.ChoiceField(choices=["applied", "rejected"])
-    discount = serializers.CharField()
-    reason = serializers.CharField(allow_null=True)
-    reward = serializers.CharField(required=False)
-    message = serializers.CharField(required=False)
-    conflicts_with = serializers.CharField(required=False)
-
-
-class StoreCreditVerdictOutput(serializers.Serializer):
-    requested = serializers.CharField()
-    available = serializers.CharField()
-    used = serializers.CharField()
-    reason = serializers.CharField(allow_null=True)
-    message = serializers.CharField(required=False)
-
-
-class CheckoutOutput(serializers.Serializer):
-    amount = serializers.CharField()
+class CheckoutOutput(OutputSerializer):
+    amount = money_out()
     codes = CodeVerdictOutput(many=True)
-    discount_total = serializers.CharField()
+    discount_total = money_out()
     store_credit = StoreCreditVerdictOutput()
-    amount_payable = serializers.CharField()
+    amount_payable = money_out()

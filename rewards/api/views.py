@@ -1,11 +1,13 @@
 """POS API of the rewards app: what a member can get, redeeming, checking codes at the till."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample
 from rest_framework.response import Response
 
 from accounts.api.base import PosApiView
-from core.api import created_or_replayed, idempotency_key
+from accounts.models import ApiScope
+from core.api import idempotency_key, json_answer, stored_response
+from core.api_schema import api_operation, idempotency_key_header
 from points.api.serializers import basket_lines
 from points.selectors import account_of, member_get_by_card
 from points.services import validate_basket
@@ -15,9 +17,12 @@ from . import serializers as s
 
 
 class MemberRewardsApi(PosApiView):
-    @extend_schema(
-        responses={200: s.MemberRewardsOutput},
+    required_scope = ApiScope.MEMBERS_READ
+
+    @api_operation(
         summary="Rewards this member can see, their unused codes and store credit",
+        success={200: s.MemberRewardsOutput},
+        card_in_path=True,
     )
     def get(self, request, card_number: str):
         member = member_get_by_card(card_number)
@@ -28,35 +33,75 @@ class MemberRewardsApi(PosApiView):
             "codes": selectors.unused_codes_for(member=member),
             "store_credit": selectors.store_credit_balance(member=member),
         }
-        return Response(s.MemberRewardsOutput(body).data)
+        # A key without codes:read sees the last 4 characters of each code, enough to tell
+        # codes apart at the counter, not enough to spend them.
+        context = {"mask_codes": not request.auth.may(ApiScope.CODES_READ)}
+        return Response(s.MemberRewardsOutput(body, context=context).data)
 
 
 class RedemptionCreateApi(PosApiView):
-    @extend_schema(
-        request=s.RedemptionInput,
-        responses={201: s.RedemptionOutput, 200: s.RedemptionOutput},
-        parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
-        ],
+    required_scope = ApiScope.REWARDS_REDEEM
+
+    @api_operation(
         summary="Buy a reward with points (idempotent on the Idempotency-Key header)",
+        request=s.RedemptionInput,
+        success={201: s.RedemptionOutput},
+        parameters=[idempotency_key_header(required=True)],
+        replay=True,
+        body=True,
+        card_in_path=True,
+        errors={
+            400: ("idempotency_key_required",),
+            403: ("tier_required",),
+            404: ("reward_not_found",),
+            409: ("idempotency_key_reused", "out_of_stock", "member_limit_reached"),
+            422: ("insufficient_points", "not_for_sale", "member_blocked"),
+        },
+        examples=[OpenApiExample("Reward 1", value={"reward_id": 1}, request_only=True)],
     )
     def post(self, request, card_number: str):
         key = idempotency_key(request, required=True)
         data = self.parse(s.RedemptionInput)
-        outcome = services.reward_redeem(
+        result = services.reward_redeem(
             store=self.store,
             member=member_get_by_card(card_number),
             reward_id=data["reward_id"],
             idempotency_key=key,
+            render=lambda redemption: json_answer(201, s.RedemptionOutput(redemption).data),
         )
-        return created_or_replayed(s.RedemptionOutput(outcome.body).data, replayed=outcome.replayed)
+        return stored_response(result)
 
 
 class CheckoutValidateApi(PosApiView):
-    @extend_schema(
-        request=s.CheckoutInput,
-        responses={200: s.CheckoutOutput},
+    required_scope = ApiScope.CODES_VALIDATE
+
+    @api_operation(
         summary="Which codes apply to a basket, the discounts, store credit and amount payable",
+        request=s.CheckoutInput,
+        success={200: s.CheckoutOutput},
+        body=True,
+        errors={
+            400: ("invalid_card_number", "currency_mismatch", "lines_exceed_amount"),
+            404: ("member_not_found",),
+            422: ("member_blocked",),
+            429: ("too_many_failed_code_checks",),
+        },
+        examples=[
+            OpenApiExample(
+                "Two codes and credit",
+                value={
+                    "card_number": "52810473961",
+                    "amount": "60.00",
+                    "lines": [
+                        {"sku": "KOF-250", "amount": "7.95"},
+                        {"sku": "BOEK-01", "amount": "52.05"},
+                    ],
+                    "codes": ["7KQ2-HX9M-PT4W", "N3RBVC8DLQ5Z"],
+                    "store_credit": "10.00",
+                },
+                request_only=True,
+            )
+        ],
     )
     def post(self, request):
         data = self.parse(s.CheckoutInput)
@@ -76,4 +121,4 @@ class CheckoutValidateApi(PosApiView):
             store_credit=data.get("store_credit"),
             api_key_id=request.auth.pk,
         )
-        return Response(s.CheckoutOutput(result.as_dict()).data)
+        return Response(s.CheckoutOutput(result).data)

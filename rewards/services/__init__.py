@@ -22,7 +22,7 @@ from .issuing import (
 from .redemption import (
     MemberLimitReached,
     NotForSale,
-    RedemptionOutcome,
+    Redemption,
     TierRequired,
     reward_redeem,
     tier_allows,
@@ -37,7 +37,7 @@ __all__ = [
     "MemberLimitReached",
     "NotForSale",
     "OutOfStock",
-    "RedemptionOutcome",
+    "Redemption",
     "RewardUnavailable",
     "RewardsCheckoutHook",
     "TierRequired",

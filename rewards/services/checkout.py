@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
-from core.errors import ApplicationError, Conflict
+from core.errors import ApplicationError, Conflict, MemberBlocked
 from core.money import money_str
 from points import extensions
 from points.earning import BasketLine
@@ -60,7 +60,29 @@ class CodeVerdict:
     def is_applied(self) -> bool:
         return self.reason is None
 
+    def line(self) -> extensions.CodeVerdictLine:
+        """The verdict as the answer states it."""
+        return extensions.CodeVerdictLine(
+            code=self.code,
+            status="applied" if self.is_applied else "rejected",
+            discount=self.discount,
+            reason=self.reason,
+            # Only a member's own codes are described; anything else stays anonymous.
+            reward=(
+                str(self.issued.reward)
+                if self.issued is not None and self.reason != "not_yours"
+                else None
+            ),
+            message=(
+                str(REASON_MESSAGES[self.reason]) % {"code": self.conflicts_with}
+                if self.reason
+                else None
+            ),
+            conflicts_with=self.conflicts_with,
+        )
+
     def as_dict(self) -> dict:
+        """The verdict in an error answer (`codes_rejected`, `code_used`)."""
         body = {
             "code": self.code,
             "status": "applied" if self.is_applied else "rejected",
@@ -100,22 +122,20 @@ class CheckoutResult:
     def rejected(self) -> list[CodeVerdict]:
         return [verdict for verdict in self.verdicts if not verdict.is_applied]
 
-    def as_dict(self) -> dict:
-        store_credit = {
-            "requested": money_str(self.store_credit_requested),
-            "available": money_str(self.store_credit_available),
-            "used": money_str(self.store_credit_used),
-            "reason": self.store_credit_reason,
-        }
-        if self.store_credit_reason:
-            store_credit["message"] = str(REASON_MESSAGES[self.store_credit_reason])
-        return {
-            "amount": money_str(self.amount),
-            "codes": [verdict.as_dict() for verdict in self.verdicts],
-            "discount_total": money_str(self.discount_total),
-            "store_credit": store_credit,
-            "amount_payable": money_str(self.amount_payable),
-        }
+    @property
+    def codes(self) -> tuple[extensions.CodeVerdictLine, ...]:
+        return tuple(verdict.line() for verdict in self.verdicts)
+
+    @property
+    def store_credit(self) -> extensions.StoreCreditLine:
+        reason = self.store_credit_reason
+        return extensions.StoreCreditLine(
+            requested=self.store_credit_requested,
+            available=self.store_credit_available,
+            used=self.store_credit_used,
+            reason=reason,
+            message=str(REASON_MESSAGES[reason]) if reason else None,
+        )
 
 
 def _individual_verdict(
@@ -141,28 +161,17 @@ def _individual_verdict(
     return None
 
 
-def checkout_evaluate(
-    *,
+def _look_up(
     member: Member,
+    wanted: list[str],
+    *,
     account: PointAccount | None,
     amount: Decimal,
-    lines: tuple[BasketLine, ...] = (),
-    codes: tuple[str, ...] = (),
-    store_credit: Decimal | None = None,
-    for_update: bool = False,
-    api_key_id: int | None = None,
-    now: datetime.datetime | None = None,
-) -> CheckoutResult:
-    """Which codes apply, the discount of each, the store credit used and what is left to pay.
-
-    Read-only unless `for_update`, which locks the member's codes and credit row (pk order;
-    call with the point account already locked). Unknown codes and other members' codes get the
-    same answer (`not_yours`) and count as failed checks; past the limit checks are refused.
-    """
-    now = now or timezone.now()
-    guessing.refuse_if_locked(member_id=member.pk, api_key_id=api_key_id)
-    policy = StackingPolicy.current()
-    wanted = [normalise_code(code) for code in codes]
+    lines: tuple[BasketLine, ...],
+    now: datetime.datetime,
+    for_update: bool,
+) -> tuple[dict[str | None, IssuedReward], dict[int, CodeVerdict], list[tuple[int, Candidate]]]:
+    """The member's codes among `wanted`, each one's own verdict, and those that may apply."""
     issued_rewards = IssuedReward.objects.filter(
         member=member, code__in=set(wanted)
     ).select_related("reward__minimum_tier")
@@ -200,10 +209,52 @@ def checkout_evaluate(
                 ),
             )
         )
-    guessing.record_failures(
-        member_id=member.pk,
-        api_key_id=api_key_id,
-        count=sum(1 for verdict in verdicts.values() if verdict.reason == "not_yours"),
+    return by_code, verdicts, candidates
+
+
+def checkout_evaluate(
+    *,
+    member: Member,
+    account: PointAccount | None,
+    amount: Decimal,
+    lines: tuple[BasketLine, ...] = (),
+    codes: tuple[str, ...] = (),
+    store_credit: Decimal | None = None,
+    for_update: bool = False,
+    api_key_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> CheckoutResult:
+    """Which codes apply, the discount of each, the store credit used and what is left to pay.
+
+    Read-only unless `for_update`, which locks the member's codes and credit row (pk order;
+    call with the point account already locked). Unknown codes and other members' codes get the
+    same answer (`not_yours`) and count as failed checks; past the limit checks are refused.
+    """
+    if not member.is_active:
+        # The same answer as the purchase would give: a blocked member's codes never apply.
+        raise MemberBlocked(field="card_number")
+    now = now or timezone.now()
+    policy = StackingPolicy.current()
+    wanted = [normalise_code(code) for code in codes]
+    # Each distinct code costs one check, taken before any is looked up.
+    reservation = guessing.reserve_checks(
+        member_id=member.pk, api_key_id=api_key_id, count=len(set(wanted))
+    )
+    try:
+        by_code, verdicts, candidates = _look_up(
+            member,
+            wanted,
+            account=account,
+            amount=amount,
+            lines=lines,
+            now=now,
+            for_update=for_update,
+        )
+    except BaseException:
+        reservation.cancel()
+        raise
+    reservation.keep_misses(
+        sum(1 for verdict in verdicts.values() if verdict.reason == "not_yours")
     )
 
     chosen = choose_best(
@@ -292,10 +343,8 @@ class RewardsCheckoutHook:
         return extensions.CheckoutDecision(
             discount_total=result.discount_total,
             store_credit_used=result.store_credit_used,
-            receipt={
-                "codes": [verdict.as_dict() for verdict in result.verdicts],
-                "store_credit": result.as_dict()["store_credit"],
-            },
+            codes=result.codes,
+            store_credit=result.store_credit,
             state=result,
         )
 
@@ -339,7 +388,7 @@ class RewardsCheckoutHook:
                 raise CodeAlreadyUsed(
                     _("Code %(code)s has already been used.") % {"code": verdict.code},
                     field="codes",
-                    extra={"code": verdict.code},
+                    extra={"used_code": verdict.code},
                 ) from error
         if result.store_credit_used > 0:
             assert result.credit_account is not None  # credit was used from it
@@ -350,14 +399,16 @@ class RewardsCheckoutHook:
                 purchase=purchase,
             )
 
-    def on_refund(self, *, purchase: Purchase, refund: Refund, cumulative_amount: Decimal) -> dict:
+    def on_refund(
+        self, *, purchase: Purchase, refund: Refund, cumulative_amount: Decimal
+    ) -> extensions.RefundReturns:
         """A full refund restores unexpired codes; store credit comes back in proportion.
 
         Codes first, then the credit row: the global lock order (docs/architecture.md).
         """
-        extra: dict = {}
+        codes_restored = credit_returned = None
         if cumulative_amount >= purchase.net_amount:
-            extra["codes_restored"] = self._restore_codes(purchase)
+            codes_restored = tuple(self._restore_codes(purchase))
         if purchase.store_credit_used > 0 and purchase.net_amount > 0:
             returned_before = sum(
                 (r.store_credit_returned for r in purchase.refunds.exclude(pk=refund.pk)), ZERO
@@ -378,8 +429,10 @@ class RewardsCheckoutHook:
                 )
                 refund.store_credit_returned = give_back
                 refund.save(update_fields=["store_credit_returned"])
-            extra["store_credit_returned"] = money_str(max(give_back, ZERO))
-        return extra
+            credit_returned = max(give_back, ZERO)
+        return extensions.RefundReturns(
+            codes_restored=codes_restored, store_credit_returned=credit_returned
+        )
 
     @staticmethod
     def _restore_codes(purchase: Purchase) -> list[str]:

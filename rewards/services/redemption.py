@@ -1,13 +1,15 @@
 """Buying a reward with points: idempotent, never overspending, whatever races."""
 
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
 from core.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
-from core.idempotency import replay_or_run
-from core.money import money_str
+from core.idempotency import IdempotentAnswer, StoredAnswer, replay_or_run
 from core.queries import one_or_none
 from points.models import EntryKind, Tier
 from points.services import account_lock, fingerprint, points_spend
@@ -30,9 +32,24 @@ class NotForSale(ApplicationError):
 
 
 @dataclass(frozen=True)
-class RedemptionOutcome:
-    body: dict
-    replayed: bool
+class Redemption:
+    """What a redemption bought: the code (none for store credit) and the balances after."""
+
+    reward_id: int
+    reward: str
+    kind: str
+    code: str | None
+    expires_at: datetime.datetime | None
+    points_spent: int
+    points_balance: int
+    # A store credit reward: what it added, and the balance after.
+    store_credit_added: Decimal | None = None
+    store_credit_balance: Decimal | None = None
+
+
+def code_answer(redemption: Redemption) -> StoredAnswer:
+    """The code bought, as text (empty for store credit): what the portal needs on a retry."""
+    return StoredAnswer(status=201, content=(redemption.code or "").encode())
 
 
 def tier_allows(member_tier: Tier | None, reward: Reward) -> bool:
@@ -42,18 +59,26 @@ def tier_allows(member_tier: Tier | None, reward: Reward) -> bool:
 
 
 def reward_redeem(
-    *, store: Store | None, member: Member, reward_id: int, idempotency_key: str
-) -> RedemptionOutcome:
+    *,
+    store: Store | None,
+    member: Member,
+    reward_id: int,
+    idempotency_key: str,
+    render: Callable[[Redemption], StoredAnswer] | None = None,
+) -> IdempotentAnswer:
     """Spends points on a reward and issues it, once per idempotency key of the client (a
     store's tills, or the member on the portal when `store` is None).
 
     Claims the key first (`replay_or_run`: a retry waits, then replays the first answer), then
     locks the member's point account, so parallel redemptions queue and each sees the balance the
-    previous one left: with points for N rewards, exactly N succeed.
+    previous one left: with points for N rewards, exactly N succeed. `render` turns the
+    `Redemption` into the answer the caller sends (the API's JSON), stored with the key so that
+    a retry gets the same bytes; by default the answer is the code bought (`code_answer`).
     """
+    render = render or code_answer
     client = f"store:{store.pk}" if store is not None else f"member:{member.pk}"
 
-    def work() -> tuple[int, dict]:
+    def work() -> StoredAnswer:
         reward = one_or_none(
             Reward.objects.on_offer().select_related("minimum_tier").filter(pk=reward_id)
         )
@@ -63,19 +88,18 @@ def reward_redeem(
             raise NotForSale(_("This reward cannot be bought with points."), field="reward_id")
         if not member.is_active:
             raise MemberBlocked(field="card_number")
-        return 201, _redeem_locked(member, reward, account_lock(member.pk))
+        return render(_redeem_locked(member, reward, account_lock(member.pk)))
 
-    answer = replay_or_run(
+    return replay_or_run(
         client=client,
         key=idempotency_key,
         scope="redeem",
         request_hash=fingerprint({"card_number": member.card_number, "reward_id": reward_id}),
         work=work,
     )
-    return RedemptionOutcome(body=answer.body, replayed=answer.replayed)
 
 
-def _redeem_locked(member: Member, reward: Reward, account) -> dict:
+def _redeem_locked(member: Member, reward: Reward, account) -> Redemption:
     if not tier_allows(account.tier, reward):
         raise TierRequired(
             _("This reward is for %(tier)s members and up.") % {"tier": reward.minimum_tier},
@@ -101,16 +125,18 @@ def _redeem_locked(member: Member, reward: Reward, account) -> dict:
         points_spent=reward.points_cost,
         points_entry=entry,
     )
-    body = {
-        "reward_id": reward.pk,
-        "reward": str(reward),
-        "kind": reward.kind,
-        "code": issued.code,
-        "expires_at": issued.expires_at.isoformat() if issued.code else None,
-        "points_spent": reward.points_cost,
-        "points_balance": account.balance,
-    }
+    credit_added = credit_balance = None
     if not reward.gives_code:
-        body["store_credit_added"] = money_str(reward.value)
-        body["store_credit_balance"] = money_str(credit_account_lock(member.pk).balance)
-    return body
+        credit_added = reward.value
+        credit_balance = credit_account_lock(member.pk).balance
+    return Redemption(
+        reward_id=reward.pk,
+        reward=str(reward),
+        kind=reward.kind,
+        code=issued.code or None,
+        expires_at=issued.expires_at if issued.code else None,
+        points_spent=reward.points_cost,
+        points_balance=account.balance,
+        store_credit_added=credit_added,
+        store_credit_balance=credit_balance,
+    )

@@ -33,9 +33,7 @@ def campaign(**kwargs) -> BonusCampaign:
 
 
 def explanation(outcome) -> list[tuple[str, str, int]]:
-    return [
-        (line["source"], line["label"], line["points"]) for line in outcome.receipt["explanation"]
-    ]
+    return [(line.source, line.label, line.points) for line in outcome.receipt.explanation]
 
 
 def test_a_double_points_weekend_joins_the_explanation(member, store):
@@ -45,13 +43,13 @@ def test_a_double_points_weekend_joins_the_explanation(member, store):
         ("rule", "1 punt per hele euro", 42),
         ("campaign", "Dubbele punten weekend", 42),
     ]
-    assert outcome.receipt["points_earned"] == 84
+    assert outcome.receipt.points_earned == 84
 
 
 def test_a_fixed_bonus_with_a_minimum_spend(member, store):
     campaign(kind="fixed_bonus", bonus_points=50, minimum_spend=Decimal("30"), name_nl="Bonus")
-    assert buy(member, store, "29.99").receipt["points_earned"] == 29
-    assert buy(member, store, "30.00").receipt["points_earned"] == 80
+    assert buy(member, store, "29.99").receipt.points_earned == 29
+    assert buy(member, store, "30.00").receipt.points_earned == 80
 
 
 def test_campaigns_count_by_the_purchase_time(member, store):
@@ -59,7 +57,7 @@ def test_campaigns_count_by_the_purchase_time(member, store):
     campaign(starts_at=now - datetime.timedelta(days=10), ends_at=now - datetime.timedelta(days=5))
     late = buy(member, store, "10.00", occurred_at=now - datetime.timedelta(days=7))
     today = buy(member, store, "10.00")
-    assert (late.receipt["points_earned"], today.receipt["points_earned"]) == (20, 10)
+    assert (late.receipt.points_earned, today.receipt.points_earned) == (20, 10)
 
 
 def test_scope_by_store_category_and_tier(member, store):
@@ -79,10 +77,10 @@ def test_scope_by_segment(member, store):
     campaign(segment=loyal, kind="fixed_bonus", bonus_points=10, name_nl="Trouw")
     first = buy(member, store, "100.00")  # the member had 0 points before: not yet loyal
     second = buy(member, store, "1.00")
-    assert first.receipt["points_earned"] == 100
-    assert second.receipt["points_earned"] == 11
+    assert first.receipt.points_earned == 100
+    assert second.receipt.points_earned == 11
 
 
 def test_inactive_campaigns_do_nothing(member, store):
     campaign(is_active=False)
-    assert buy(member, store, "10.00").receipt["points_earned"] == 10
+    assert buy(member, store, "10.00").receipt.points_earned == 10

@@ -270,7 +270,7 @@ def test_a_dry_run_counts_and_prices_without_writing(dormant_offer, store):
         bought_days_ago(consenting(f"D{index}"), store, 75)
     result = automation_dry_run(dormant_offer)
     assert (result.members, result.would_get) == (3, 3)
-    assert str(result.reward_value) == "15.00"  # three €5 codes
+    assert str(result.reward_cost) == "15.00"  # three €5 codes
     assert result.bonus_points == 300
     assert str(result.points_cost) == "3.00"  # 300 points at €0.01
     assert Delivery.objects.count() == 0

@@ -133,4 +133,7 @@ def test_cashiers_cannot_export_segments(client):
         reverse("admin:campaigns_segment_changelist"),
         {"action": "export_csv", "_selected_action": [segment.pk]},
     )
-    assert response.status_code == 403
+    # Cashiers read segments (roles.py), but the export is not among their actions.
+    assert response.status_code in (200, 302, 403)
+    assert not response.get("Content-Type", "").startswith("text/csv")
+    assert "export_csv" not in response.content.decode()

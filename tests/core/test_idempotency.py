@@ -1,7 +1,7 @@
 import pytest
 
 from core.errors import IdempotencyConflict, InvalidInput
-from core.idempotency import replay_or_run
+from core.idempotency import StoredAnswer, replay_or_run
 from core.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ def run(key, *, request_hash="h", work=None):
         key=key,
         scope="test",
         request_hash=request_hash,
-        work=work or (lambda: (201, {"n": IdempotencyRecord.objects.count()})),
+        work=work or (lambda: StoredAnswer(201, str(IdempotencyRecord.objects.count()).encode())),
     )
 
 
@@ -23,8 +23,8 @@ def test_a_retry_replays_the_first_answer_without_running_the_work_again():
     # when
     again = run("k", work=lambda: pytest.fail("the work ran twice"))
     # then
-    assert (first.status, first.body, first.replayed) == (201, {"n": 1}, False)
-    assert (again.status, again.body, again.replayed) == (201, {"n": 1}, True)
+    assert (first.answer, first.replayed) == (StoredAnswer(201, b"1"), False)
+    assert (again.answer, again.replayed) == (StoredAnswer(201, b"1"), True)
 
 
 def test_the_same_key_for_another_request_is_a_conflict():

@@ -11,7 +11,8 @@ from campaigns.services import deliveries_fulfil, survey_answer
 from campaigns.services import surveys as surveys_module
 from core.errors import Conflict
 from rewards.models import IssuedReward, Reward
-from tests.factories import AutomationFactory, MemberFactory, RewardFactory
+from tests.factories import AutomationFactory, MemberFactory, RewardFactory, StoreFactory
+from tests.helpers import buy
 from tests.markers import postgres_only
 
 from .interleave import Interleave
@@ -57,6 +58,7 @@ def test_fulfilment_locks_the_stock_it_takes(monkeypatch):
 def test_a_survey_answer_locks_the_member(monkeypatch):
     # given an answer that stops after it found the member may answer
     member = MemberFactory()
+    buy(member, StoreFactory(), "10.00")  # the survey is for members who bought something
     interleave = Interleave()
     monkeypatch.setattr(
         surveys_module, "survey_next_due", interleave.pause_after(surveys_module.survey_next_due)

@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def earned(outcome) -> tuple[int, list[tuple[str, int]]]:
     receipt = outcome.receipt
-    return receipt["points_earned"], [
-        (line["label"], line["points"]) for line in receipt["explanation"]
-    ]
+    return receipt.points_earned, [(line.label, line.points) for line in receipt.explanation]
 
 
 def test_the_default_rule_rounds_down_to_whole_points(member, store):

@@ -9,11 +9,12 @@ from django.utils import timezone
 from points.models import LoyaltyProgram, Tier
 from points.selectors import (
     ledger_entries_for,
+    member_history_for,
     points_money_value,
     purchase_totals_by_store,
     tier_progress_percent,
 )
-from points.services import points_adjust
+from points.services import RefundRequest, points_adjust, refund_record
 from points.tiers import TierProgress
 from tests.factories import MemberFactory, UserFactory
 from tests.helpers import buy
@@ -86,3 +87,22 @@ def test_purchase_totals_by_store_put_the_most_visited_store_first(store, other_
         (store.code, 2, Decimal("25.00")),
         (other_store.code, 1, Decimal("10.00")),
     ]
+
+
+@pytest.mark.django_db
+def test_an_entry_happened_when_its_purchase_or_refund_did(store):
+    # given a purchase made 50 days ago, posted today, and refunded today
+    member = MemberFactory()
+    made = timezone.now() - datetime.timedelta(days=50)
+    buy(member, store, "40.00", transaction_id="LATE", occurred_at=made)
+    refund_record(
+        request=RefundRequest(
+            store=store, transaction_id="LATE", refund_id="R1", amount=Decimal("40.00")
+        )
+    )
+    # when
+    refund, purchase = member_history_for(member=member)
+    # then the purchase's points are dated by the purchase, the refund's by the refund
+    assert (purchase.kind, purchase.happened_at) == ("earn", made)
+    assert refund.kind == "refund_reversal"
+    assert refund.happened_at > timezone.now() - datetime.timedelta(minutes=5)

@@ -84,11 +84,9 @@ def test_the_tier_multiplier_applies_to_purchases_and_shows_in_the_explanation(
 ):
     buy(member, store, "600.00")  # reaches Silver
     outcome = buy(member, store, "100.00")
-    lines = [
-        (line["source"], line["label"], line["points"]) for line in outcome.receipt["explanation"]
-    ]
+    lines = [(line.source, line.label, line.points) for line in outcome.receipt.explanation]
     assert lines == [("rule", "1 punt per hele euro", 100), ("tier", "Zilver ×1.25", 25)]
-    assert outcome.receipt["points_earned"] == 125
+    assert outcome.receipt.points_earned == 125
 
 
 def test_points_bought_or_given_by_staff_do_not_count_unless_staff_say_so(tiers, member):

@@ -5,7 +5,13 @@ from django.db import models
 
 from core.personal_data import NOT_PERSONAL, PERSONAL_LOOKING, REGISTRY
 
-TEXTUAL = (models.CharField, models.TextField, models.JSONField, models.GenericIPAddressField)
+TEXTUAL = (
+    models.CharField,
+    models.TextField,
+    models.JSONField,
+    models.GenericIPAddressField,
+    models.BinaryField,
+)
 
 
 def personal_looking_columns() -> set[tuple[str, str]]:

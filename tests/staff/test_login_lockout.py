@@ -66,3 +66,26 @@ def test_tills_keep_working_while_a_staff_login_is_locked(client, axes_on, pos):
     member = MemberFactory()
     response = pos.get(f"/api/v1/members/{member.card_number}/", REMOTE_ADDR="203.0.113.7")
     assert response.status_code == 200
+
+
+def test_behind_a_proxy_the_lock_is_per_client_not_per_proxy(client, axes_on):
+    # given: one trusted proxy (the same setting as the portal's limits)
+    axes_on.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="beheer", is_superuser=True)
+    behind_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _attempt in range(5):
+        client.post(
+            reverse("admin:login"),
+            {"username": "beheer", "password": "guess"},
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+            **behind_proxy,
+        )
+    # when: the same user signs in from another client behind the same proxy
+    elsewhere = client.post(
+        reverse("admin:login"),
+        {"username": "beheer", "password": "correct horse battery"},
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+        **behind_proxy,
+    )
+    # then: that client is not locked out
+    assert elsewhere.status_code == 302

@@ -12,7 +12,7 @@ from accounts.append_only import ProtectAppendOnly
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0008_erasure'),
+        ('accounts', '0009_erasure'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -30,7 +30,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0007_erasable_messages"),
+        ("campaigns", "0008_erasable_messages"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

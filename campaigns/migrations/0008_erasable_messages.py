@@ -8,7 +8,7 @@ from accounts.append_only import ProtectAppendOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0006_move_kpi_summaries"),
+        ("campaigns", "0007_message_templates"),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ from accounts.append_only import ProtectAppendOnly
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0007_move_idempotency_record"),
+        ("accounts", "0008_pos_api_key_scopes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
