@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,12 +15,12 @@ from .models import (
     Branding,
     ClosureRequest,
     ConsentChange,
+    Erasure,
     PosApiKey,
     StaffAction,
     Store,
 )
-from .portal import member_close
-from .services import api_key_create, api_key_revoke, api_key_set_scopes
+from .services import api_key_create, api_key_revoke, api_key_set_scopes, member_erase
 
 
 class ReadOnlyAdminMixin:
@@ -193,6 +194,17 @@ class StaffActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return staff_action_sentence(action)
 
 
+@admin.register(Erasure)
+class ErasureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who erased whom, when, why and how it was asked; never what was erased."""
+
+    list_display = ["erased_at", "member", "via", "erased_by", "reason"]
+    list_filter = ["via"]
+    search_fields = ["=member__card_number"]
+    list_select_related = ["member", "erased_by"]
+    date_hierarchy = "erased_at"
+
+
 class CloseAccountForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
@@ -208,18 +220,22 @@ class ClosureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["close_accounts"]
 
     def has_close_accounts_permission(self, request) -> bool:
-        return request.user.has_perm("accounts.block_member")
+        return request.user.has_perm("accounts.erase_member")
 
     @admin.action(
-        description=_("Close these accounts (remove personal data)"), permissions=["close_accounts"]
+        description=_("Close these accounts (erase personal data)"), permissions=["close_accounts"]
     )
     def close_accounts(self, request, queryset):
         form = CloseAccountForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             for closure in queryset.filter(handled_at__isnull=True).select_related("member"):
-                member_close(
-                    member=closure.member, actor=request.user, reason=form.cleaned_data["reason"]
-                )
+                with transaction.atomic(durable=True):
+                    member_erase(
+                        member=closure.member,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                        via=Erasure.Via.CLOSURE_REQUEST,
+                    )
             self.message_user(request, _("Accounts closed."), messages.SUCCESS)
             return None
         return TemplateResponse(

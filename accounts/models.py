@@ -126,6 +126,7 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         permissions = [
             ("block_member", _("Can block and unblock members")),
+            ("erase_member", _("Can erase a member's personal data")),
         ]
 
     def __str__(self) -> str:
@@ -156,12 +157,23 @@ CONSENT_FIELDS: dict[str, str] = {
 
 
 class ConsentChange(AppendOnlyModel):
-    """Proof of consent: every grant and withdrawal, append-only."""
+    """Proof of consent: every grant and withdrawal, append-only: when, how and by whom.
+
+    `source` is how it was given or withdrawn; `store` the till or web shop where that
+    happened; `changed_by` the staff user who did it (empty when the member did it themselves:
+    portal, unsubscribe link, STOP reply); `detail` what else proves it (e.g. the number a STOP
+    came from), the one personal column, which erasure blanks."""
 
     class Source(models.TextChoices):
         POS = "pos", _("Till or web shop")
         PORTAL = "portal", _("Member portal")
         STAFF = "staff", _("Staff")
+        IMPORT = "import", _("Import")
+        UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link in a message")
+        STOP_REPLY = "stop_reply", _("STOP reply to a message")
+        ERASURE = "erasure", _("Erasure of the member's data")
+
+    erasable_columns = ("detail",)
 
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, related_name="consent_changes", verbose_name=_("member")
@@ -169,12 +181,40 @@ class ConsentChange(AppendOnlyModel):
     channel = models.CharField(_("channel"), max_length=16, choices=ConsentChannel.choices)
     is_granted = models.BooleanField(_("granted"))
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,  # stores are deactivated, never deleted
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("store"),
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,  # the proof keeps who gave it, like the staff audit trail
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("consent change")
         verbose_name_plural = _("consent changes")
         ordering = ["-changed_at", "-pk"]
+
+    @property
+    def changed_by_label(self) -> str:
+        """Who changed it, as the proof states it."""
+        if self.changed_by_id:
+            return str(_("Staff: %(user)s") % {"user": self.changed_by})
+        if self.source == self.Source.POS and self.store_id:
+            return str(_("Member, at %(store)s") % {"store": self.store.name})
+        if self.source in (self.Source.ERASURE, self.Source.IMPORT):
+            return str(_("System"))
+        return str(_("Member"))
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -261,7 +301,10 @@ class PosApiKey(models.Model):
 
 
 class StaffAction(AppendOnlyModel):
-    """Audit trail of staff actions: who did what to whom, when and why. Never edited."""
+    """Audit trail of staff actions: who did what to whom, when and why. Never edited, except
+    that erasing a member replaces their personal values in the reason and the before/after."""
+
+    erasable_columns = ("reason", "before", "after")
 
     staff_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -402,3 +445,39 @@ class Branding(TranslatedNameMixin, CachedSingleton):
     @property
     def has_logo(self) -> bool:
         return bool(self.logo_content_type)
+
+
+class Erasure(AppendOnlyModel):
+    """Audit of an erasure (GDPR art. 17): who, when, why and how it was asked; never what was
+    erased. One per member: erasing again changes nothing and records nothing."""
+
+    class Via(models.TextChoices):
+        COMMAND = "command", _("Command line")
+        STAFF = "staff", _("Staff, on the member page")
+        CLOSURE_REQUEST = "closure_request", _("The member's request to close the account")
+        RETENTION = "retention", _("Retention period passed")
+
+    # PROTECT: the anonymous member row stays, with its bookkeeping.
+    member = models.OneToOneField(
+        Member, on_delete=models.PROTECT, related_name="erasure", verbose_name=_("member")
+    )
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+        help_text=_("Empty when the command line or the retention job erased it."),
+    )
+    via = models.CharField(_("how"), max_length=16, choices=Via.choices)
+    reason = models.TextField(_("reason"))
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member.card_number} ({self.erased_at:%Y-%m-%d})"

@@ -1,4 +1,5 @@
-"""Members on the portal: their sign-in user, one-time login links, closing an account."""
+"""Members on the portal: their sign-in user, one-time login links, asking to close an account
+(staff approve it by erasing: accounts.services.erasure)."""
 
 import datetime
 import hashlib
@@ -19,13 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import outbox, ratelimit
-from core.errors import ApplicationError, Conflict, InvalidInput, TooManyAttempts
+from core.errors import ApplicationError, Conflict, TooManyAttempts
 
 from .branding import palette, programme_name, sender_address
-from .models import CONSENT_FIELDS, Branding, ClosureRequest, ConsentChange, LoginToken, Member
+from .models import Branding, ClosureRequest, ConsentChange, LoginToken, Member
 from .normalise import normalise_email
 from .selectors import active_member_by_email
-from .services import member_enrol, staff_action_record
+from .services import member_enrol
 
 logger = logging.getLogger(__name__)
 CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
@@ -264,42 +265,3 @@ def closure_request_create(*, member: Member, reason: str = "") -> ClosureReques
             _("Your request to close your account is already being handled."),
             code="closure_already_requested",
         ) from error
-
-
-def member_close(*, member: Member, actor: User, reason: str) -> Member:
-    """Closes an account: personal data removed, consents withdrawn, sign-in disabled.
-
-    The card number, ledger and purchases stay (bookkeeping), no longer tied to a person.
-    Open closure requests are marked handled. Audited.
-    """
-    if not (reason or "").strip():
-        raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
-    now = timezone.now()
-    with transaction.atomic(savepoint=False):
-        member = Member.objects.select_for_update().get(pk=member.pk)
-        before = {"status": member.status, "email": bool(member.email), "phone": bool(member.phone)}
-        withdrawn = [channel for channel, field in CONSENT_FIELDS.items() if getattr(member, field)]
-        member.email = member.phone = member.birth_date = None
-        member.first_name = member.last_name = ""
-        for field in CONSENT_FIELDS.values():
-            setattr(member, field, None)
-        member.status = Member.Status.BLOCKED
-        member.save()
-        ConsentChange.objects.bulk_create(
-            ConsentChange(member=member, channel=channel, is_granted=False, source="staff")
-            for channel in withdrawn
-        )
-        if member.user is not None:
-            member.user.is_active = False
-            member.user.set_unusable_password()
-            member.user.save(update_fields=["is_active", "password"])
-        ClosureRequest.objects.filter(member=member, handled_at__isnull=True).update(handled_at=now)
-        staff_action_record(
-            actor=actor,
-            action="close_account",
-            member=member,
-            reason=reason.strip(),
-            before=before,
-            after={"status": member.status, "anonymised": True},
-        )
-    return member

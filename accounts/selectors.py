@@ -7,7 +7,26 @@ from .models import Branding, ConsentChange, Member, StaffAction
 
 def consent_changes_for(*, member: Member) -> QuerySet[ConsentChange]:
     """The member's consent changes, newest first."""
-    return ConsentChange.objects.filter(member=member)
+    return ConsentChange.objects.filter(member=member).select_related("store", "changed_by")
+
+
+def consent_proof_for(*, member: Member) -> list[dict]:
+    """The member's consent history as proof (oldest first): when, which channel, given or
+    withdrawn, how, where, by whom, and the detail. The staff CSV and the member's own data
+    download both show exactly this."""
+    return [
+        {
+            "changed_at": change.changed_at,
+            "channel": change.channel,
+            "granted": change.is_granted,
+            "source": change.source,
+            "source_label": str(change.get_source_display()),
+            "store": change.store.name if change.store else "",
+            "changed_by": change.changed_by_label,
+            "detail": change.detail,
+        }
+        for change in consent_changes_for(member=member).order_by("changed_at", "pk")
+    ]
 
 
 def staff_actions_for(*, member: Member) -> QuerySet[StaffAction]:

@@ -39,6 +39,26 @@ class ReasonForm(forms.Form):
         return reason
 
 
+class EraseForm(ReasonForm):
+    """Erasure cannot be undone: staff confirm it by typing the card number."""
+
+    card_number = forms.CharField(
+        label=_("Card number, to confirm"),
+        max_length=32,
+        help_text=_(
+            "Erasing removes the member's name, contact details, birth date, messages, survey "
+            "comments and sign-in for good. Points history and purchases stay, anonymous."
+        ),
+    )
+    field_order = ["card_number", "reason"]
+
+    def clean_card_number(self) -> str:
+        card_number = "".join(self.cleaned_data["card_number"].split())
+        if self.member is None or card_number != self.member.card_number:
+            raise forms.ValidationError(_("This is not the card number of this member."))
+        return card_number
+
+
 class PointsAdjustmentForm(ReasonForm):
     points = forms.IntegerField(
         label=_("Points"),

@@ -16,10 +16,13 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from accounts.branding import sender_address
 from accounts.models import Branding, Member
+from accounts.unsubscribe import unsubscribe_url
 
 from . import templating
 
@@ -42,6 +45,8 @@ class Message:
     key: str
     is_test: bool = False  # a staff test: marked, and never a delivery
     sender: str = ""  # the e-mail's From (the shop's branding); empty = the server's default
+    # Marketing only: the one-click unsubscribe link (footer, and the e-mail headers).
+    unsubscribe_url: str = ""
 
 
 def delivery_key(delivery_id: int) -> str:
@@ -110,6 +115,9 @@ def render(*, delivery, channel: str) -> Message:
         language=member_language(member),
         values=delivery_values(delivery),
     )
+    with translation.override(member_language(member)):
+        url = unsubscribe_url(member_id=member.pk, channel=channel)
+        body, html = _with_unsubscribe_footer(body, html, url, channel)
     address = member.email if channel == "email" else member.phone
     return Message(
         channel,
@@ -119,7 +127,26 @@ def render(*, delivery, channel: str) -> Message:
         html,
         key=delivery_key(delivery.pk),
         sender=sender_address(Branding.current()),
+        unsubscribe_url=url,
     )
+
+
+def _with_unsubscribe_footer(body: str, html: str, url: str, channel: str) -> tuple[str, str]:
+    """Every marketing message ends with its one-click unsubscribe link, after the legal
+    footer (Telecommunicatiewet art. 11.7: an easy opt-out in every commercial message)."""
+    label = {
+        "email": _("Unsubscribe from these e-mails:"),
+        "sms": _("No more SMS? Reply STOP or go to"),
+        "whatsapp": _("No more WhatsApp messages? Reply STOP or go to"),
+    }[channel]
+    body = f"{body.rstrip()}\n\n{label} {url}" if channel == "email" else f"{body} {label} {url}"
+    if html:
+        link = (
+            f'<p style="font-size: .8rem; color: #6b7280">{escape(label)} '
+            f'<a href="{escape(url)}">{escape(url)}</a></p>'
+        )
+        html = html.replace("</body>", f"{link}\n</body>") if "</body>" in html else html + link
+    return body, html
 
 
 class LogBackend:
@@ -156,6 +183,15 @@ class DjangoEmailBackend:
             headers={
                 "Message-ID": message_id,
                 "X-Loyalty-Key": message.key,
+                # RFC 2369 and RFC 8058: the mail client's own unsubscribe button, one POST.
+                **(
+                    {
+                        "List-Unsubscribe": f"<{message.unsubscribe_url}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    }
+                    if message.unsubscribe_url
+                    else {}
+                ),
                 **({"X-Loyalty-Test": "yes"} if message.is_test else {}),
             },
         )

@@ -9,8 +9,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Member
-from points.models import PointsEntry, Purchase
+from accounts.models import ConsentChange, Erasure, LoginToken, Member
+from points.models import Activity, LoyaltyProgram, PointsEntry, Purchase
 from points.selectors import Coverage, label_in_language
 
 from . import bonus, lifecycle
@@ -290,3 +290,27 @@ def referral_counts_for(*, member: Member) -> ReferralCounts:
         bought=Count("pk", filter=Exists(Purchase.objects.filter(member=OuterRef("pk")))),
     )
     return ReferralCounts(joined=counts["joined"], bought=counts["bought"])
+
+
+def members_offered_for_erasure(*, now: datetime.datetime | None = None) -> QuerySet[Member]:
+    """Members not yet erased who did nothing for the programme's `dormant_erasure_years`: no
+    purchase, activity, sign-in, survey answer or consent change, and enrolled before then.
+    Listed for managers to erase (storage limitation); none when the setting is 0."""
+    years = LoyaltyProgram.current().dormant_erasure_years
+    if not years:
+        return Member.objects.none()
+    since = (now or timezone.now()) - datetime.timedelta(days=round(365.25 * years))
+    member = OuterRef("pk")
+    recent = [
+        Purchase.objects.filter(member=member, occurred_at__gte=since),
+        Activity.objects.filter(member=member, occurred_at__gte=since),
+        LoginToken.objects.filter(member=member, used_at__gte=since),
+        SurveyResponse.objects.filter(member=member, created_at__gte=since),
+        ConsentChange.objects.filter(member=member, changed_at__gte=since),
+    ]
+    members = Member.objects.filter(enrolled_at__lt=since).exclude(
+        Exists(Erasure.objects.filter(member=member))
+    )
+    for activity in recent:
+        members = members.exclude(Exists(activity))
+    return members

@@ -13,3 +13,8 @@ def automations_run_task() -> int:
 @shared_task(name="campaigns.member_stats_refresh")
 def member_stats_refresh_task() -> int:
     return services.member_stats_refresh()
+
+
+@shared_task(name="campaigns.personal_data_purge")
+def personal_data_purge_task() -> dict[str, int]:
+    return services.personal_data_purge()

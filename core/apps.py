@@ -12,3 +12,5 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("jobs")
+        # And the personal data of its models, with how to erase one person's (core.personal_data).
+        autodiscover_modules("privacy")

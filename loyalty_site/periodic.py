@@ -1,6 +1,6 @@
 """The periodic jobs and their default schedules (Europe/Amsterdam wall-clock time).
 
-Installed by migrations (campaigns 0002 and 0004, core 0001, each with a frozen copy) and by
+Installed by migrations (campaigns 0002, 0004 and 0009, core 0001, each with a frozen copy) and by
 `manage.py setup_periodic_tasks`; after that
 staff change the schedules in admin (Periodic tasks), and neither overwrites their changes.
 """
@@ -23,6 +23,14 @@ SCHEDULES = [
     ("points.expire", "Expire points past their date", "15", "2", ["expire_points"]),
     # "15 3 * * *" = 03:15 every day
     ("points.tiers_evaluate", "Evaluate tier downgrades", "15", "3", ["evaluate_tiers"]),
+    # "35 3 * * *" = 03:35 every day
+    (
+        "campaigns.personal_data_purge",
+        "Remove personal data past its retention period",
+        "35",
+        "3",
+        ["purge_personal_data"],
+    ),
     # "15 4 * * *" = 04:15 every day
     (
         "campaigns.member_stats_refresh",

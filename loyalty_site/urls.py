@@ -47,6 +47,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("points.api.urls")),
     path("api/v1/", include("rewards.api.urls")),
+    path("api/v1/", include("accounts.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(**_public_docs), name="api-schema"),
     path(
         "api/docs/",

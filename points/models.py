@@ -62,6 +62,45 @@ class LoyaltyProgram(CachedSingleton):
         default=90,
         help_text=_("How often a member may be asked the short survey on the portal."),
     )
+    # Retention (GDPR art. 5(1)(e)): how long personal data is kept, purged nightly
+    # (campaigns.services.retention; docs/privacy.md). 0 = kept until the member is erased.
+    message_retention_days = models.PositiveSmallIntegerField(
+        _("keep message texts for (days)"),
+        default=365,
+        help_text=_(
+            "After this many days the address, subject and text of a sent message are "
+            "removed; that it was sent stays for the figures. 0 = keep them."
+        ),
+    )
+    sign_in_retention_days = models.PositiveSmallIntegerField(
+        _("keep sign-in links for (days)"),
+        default=30,
+        help_text=_("Used and expired sign-in links are deleted after this many days."),
+    )
+    access_log_retention_days = models.PositiveSmallIntegerField(
+        _("keep access logs for (days)"),
+        default=90,
+        help_text=_(
+            "Staff sign-in attempts (user name, IP address, browser) are deleted after this "
+            "many days. 0 = keep them."
+        ),
+    )
+    closed_member_retention_days = models.PositiveSmallIntegerField(
+        _("erase blocked members after (days)"),
+        default=730,
+        help_text=_(
+            "A member blocked and left unchanged for this many days is erased (personal data "
+            "removed, points history kept anonymous). 0 = never automatically."
+        ),
+    )
+    dormant_erasure_years = models.PositiveSmallIntegerField(
+        _("offer erasure after inactivity (years)"),
+        default=3,
+        help_text=_(
+            "Members without any purchase, activity, sign-in or consent change for this many "
+            "years are listed for managers to erase. 0 = never listed."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     CACHE_KEY = "points:loyalty-program"

@@ -32,4 +32,5 @@ urlpatterns = [
     path("tiers/", views.tiers_view, name="tiers"),
     path("invite/", views.referral_view, name="referral"),
     path("branding/logo/", views.logo_view, name="logo"),
+    path("unsubscribe/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
 ]

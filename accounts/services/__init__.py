@@ -1,5 +1,6 @@
 """State changes of members, stores and POS keys, by job (sign-in links: accounts/portal.py)."""
 
+from .erasure import member_erase, subject_of
 from .members import (
     member_consent_set,
     member_consents_set,
@@ -27,8 +28,10 @@ __all__ = [
     "member_consents_set",
     "member_enrol",
     "member_referral_code_ensure",
+    "member_erase",
     "member_set_status",
     "member_update_contact",
     "staff_action_record",
     "store_create",
+    "subject_of",
 ]

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,7 +88,9 @@ def member_enrol(
                 setattr(member, CONSENT_FIELDS[channel], now)
         _save_with_fresh_card_number(member)
         ConsentChange.objects.bulk_create(
-            ConsentChange(member=member, channel=channel, is_granted=True, source=source)
+            ConsentChange(
+                member=member, channel=channel, is_granted=True, source=source, store=store
+            )
             for channel, is_granted in (consents or {}).items()
             if is_granted
         )
@@ -133,8 +136,19 @@ def _save_with_fresh_card_number(member: Member) -> None:
     raise RuntimeError("Could not find a free card number after 5 attempts")
 
 
-def member_consent_set(*, member: Member, channel: str, is_granted: bool, source: str) -> Member:
-    """Grants or withdraws consent for one channel; a no-op when nothing changes."""
+def member_consent_set(
+    *,
+    member: Member,
+    channel: str,
+    is_granted: bool,
+    source: str,
+    actor: User | None = None,
+    store: Store | None = None,
+    detail: str = "",
+) -> Member:
+    """Grants or withdraws consent for one channel; a no-op when nothing changes. Records the
+    change as proof: how (`source`), where (`store`), by whom (`actor`: staff, or None when
+    the member did it) and `detail`. Locks the member."""
     field = CONSENT_FIELDS[channel]
     with transaction.atomic(savepoint=False):
         member = Member.objects.select_for_update().get(pk=member.pk)
@@ -143,7 +157,13 @@ def member_consent_set(*, member: Member, channel: str, is_granted: bool, source
         setattr(member, field, timezone.now() if is_granted else None)
         member.save(update_fields=[field, "updated_at"])
         ConsentChange.objects.create(
-            member=member, channel=channel, is_granted=is_granted, source=source
+            member=member,
+            channel=channel,
+            is_granted=is_granted,
+            source=source,
+            store=store,
+            changed_by=actor,
+            detail=detail[:200],
         )
     return member
 

@@ -10,8 +10,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Member
-from accounts.services import member_set_status
+from accounts.models import Erasure, Member
+from accounts.services import member_erase, member_set_status
 from campaigns.services import delivery_resend_by_staff
 from core.money import money_display
 from points.models import PointAccount
@@ -22,6 +22,7 @@ from rewards.services import code_revoke, reward_grant, store_credit_adjust
 from ..forms import (
     CodeRevokeForm,
     DeliveryResendForm,
+    EraseForm,
     PointsAdjustmentForm,
     ReasonForm,
     RewardGrantForm,
@@ -152,7 +153,22 @@ MEMBER_ACTIONS = [
             member=member, status=Member.Status.ACTIVE, reason=data["reason"], actor=user
         ),
         _("Member unblocked."),
-        is_available=lambda member: member.status == Member.Status.BLOCKED,
+        # An erased member stays blocked: nobody is behind the card any more.
+        is_available=lambda member: (
+            member.status == Member.Status.BLOCKED
+            and not Erasure.objects.filter(member=member).exists()
+        ),
+    ),
+    MemberAction(
+        "erase",
+        _("Erase personal data"),
+        "accounts.erase_member",
+        EraseForm,
+        lambda member, data, user: member_erase(
+            member=member, actor=user, reason=data["reason"], via=Erasure.Via.STAFF
+        ),
+        _("The member's personal data is erased; the points history stays, anonymous."),
+        is_available=lambda member: not Erasure.objects.filter(member=member).exists(),
     ),
 ]
 

@@ -1,7 +1,10 @@
 """The member's change page in admin: contact details, the summary, the sections and actions."""
 
+import csv
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -9,12 +12,35 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
 from accounts.normalise import normalise_phone
+from accounts.selectors import consent_proof_for
 from accounts.services import member_enrol, member_update_contact
+from campaigns.selectors import members_offered_for_erasure
 from core.errors import ApplicationError
 
 from ..forms import MemberAdminForm
 from .actions import MEMBER_ACTIONS, actions_for
 from .sections import member_sections, member_summary
+
+
+class ErasureFilter(admin.SimpleListFilter):
+    """Storage limitation: members inactive for the programme's years, offered for erasure
+    (each member page then has "Erase personal data"); and those already erased."""
+
+    title = _("privacy")
+    parameter_name = "privacy"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("inactive", _("Inactive long enough to erase")),
+            ("erased", _("Erased")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "inactive":
+            return queryset.filter(pk__in=members_offered_for_erasure().values("pk"))
+        if self.value() == "erased":
+            return queryset.filter(erasure__isnull=False)
+        return queryset
 
 
 @admin.register(Member)
@@ -136,6 +162,11 @@ class MemberAdmin(admin.ModelAdmin):
             self.message_user(request, str(error.message), messages.ERROR)
             return redirect(request.get_full_path())
 
+    def get_list_filter(self, request):
+        if request.user.has_perm("accounts.erase_member"):
+            return [*self.list_filter, ErasureFilter]
+        return self.list_filter
+
     def get_urls(self):
         return [
             path(
@@ -143,8 +174,29 @@ class MemberAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.member_action_view),
                 name="accounts_member_action",
             ),
+            path(
+                "<int:member_id>/consent-history.csv",
+                self.admin_site.admin_view(self.consent_csv_view),
+                name="accounts_member_consent_csv",
+            ),
             *super().get_urls(),
         ]
+
+    def consent_csv_view(self, request, member_id: int):
+        """Proof of consent for one member, as CSV (for a regulator or the member)."""
+        if not request.user.has_perm("accounts.view_consentchange"):
+            raise PermissionDenied
+        member = get_object_or_404(Member, pk=member_id)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="consent-{member.card_number}.csv"'
+        writer = csv.writer(response)
+        columns = ["changed_at", "channel", "granted", "source", "source_label", "store"]
+        columns += ["changed_by", "detail"]
+        writer.writerow(columns)
+        for row in consent_proof_for(member=member):
+            row["changed_at"] = row["changed_at"].isoformat()
+            writer.writerow([row[column] for column in columns])
+        return response
 
     def member_action_view(self, request, member_id: int, slug: str):
         action = next((action for action in MEMBER_ACTIONS if action.slug == slug), None)

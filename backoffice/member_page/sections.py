@@ -192,6 +192,7 @@ def _consent_history(request, member: Member) -> str:
         {
             "changes": consent_changes_for(member=member)[:SECTION_ROWS],
             "all_url": _changelist("accounts_consentchange", member),
+            "csv_url": reverse("admin:accounts_member_consent_csv", args=[member.pk]),
         },
     )
 

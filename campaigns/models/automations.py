@@ -353,7 +353,10 @@ class OutboundMessage(AppendOnlyModel):
     """The message of a delivery, recorded in the step that hands it to the provider (just
     before the call). One per delivery (unique): a retry after a crash finds it and sends the
     same message again under the same key, so the provider can recognise the repeat. Whether
-    the provider confirmed it is the delivery's status (`sent`) and `provider_reference`."""
+    the provider confirmed it is the delivery's status (`sent`) and `provider_reference`.
+    Erasing the member blanks the address and the text (`erasable_columns`), nothing else."""
+
+    erasable_columns = ("to", "subject", "body")
 
     delivery = models.OneToOneField(
         Delivery, on_delete=models.PROTECT, related_name="message", verbose_name=_("delivery")

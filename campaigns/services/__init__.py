@@ -29,6 +29,7 @@ from .events import (
     on_tier_changed,
 )
 from .messages import JOB_TEST_MESSAGE, automation_test_queue, automation_test_send
+from .retention import personal_data_purge
 from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
 from .surveys import survey_answer, survey_is_open_to, survey_next_due, survey_points
@@ -65,6 +66,7 @@ __all__ = [
     "on_refund_recorded",
     "on_tier_changed",
     "period_key",
+    "personal_data_purge",
     "sample_member",
     "survey_answer",
     "survey_is_open_to",

@@ -372,6 +372,7 @@ def delivery_send(delivery_id: int) -> str:
                 html=rendered.html,
                 key=messaging.delivery_key(delivery.pk),
                 sender=rendered.sender,
+                unsubscribe_url=rendered.unsubscribe_url,
             )
         delivery.status, delivery.channel, delivery.lease_until = (
             Delivery.Status.SENDING,

@@ -213,6 +213,11 @@ SPECTACULAR_SETTINGS = {
     # No "valid" badge fetched from validator.swagger.io: the docs load nothing from elsewhere.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields named "channel": the tills' sales channel and an inbound reply's (SMS, WhatsApp).
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "points.models.Channel",
+        "InboundChannelEnum": ["sms", "whatsapp"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api_schema.error_component_hook",
@@ -264,6 +269,11 @@ LOYALTY_MAX_FUTURE_SKEW_SECONDS = env.int("LOYALTY_MAX_FUTURE_SKEW_SECONDS", def
 # An offline till may send its purchases late, but not years late.
 LOYALTY_MAX_PURCHASE_AGE_DAYS = env.int("LOYALTY_MAX_PURCHASE_AGE_DAYS", default=90)
 LOYALTY_PHONE_REGION = env("LOYALTY_PHONE_REGION", default="NL")
+# The site's public address: the one-click unsubscribe links in messages point here.
+LOYALTY_SITE_URL = env("LOYALTY_SITE_URL", default="http://127.0.0.1:8000")
+# Shared secret of the SMS/WhatsApp provider's inbound callbacks (STOP replies): each request
+# carries X-Loyalty-Signature: sha256=<HMAC-SHA256 of the body>. Empty refuses every callback.
+LOYALTY_INBOUND_SECRET = env("LOYALTY_INBOUND_SECRET", default="")
 
 LOGGING = {
     "version": 1,

@@ -34,6 +34,7 @@ from .sign_in import (
     signup_view,
     welcome_view,
 )
+from .unsubscribe import unsubscribe_view
 
 __all__ = [
     "card_scan_view",
@@ -62,5 +63,6 @@ __all__ = [
     "signup_view",
     "survey_view",
     "tiers_view",
+    "unsubscribe_view",
     "welcome_view",
 ]

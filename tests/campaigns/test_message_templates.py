@@ -122,8 +122,9 @@ def test_the_member_gets_exactly_the_text_with_values_and_only_the_legal_footer(
     assert email.body == (
         f"Hoi Sara, het is een tijdje geleden. Je code: {code.display_code}, geldig tot "
         f"{dutch_date}.\n\n--\nJe ontvangt dit bericht omdat je toestemming hebt gegeven voor "
-        "aanbiedingen per e-mail. Je kunt dit altijd wijzigen in je profiel."
-    )
+        "aanbiedingen per e-mail. Je kunt dit altijd wijzigen in je profiel.\n\n"
+        f"Afmelden voor deze e-mails: {email.extra_headers['List-Unsubscribe'].strip('<>')}"
+    )  # the legal footer, then the one-click unsubscribe link (#16)
     assert "Beste" not in email.body
     assert f"{code.display_code}, geldig tot {dutch_date}" in email.alternatives[0][0]
 
@@ -179,7 +180,11 @@ def test_an_sms_carries_the_sms_text_and_whatsapp_falls_back_to_it():
     assert delivery_send(delivery.pk) == "sent"
     [message] = MemoryBackend.outbox
     code = Delivery.objects.get(pk=delivery.pk).issued_reward.display_code
-    assert (message.channel, message.body) == ("whatsapp", f"Sara, je code {code} wacht op je.")
+    assert (message.channel, message.body) == (
+        "whatsapp",
+        f"Sara, je code {code} wacht op je. Geen WhatsApp-berichten meer? Antwoord STOP of ga "
+        f"naar {message.unsubscribe_url}",
+    )  # the text, then the one-click unsubscribe link (#16)
 
 
 def test_the_upgrade_writes_out_what_the_old_code_added_so_nothing_is_lost():

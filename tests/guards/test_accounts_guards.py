@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from accounts import portal
 from accounts.models import ClosureRequest, ConsentChange, LoginToken, Member
-from accounts.services import member_consent_set
+from accounts.services import erasure, member_consent_set
 from core.errors import Conflict
 from core.models import IdempotencyRecord
 from tests.factories import MemberFactory, UserFactory
@@ -57,19 +57,21 @@ def test_a_consent_change_locks_the_member(monkeypatch):
 
 @postgres_only
 @race
-def test_closing_an_account_locks_the_member(monkeypatch):
-    # given a member who consented to e-mail, and a closure that stops before saving
+def test_erasing_a_member_locks_the_member(monkeypatch):
+    # given a member who consented to e-mail, and an erasure that stops before writing
     member = MemberFactory()
     member_consent_set(member=member, channel="email", is_granted=True, source="portal")
     interleave = Interleave()
-    monkeypatch.setattr(Member, "save", interleave.pause_before(Member.save))
+    monkeypatch.setattr(
+        erasure, "erase_everywhere", interleave.pause_before(erasure.erase_everywhere)
+    )
     # when the member grants SMS consent meanwhile
     closed, granted = interleave.run(
-        lambda: portal.member_close(member=member, actor=UserFactory(), reason="asked"),
+        lambda: erasure.member_erase(member=member, actor=UserFactory(), reason="asked"),
         lambda: member_consent_set(member=member, channel="sms", is_granted=True, source="portal"),
     )
-    # then the consent trail tells the member's consents as they are (the closure did not save
-    # over a change it had not seen)
+    # then the consent trail tells the member's consents as they are (the erasure withdrew the
+    # consent it had not seen, instead of blanking it unrecorded)
     assert not isinstance(closed, Exception), closed
     assert not isinstance(granted, Exception), granted
     member.refresh_from_db()

@@ -231,7 +231,7 @@ def test_closing_needs_the_confirmation(portal, member):
     assert not ClosureRequest.objects.exists()
 
 
-def test_staff_close_an_account_and_the_member_is_anonymised(client, member):
+def test_staff_close_an_account_and_the_member_is_erased(client, member):
     from accounts.portal import closure_request_create
     from loyalty_site import roles
 
@@ -248,7 +248,8 @@ def test_staff_close_an_account_and_the_member_is_anonymised(client, member):
     )
     member.refresh_from_db()
     assert (member.email, member.first_name, member.status) == (None, "", "blocked")
-    assert member.staff_actions.get().action == "close_account"
+    assert (member.erasure.via, member.erasure.reason) == ("closure_request", "Asked on the portal")
+    assert member.closure_requests.get().handled_at is not None
 
 
 def test_the_survey_once_per_period_with_activity_points(portal, member, store):

@@ -287,3 +287,35 @@ def test_the_balance_preview_script_is_a_static_file():
     from django.contrib.staticfiles import finders
 
     assert finders.find("backoffice/balance_preview.js")
+
+
+def test_a_manager_erases_a_member_after_typing_the_card_number(client, member):
+    manager = UserFactory(role=roles.MANAGER)
+    client.force_login(manager)
+    assert "erase" in {a.slug for a in client.get(member_url(member)).context["member_actions"]}
+    # a wrong card number erases nothing and says why
+    response = client.post(
+        action_url(member, "erase"), {"card_number": "12345678901", "reason": "Brief 12 mei"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["card_number"]
+    assert Member.objects.get(pk=member.pk).email == member.email
+    # the right one erases, audited once, and the action is no longer offered
+    response = client.post(
+        action_url(member, "erase"), {"card_number": member.card_number, "reason": "Brief 12 mei"}
+    )
+    assert response.status_code == 302
+    erased = Member.objects.get(pk=member.pk)
+    assert (erased.email, erased.first_name) == (None, "")
+    assert (erased.erasure.erased_by, erased.erasure.via) == (manager, "staff")
+    assert "erase" not in {a.slug for a in client.get(member_url(member)).context["member_actions"]}
+
+
+@pytest.mark.parametrize("role", [roles.CASHIER, roles.MARKETING])
+def test_only_managers_may_erase(client, member, role):
+    client.force_login(UserFactory(role=role))
+    response = client.post(
+        action_url(member, "erase"), {"card_number": member.card_number, "reason": "x"}
+    )
+    assert response.status_code == 403
+    assert Member.objects.get(pk=member.pk).email == member.email
