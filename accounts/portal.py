@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import outbox, ratelimit
+from core import outbox, ratelimit, webhooks
 from core.errors import ApplicationError, Conflict, InvalidInput, TooManyAttempts
 
 from .models import CONSENT_FIELDS, ClosureRequest, ConsentChange, LoginToken, Member
@@ -287,4 +287,5 @@ def member_close(*, member: Member, actor: User, reason: str) -> Member:
             before=before,
             after={"status": member.status, "anonymised": True},
         )
+        webhooks.emit("member.erased", {"card_number": member.card_number}, member_id=member.pk)
     return member
