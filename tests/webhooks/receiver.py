@@ -1,6 +1,7 @@
 """A tiny HTTP server on a free port that records what it receives (a webhook receiver)."""
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,6 +19,8 @@ class Receiver:
     # The status codes to answer, in turn; 200 once they are used up.
     answers: list[int] = field(default_factory=list)
     redirect_to: str = ""
+    # Called before answering (to look at the database while the sender waits).
+    on_request: Callable[[], object] | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -33,6 +36,8 @@ def start() -> tuple[Receiver, ThreadingHTTPServer]:
             receiver.received.append(
                 Received({k.lower(): v for k, v in self.headers.items()}, body)
             )
+            if receiver.on_request:
+                receiver.on_request()
             code = receiver.answers.pop(0) if receiver.answers else 200
             if receiver.redirect_to:
                 code = 307
