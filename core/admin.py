@@ -1,15 +1,38 @@
-"""Background jobs in admin, for managers: what waits, what failed and why, and retry now."""
+"""Background jobs in admin, for managers: what waits, what failed and why, and retry now.
+Webhook endpoints and their delivery log (with replay)."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import outbox
-from .models import OutboxJob
+from . import outbox, webhooks
+from .errors import InvalidInput
+from .models import OutboxJob, WebhookDelivery, WebhookEndpoint
+
+
+class WorkLogAdmin(admin.ModelAdmin):
+    """A log of work the system does (jobs, deliveries): read only, with its last error."""
+
+    @admin.display(description=_("last error"))
+    def error_summary(self, row) -> str:
+        return row.last_error[:120]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(OutboxJob)
-class OutboxJobAdmin(admin.ModelAdmin):
+class OutboxJobAdmin(WorkLogAdmin):
     list_display = ["kind", "dedup_key", "state", "failures", "next_attempt_at", "error_summary"]
     list_filter = ["state", "kind"]
     search_fields = ["=dedup_key"]
@@ -64,15 +87,6 @@ class OutboxJobAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("core.retry_outboxjob")
 
@@ -95,3 +109,122 @@ class OutboxJobAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=[(name, name) for name in webhooks.EVENTS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every event."),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "events", "active"]
+
+    def clean_url(self) -> str:
+        try:
+            return webhooks.url_check(self.cleaned_data["url"])
+        except InvalidInput as error:
+            raise forms.ValidationError(error.message) from error
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Managers only (loyalty_site.roles): the secret lets whoever holds it forge events."""
+
+    form = WebhookEndpointForm
+    list_display = ["url", "events_shown", "active", "failing_since", "disabled_at"]
+    list_filter = ["active"]
+    readonly_fields = ["secret", "created_at", "failing_since", "disabled_at"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # switched off instead: the delivery log keeps pointing at it
+
+    @admin.display(description=_("events"))
+    def events_shown(self, endpoint: WebhookEndpoint) -> str:
+        return ", ".join(endpoint.events) or _("every event")
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not obj.secret:
+            obj.secret = webhooks.secret_new()
+        if obj.active:
+            obj.disabled_at = None  # switched on again: its failures start afresh
+            obj.failing_since = None
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(WorkLogAdmin):
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_code",
+        "error_summary",
+    ]
+    list_filter = ["status", "event", "endpoint"]
+    search_fields = ["=msg_id"]
+    date_hierarchy = "created_at"
+    actions = ["replay"]
+    list_select_related = ["endpoint"]
+    readonly_fields = [
+        "endpoint",
+        "msg_id",
+        "event",
+        "chain",
+        "payload",
+        "status",
+        "attempts",
+        "response_code",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "delivered_at",
+    ]
+    list_per_page = 100
+    show_full_result_count = False
+    change_form_template = "admin/core/webhookdelivery/change_form.html"
+
+    def has_replay_permission(self, request) -> bool:
+        return request.user.has_perm("core.replay_webhookdelivery")
+
+    def _replayed(self, request, count: int) -> None:
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d delivery queued again.", "%(count)d deliveries queued again.", count
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+    @admin.action(description=_("Replay (same webhook-id)"), permissions=["replay"])
+    def replay(self, request, queryset) -> None:
+        self._replayed(request, webhooks.replay(list(queryset.values_list("pk", flat=True))))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/replay/",
+                self.admin_site.admin_view(self.replay_view),
+                name="core_webhookdelivery_replay",
+            ),
+            *super().get_urls(),
+        ]
+
+    def replay_view(self, request, pk: int) -> HttpResponseRedirect:
+        """The change page's Replay button (POST only)."""
+        if request.method != "POST" or not self.has_replay_permission(request):
+            raise PermissionDenied
+        self._replayed(request, webhooks.replay([pk]))
+        return HttpResponseRedirect(reverse("admin:core_webhookdelivery_change", args=[pk]))
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_replay"] = self.has_replay_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)

@@ -3,9 +3,11 @@ the same transaction), the database identity, and idempotency records."""
 
 import uuid
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .config_cache import forget_config
 
 
 class OutboxJob(models.Model):
@@ -108,3 +110,86 @@ class IdempotencyRecord(models.Model):
                 fields=["client", "key"], name="idempotency_key_unique_per_client"
             )
         ]
+
+
+WEBHOOK_ENDPOINTS_KEY = "webhook_endpoints"
+
+
+class WebhookEndpoint(models.Model):
+    """A receiver of outbound webhooks (core.webhooks): where to, which events, signed with what."""
+
+    url = models.URLField(_("URL"), max_length=500)
+    # Event names (core.webhooks.EVENTS); empty means every event.
+    events = models.JSONField(_("events"), default=list, blank=True)
+    # "whsec_" + base64 of 24 random bytes (Standard Webhooks).
+    secret = models.CharField(_("secret"), max_length=100)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The first failure since the last success: an endpoint failing for days is disabled.
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # core.webhooks.endpoints_active; again after the commit, in case another process read
+        # the old rows back into the cache meanwhile.
+        forget_config(WEBHOOK_ENDPOINTS_KEY)
+        transaction.on_commit(lambda: forget_config(WEBHOOK_ENDPOINTS_KEY))
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: its signed message and how sending it went.
+
+    `msg_id` is the `webhook-id` header: the same on every attempt and replay, so the receiver
+    can drop repeats. Deliveries of one endpoint and member go out in `pk` order (`chain`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Gave up")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    msg_id = models.CharField(_("webhook id"), max_length=40, unique=True)
+    event = models.CharField(_("event"), max_length=40)
+    # "m<member id>" for a member's events (they go out in order), "" for the rest.
+    chain = models.CharField(_("chain"), max_length=40, blank=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-pk"]
+        permissions = [("replay_webhookdelivery", _("Can replay webhook deliveries"))]
+        indexes = [
+            models.Index(
+                fields=["endpoint", "chain", "id"],
+                condition=models.Q(status="pending"),
+                name="webhook_chain_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.msg_id}"

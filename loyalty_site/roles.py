@@ -60,6 +60,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "insights.*",
         "core.view_outboxjob",
         "core.retry_outboxjob",  # background jobs: see what waits or gave up, run it again
+        "core.*_webhookendpoint",  # outbound webhooks: where to, which events, the secret
+        "core.view_webhookdelivery",
+        "core.replay_webhookdelivery",
         # Staff users (loyalty_site/admin.py keeps them to the three roles: no superusers,
         # no single permissions, no member accounts). Deactivated, never deleted: the audit
         # trail points at them.
@@ -130,6 +133,11 @@ ROLE_TABLE: list[tuple[str, list[str], list[str]]] = [
         [],
     ),
     ("unlock a staff login locked after wrong passwords", ["axes.delete_accessattempt"], []),
+    (
+        "webhooks: endpoints and their secrets, the delivery log, replay",
+        ["core.change_webhookendpoint", "core.replay_webhookdelivery"],
+        [],
+    ),
 ]
 
 

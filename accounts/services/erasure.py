@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import webhooks
 from core.errors import InvalidInput
 from core.personal_data import Subject, erase_everywhere, scrub
 
@@ -64,4 +65,6 @@ def member_erase(
             erasure = Erasure.objects.create(
                 member=member, erased_by=actor, via=via, reason=scrub(reason, subject)
             )
+            # Other systems must forget the person too; the event itself names no one.
+            webhooks.emit("member.erased", {"card_number": member.card_number}, member_id=member.pk)
     return erasure

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import webhooks
 from core.errors import Conflict, InvalidInput
 
 from ..cards import generate_card_number
@@ -95,6 +96,11 @@ def member_enrol(
             if is_granted
         )
         member_enrolled.send(sender=Member, member=member, referral_code=referral_code)
+        webhooks.emit(
+            "member.enrolled",
+            {"card_number": member.card_number, "language": member.language},
+            member_id=member.pk,
+        )
     return member
 
 
@@ -165,6 +171,11 @@ def member_consent_set(
             changed_by=actor,
             detail=detail[:200],
         )
+        webhooks.emit(
+            "consent.changed",
+            {"channel": channel, "granted": is_granted, "source": source},
+            member_id=member.pk,
+        )
     return member
 
 
@@ -234,6 +245,11 @@ def member_update_contact(
             member.preferred_channel = preferred_channel
             fields.append("preferred_channel")
         member.save(update_fields=fields)
+        webhooks.emit(
+            "member.updated",
+            {"card_number": member.card_number, "language": member.language},
+            member_id=member.pk,
+        )
     return member
 
 

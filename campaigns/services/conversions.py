@@ -2,14 +2,16 @@
 
 from django.db.models import Q
 
+from core import webhooks
 from points.models import Purchase
 
 from ..models import Delivery
 
 
 def conversions_record(purchase: Purchase) -> int:
-    """One indexed UPDATE inside the purchase's transaction. Returns how many converted."""
-    return (
+    """Inside the purchase's transaction: one indexed read, and one UPDATE when something
+    converted (with a `delivery.converted` webhook each). Returns how many converted."""
+    converted = list(
         Delivery.objects.filter(
             member_id=purchase.member_id,
             converted_at__isnull=True,
@@ -17,5 +19,25 @@ def conversions_record(purchase: Purchase) -> int:
             status__in=[Delivery.Status.SENT, Delivery.Status.SKIPPED],
         )
         .filter(Q(offer_expires_at__gte=purchase.occurred_at))
-        .update(converted_at=purchase.occurred_at, converted_purchase=purchase)
+        .values_list("pk", "automation_id")
     )
+    if not converted:
+        return 0
+    Delivery.objects.filter(pk__in=[pk for pk, _automation in converted]).update(
+        converted_at=purchase.occurred_at, converted_purchase=purchase
+    )
+    webhooks.emit_many(
+        "delivery.converted",
+        [
+            (
+                purchase.member_id,
+                {
+                    "delivery_id": pk,
+                    "automation_id": automation_id,
+                    "transaction_id": purchase.transaction_id,
+                },
+            )
+            for pk, automation_id in converted
+        ],
+    )
+    return len(converted)

@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import Member
-from core import outbox
+from core import outbox, webhooks
 from core.bulk import update_from_values
 from points.models import EntryKind
 from points.services import account_lock, ledger_append
@@ -388,13 +388,23 @@ def delivery_send(delivery_id: int) -> str:
             status=Delivery.Status.FAILED, last_error=str(error)[:2000], lease_until=None
         )
         raise
-    Delivery.objects.filter(pk=delivery_id).update(
-        status=Delivery.Status.SENT,
-        sent_at=timezone.now(),
-        provider_reference=reference[:200],
-        lease_until=None,
-        last_error="",
-    )
+    with transaction.atomic(savepoint=False):
+        Delivery.objects.filter(pk=delivery_id).update(
+            status=Delivery.Status.SENT,
+            sent_at=timezone.now(),
+            provider_reference=reference[:200],
+            lease_until=None,
+            last_error="",
+        )
+        webhooks.emit(
+            "delivery.sent",
+            {
+                "delivery_id": delivery_id,
+                "automation_id": delivery.automation_id,
+                "channel": channel,
+            },
+            member_id=delivery.member_id,
+        )
     return "sent"
 
 

@@ -260,6 +260,16 @@ OUTBOX_KEEP_DONE_DAYS = env.int("OUTBOX_KEEP_DONE_DAYS", default=7)
 LOYALTY_SEND_LEASE_SECONDS = env.int("LOYALTY_SEND_LEASE_SECONDS", default=120)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; below the send lease
 
+# --- Outbound webhooks (core.webhooks, docs/webhooks.md) -------------------------------------
+# Seconds to connect and answer; a slower receiver counts as a failure and is retried.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# A delivery is retried with exponential backoff (30 s doubling, at most hourly) this long.
+WEBHOOK_RETRY_DAYS = env.float("WEBHOOK_RETRY_DAYS", default=3)
+# An endpoint without a single success for this long is disabled and managers are told.
+WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=5)
+# Private, loopback and link-local targets are refused (SSRF) unless this is on (tests, dev).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+
 # --- The loyalty programme -------------------------------------------------------------------
 LOYALTY_CURRENCY = env("LOYALTY_CURRENCY", default="EUR")
 # Where members find the portal (https://loyalty.example.com/): the link in offer e-mails.

@@ -18,3 +18,4 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
 # Logins are not rate-limited in tests (and `client.login()` needs no request); the tests of the
 # lockout switch it on (tests/staff/test_login_lockout.py).
 AXES_ENABLED = False
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # the tests' receivers listen on 127.0.0.1

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from core import webhooks
 from core.bulk import update_from_values
 from core.locks import job_lock
 
@@ -71,7 +72,7 @@ def _expire(now, batch_size, progress) -> ExpiryRun:
         with transaction.atomic(durable=True):
             accounts = list(
                 PointAccount.objects.filter(pk__in=account_ids, balance__gt=0)
-                .only("id", "balance")
+                .only("id", "balance", "member_id")
                 .order_by("pk")
                 .select_for_update(no_key=True)
             )
@@ -111,6 +112,13 @@ def _expire(now, batch_size, progress) -> ExpiryRun:
                 assignments="balance = balance - batch.expired, updated_at = batch.stamp",
                 columns=("expired", "stamp"),
                 rows=[(account.pk, points, stamp) for account, points in expiring],
+            )
+            webhooks.emit_many(
+                "points.expired",
+                [
+                    (account.member_id, {"points": points, "balance": account.balance - points})
+                    for account, points in expiring
+                ],
             )
             run.accounts += len(expiring)
             run.points += sum(points for _account, points in expiring)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from accounts.services import staff_action_record
+from core import webhooks
 from core.errors import ApplicationError, InvalidInput
 from core.queries import lock_or_create
 
@@ -137,5 +138,10 @@ def points_adjust(
             reason=reason.strip(),
             before={"points_balance": before},
             after={"points_balance": account.balance, "entry": entry.pk},
+        )
+        webhooks.emit(
+            "points.adjusted",
+            {"points": points, "balance": account.balance, "reason": reason.strip()},
+            member_id=member.pk,
         )
     return entry

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
+from core import webhooks
 from core.errors import Conflict, InvalidInput, MemberBlocked
 from core.money import money_str
 from core.outcomes import from_record, to_record
@@ -311,6 +312,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
             if hook is not None and decision.state is not None:
                 hook.apply(purchase=purchase, decision=decision)
             purchase_recorded.send(sender=Purchase, purchase=purchase, account=account)
+            webhooks.emit("purchase.recorded", to_record(receipt), member_id=request.member.pk)
     except IntegrityError:
         # The same id from the same store for another member committed while we waited on the
         # unique index: answer as a retry (409 when the bodies differ). Anything else re-raises.

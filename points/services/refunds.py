@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Store
+from core import webhooks
 from core.errors import ApplicationError, Conflict, NotFound
 from core.money import money_str
 from core.outcomes import from_record, to_record
@@ -125,6 +126,7 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
                 return _replay(existing, request_fingerprint)
             refund, receipt = _refund_locked(request, purchase, account, request_fingerprint)
             refund_recorded.send(sender=Refund, refund=refund, purchase=purchase)
+            webhooks.emit("purchase.refunded", to_record(receipt), member_id=purchase.member_id)
     except IntegrityError:
         existing = one_or_none(
             Refund.objects.filter(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core import webhooks
 from core.locks import job_lock
 
 from ..models import PointAccount, Tier, TierChange
@@ -54,6 +55,20 @@ def _change_tiers(
             updated_at=now,
         )
     TierChange.objects.bulk_create(records, batch_size=1000)
+    webhooks.emit_many(
+        "tier.changed",
+        [
+            (
+                record.account.member_id,
+                {
+                    "from_tier": record.from_tier.name_nl if record.from_tier else None,
+                    "to_tier": record.to_tier.name_nl if record.to_tier else None,
+                    "reason": record.reason,
+                },
+            )
+            for record in records
+        ],
+    )
     for record in records:
         tier_changed.send(
             sender=PointAccount,

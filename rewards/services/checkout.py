@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
+from core import webhooks
 from core.errors import ApplicationError, Conflict, MemberBlocked
 from core.money import money_str
 from points import extensions
@@ -383,6 +384,15 @@ class RewardsCheckoutHook:
                         raise IntegrityError("code no longer unused")
                     CodeUse.objects.create(
                         issued_reward=verdict.issued, purchase=purchase, discount=verdict.discount
+                    )
+                    webhooks.emit(
+                        "code.used",
+                        {
+                            "code": verdict.code,
+                            "discount": str(verdict.discount),
+                            "transaction_id": purchase.transaction_id,
+                        },
+                        member_id=purchase.member_id,
                     )
             except IntegrityError as error:
                 raise CodeAlreadyUsed(

@@ -8,8 +8,10 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from accounts.models import Member, Store
+from core import webhooks
 from core.errors import ApplicationError, Conflict, Forbidden, MemberBlocked
 from core.idempotency import IdempotentAnswer, StoredAnswer, replay_or_run
+from core.outcomes import to_record
 from core.queries import one_or_none
 from points.models import EntryKind, Tier
 from points.services import account_lock, fingerprint, points_spend
@@ -129,7 +131,7 @@ def _redeem_locked(member: Member, reward: Reward, account) -> Redemption:
     if not reward.gives_code:
         credit_added = reward.value
         credit_balance = credit_account_lock(member.pk).balance
-    return Redemption(
+    redemption = Redemption(
         reward_id=reward.pk,
         reward=str(reward),
         kind=reward.kind,
@@ -140,3 +142,9 @@ def _redeem_locked(member: Member, reward: Reward, account) -> Redemption:
         store_credit_added=credit_added,
         store_credit_balance=credit_balance,
     )
+    webhooks.emit(
+        "reward.redeemed",
+        {"card_number": member.card_number, **to_record(redemption)},
+        member_id=member.pk,
+    )
+    return redemption
