@@ -1,10 +1,7 @@
 """The member's change page in admin: contact details, the summary, the sections and actions."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +12,7 @@ from accounts.normalise import normalise_phone
 from accounts.selectors import consent_proof_for
 from accounts.services import member_enrol, member_update_contact
 from campaigns.selectors import members_offered_for_erasure
+from core.csv_export import csv_response
 from core.errors import ApplicationError
 
 from ..forms import MemberAdminForm
@@ -187,16 +185,13 @@ class MemberAdmin(admin.ModelAdmin):
         if not request.user.has_perm("accounts.view_consentchange"):
             raise PermissionDenied
         member = get_object_or_404(Member, pk=member_id)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="consent-{member.card_number}.csv"'
-        writer = csv.writer(response)
         columns = ["changed_at", "channel", "granted", "source", "source_label", "store"]
         columns += ["changed_by", "detail"]
-        writer.writerow(columns)
-        for row in consent_proof_for(member=member):
-            row["changed_at"] = row["changed_at"].isoformat()
-            writer.writerow([row[column] for column in columns])
-        return response
+        return csv_response(
+            filename=f"consent-{member.card_number}.csv",
+            header=columns,
+            rows=([row[column] for column in columns] for row in consent_proof_for(member=member)),
+        )
 
     def member_action_view(self, request, member_id: int, slug: str):
         action = next((action for action in MEMBER_ACTIONS if action.slug == slug), None)
