@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
 from accounts.normalise import normalise_phone
+from accounts.selectors import member_by_card_alias
 from accounts.services import member_enrol, member_update_contact
 from core.errors import ApplicationError
 
@@ -101,6 +102,10 @@ class MemberAdmin(admin.ModelAdmin):
             phone = None
         if phone and phone != search_term:
             return queryset.filter(phone=phone), False
+        # A legacy card kept on import or a merged member's card finds its member too.
+        aliased = member_by_card_alias(search_term)
+        if aliased is not None:
+            return queryset.filter(pk=aliased), False
         return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change) -> None:
