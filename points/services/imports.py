@@ -40,6 +40,7 @@ from accounts.cards import (
 from accounts.codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
 from accounts.models import CONSENT_FIELDS, CardAlias, ConsentChange, Member, Store
 from accounts.normalise import normalise_email, normalise_phone
+from core.bulk import insert_new
 from core.errors import InvalidInput
 
 from ..dates import add_months
@@ -435,7 +436,8 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
             lambda: readable_code(REFERRAL_CODE_LENGTH),
         )
     )
-    Member.objects.bulk_create(
+    insert_new(
+        Member,
         [
             Member(
                 external_id=row.external_id,
@@ -443,34 +445,36 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
                 referral_code=row.referral_code or next(codes),
                 enrolled_store_id=row.store_id,
                 enrolled_at=row.enrolled_at or now,
+                updated_at=now,
                 **row.contact,
                 **{CONSENT_FIELDS[channel]: moment for channel, moment in row.consents.items()},
             )
             for row in rows
         ],
-        batch_size=1000,
     )
     ids = dict(
         Member.objects.filter(external_id__in=[row.external_id for row in rows]).values_list(
             "external_id", "pk"
         )
     )
-    PointAccount.objects.bulk_create(
+    insert_new(
+        PointAccount,
         [
             PointAccount(
                 member_id=ids[row.external_id],
                 balance=row.points,
                 tier_id=row.tier_id,
                 tier_valid_until=row.tier_valid_until if row.tier_id else None,
+                updated_at=now,
             )
             for row in rows
         ],
-        batch_size=1000,
     )
     accounts = dict(
         PointAccount.objects.filter(member_id__in=ids.values()).values_list("member_id", "pk")
     )
-    PointsEntry.objects.bulk_create(
+    insert_new(
+        PointsEntry,
         [
             PointsEntry(
                 account_id=accounts[ids[row.external_id]],
@@ -486,9 +490,9 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
             for row in rows
             if row.points
         ],
-        batch_size=1000,
     )
-    ConsentChange.objects.bulk_create(
+    insert_new(
+        ConsentChange,
         [
             ConsentChange(
                 member_id=ids[row.external_id],
@@ -500,9 +504,9 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
             for row in rows
             for channel, moment in row.consents.items()
         ],
-        batch_size=1000,
     )
-    CardAlias.objects.bulk_create(
+    insert_new(
+        CardAlias,
         [
             CardAlias(
                 number=row.legacy_card,
@@ -513,7 +517,6 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
             for row in rows
             if row.legacy_card
         ],
-        batch_size=1000,
     )
 
 
