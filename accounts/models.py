@@ -119,6 +119,11 @@ class Member(models.Model):
         blank=True,
         related_name="enrolled_members",
     )
+    # The member's key in the programme it was imported from: re-running an import finds the
+    # member by it (NULL for members enrolled here, so uniqueness binds imported ones only).
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -215,6 +220,31 @@ class ConsentChange(AppendOnlyModel):
         if self.source in (self.Source.ERASURE, self.Source.IMPORT):
             return str(_("System"))
         return str(_("Member"))
+
+
+class CardAlias(models.Model):
+    """Another card number that finds a member at the till: a legacy card kept on import
+    (it may fail our check digit) or the card of a member merged into this one."""
+
+    class Reason(models.TextChoices):
+        LEGACY = "legacy", _("Legacy card (import)")
+        MERGED = "merged", _("Card of a merged member")
+
+    # Longer than ours: legacy programmes used other lengths (payment-card lengths are refused).
+    number = models.CharField(_("card number"), max_length=32, unique=True)
+    # PROTECT: an alias is history of where a card went; it goes only with the member's erasure.
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="card_aliases", verbose_name=_("member")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("card alias")
+        verbose_name_plural = _("card aliases")
+
+    def __str__(self) -> str:
+        return self.number
 
 
 def hash_api_key(raw_key: str) -> str:

@@ -102,6 +102,15 @@ register("axes.AccessLog", _AXES_COLUMNS, _axes_eraser(AccessLog))
 register("axes.AccessFailureLog", _AXES_COLUMNS, _axes_eraser(AccessFailureLog))
 
 not_personal("accounts.Store", name="the shop's name")
+not_personal(
+    "accounts.Branding",
+    programme_name="the programme's name",
+    sender_name="the shop's name on its e-mails",
+    sender_email="the shop's sender address",
+    support_text_nl="the shop's customer-service text",
+    support_text_en="the shop's customer-service text",
+)
+not_personal("accounts.CardAlias", reason="why a number is an alias: legacy card or merged")
 not_personal("accounts.PosApiKey", name="a till's name, e.g. 'Till 3'")
 not_personal(
     "accounts.Erasure", reason="why staff erased; the person's values are replaced when written"

@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from .models import Branding, ConsentChange, Member, StaffAction
+from .cards import normalise_card_number
+from .models import Branding, CardAlias, ConsentChange, Member, StaffAction
 
 
 def consent_changes_for(*, member: Member) -> QuerySet[ConsentChange]:
@@ -54,3 +55,11 @@ def branding_logo() -> tuple[bytes, str] | None:
     if row is None or not row[1]:
         return None
     return bytes(row[0]), row[1]
+
+
+def member_by_card_alias(number: str) -> int | None:
+    """The member a legacy or merged card number now belongs to (its pk), if any."""
+    number = normalise_card_number(number or "")
+    if not 0 < len(number) <= 32:
+        return None
+    return CardAlias.objects.filter(number=number).values_list("member_id", flat=True).first()

@@ -11,7 +11,7 @@ from core.personal_data import (
     scrub_rows,
 )
 
-from .models import IdempotencyRecord, OutboxJob
+from .models import IdempotencyRecord, OutboxJob, WebhookDelivery
 
 
 def _erase_idempotency_answers(subject: Subject) -> None:
@@ -41,3 +41,13 @@ def _erase_outbox_payloads(subject: Subject) -> None:
 register("core.IdempotencyRecord", ["response_content"], _erase_idempotency_answers)
 not_personal("core.IdempotencyRecord", response_headers="the answer's HTTP headers")
 register("core.OutboxJob", ["payload", "last_error"], _erase_outbox_payloads)
+
+
+def _erase_webhook_payloads(subject: Subject) -> None:
+    """Events name members by id and card number only, but an API answer they carry (or a
+    receiver's error text) could still hold a person's details."""
+    fields = ["payload", "last_error"]
+    scrub_rows(WebhookDelivery.objects.filter(mentioning(subject, fields)), fields, subject)
+
+
+register("core.WebhookDelivery", ["payload", "last_error"], _erase_webhook_payloads)

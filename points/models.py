@@ -414,6 +414,8 @@ class EntryKind(models.TextChoices):
     REDEMPTION = "redemption", _("Reward redeemed")
     REDEMPTION_REVERSAL = "redemption_reversal", _("Redemption undone")
     EXPIRY = "expiry", _("Points expired")
+    # The balance a member brought from the programme this one replaced (import_members).
+    OPENING = "opening", _("Opening balance")
 
 
 class PointsEntry(AppendOnlyModel):

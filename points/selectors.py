@@ -32,17 +32,21 @@ CENTS = Decimal("0.01")
 
 
 def member_get_by_card(card_number: str, *, field: str = "card_number") -> Member:
-    """A mistyped number (bad check digit) is 400, an unknown valid one 404."""
+    """A mistyped number (bad check digit) is 400, an unknown valid one 404. A legacy card kept
+    on import, or the card of a merged member, finds its member through `CardAlias`."""
     number = normalise_card_number(card_number or "")
-    if not is_valid_card_number(number):
+    members = Member.objects.select_related("point_account__tier")
+    member = None
+    if is_valid_card_number(number):
+        member = one_or_none(members.filter(card_number=number))
+    if member is None and 0 < len(number) <= 32:
+        member = one_or_none(members.filter(card_aliases__number=number))
+    if member is None and not is_valid_card_number(number):
         raise InvalidInput(
             _("This is not a valid card number; check the digits."),
             code="invalid_card_number",
             field=field,
         )
-    member = one_or_none(
-        Member.objects.filter(card_number=number).select_related("point_account__tier")
-    )
     if member is None:
         raise MemberNotFound(field=field)
     return member

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
 from accounts.normalise import normalise_phone
-from accounts.selectors import consent_proof_for
+from accounts.selectors import consent_proof_for, member_by_card_alias
 from accounts.services import member_enrol, member_update_contact
 from campaigns.selectors import members_offered_for_erasure
 from core.csv_export import csv_response
@@ -125,6 +125,10 @@ class MemberAdmin(admin.ModelAdmin):
             phone = None
         if phone and phone != search_term:
             return queryset.filter(phone=phone), False
+        # A legacy card kept on import or a merged member's card finds its member too.
+        aliased = member_by_card_alias(search_term)
+        if aliased is not None:
+            return queryset.filter(pk=aliased), False
         return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change) -> None:
