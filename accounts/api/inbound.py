@@ -1,7 +1,7 @@
 """The SMS and WhatsApp provider's callback for replies: STOP withdraws consent."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -28,20 +28,9 @@ class InboundMessageApi(ApiView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        request=InboundMessageInput,
-        responses={200: InboundMessageOutput},
-        parameters=[
-            OpenApiParameter(
-                "X-Loyalty-Signature",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="sha256=<hex HMAC-SHA256 of the raw body with the shared secret>",
-            )
-        ],
-        summary="Receive an SMS or WhatsApp reply (STOP withdraws consent)",
-    )
+    # A provider's callback, not part of the tills' API: left out of the POS schema (and its
+    # contract test and fuzzing); docs/privacy.md documents it.
+    @extend_schema(exclude=True)
     def post(self, request):
         if not unsubscribe.inbound_signature_valid(
             body=request.body, signature=request.headers.get("X-Loyalty-Signature", "")
