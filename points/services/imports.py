@@ -3,7 +3,9 @@
 Set-based: rows are read as a stream and handled in batches of `BATCH_SIZE`; each batch is
 validated with a few queries (one per kind of clash) and written with a few bulk inserts in one
 transaction of its own. Memory stays flat whatever the file size, and a run that stops half-way
-is finished by running it again: members are keyed by `external_id`.
+is finished by running it again: members are keyed by `external_id`. Longer than 400 lines
+because parsing, checking and writing one row format belong together; the rules it applies
+(enrolment, consent, tiers, the ledger) stay in their own services and models.
 
 What a row sets, and when:
 - on creation: the member (a card number of ours, or the given one when it passes our check
