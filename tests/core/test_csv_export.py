@@ -65,4 +65,6 @@ def test_every_csv_download_goes_through_the_one_helper():
         for path in (root / app).rglob("*.py")
         if re.search(r"^(import csv|from csv import)\b", path.read_text(), re.MULTILINE)
     ]
-    assert writers == ["core/csv_export.py"]
+    # The member import reads the shop's own files and writes its error file beside them (not a
+    # download): the one other module that may speak CSV.
+    assert sorted(writers) == ["core/csv_export.py", "points/services/imports.py"]

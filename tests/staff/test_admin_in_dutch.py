@@ -14,7 +14,18 @@ pytestmark = pytest.mark.django_db
 
 OUR_APPS = {"accounts", "points", "rewards", "campaigns", "insights", "core"}
 # Words that are the same in Dutch and English.
-SAME_IN_DUTCH = {"ID", "code", "status", "e-mail", "prefix", "type", "segment", "Segment", "logo"}
+SAME_IN_DUTCH = {
+    "ID",
+    "code",
+    "status",
+    "e-mail",
+    "prefix",
+    "type",
+    "segment",
+    "Segment",
+    "logo",
+    "URL",
+}
 ROLES = [roles.CASHIER, roles.MARKETING, roles.MANAGER]
 TECHNICAL = [
     "admin:django_celery_beat_periodictask_changelist",
