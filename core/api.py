@@ -119,6 +119,9 @@ def created_or_replayed(body: dict, *, replayed: bool) -> Response:
     return Response(body, status=201)
 
 
+IDEMPOTENCY_KEY_SHAPE = re.compile(r"[!-~]{1,255}")
+
+
 def idempotency_key(request, *, required: bool) -> str | None:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
@@ -133,6 +136,12 @@ def idempotency_key(request, *, required: bool) -> str | None:
         raise InvalidInput(
             _("The Idempotency-Key is too long (255 characters at most)."),
             code="max_length",
+            field="Idempotency-Key",
+        )
+    if not IDEMPOTENCY_KEY_SHAPE.fullmatch(key):  # the shape the schema documents
+        raise InvalidInput(
+            _("The Idempotency-Key may hold visible ASCII characters only, no spaces."),
+            code="invalid",
             field="Idempotency-Key",
         )
     return key

@@ -163,3 +163,18 @@ def test_a_ledger_page_out_of_range_is_a_400_naming_it(pos, member, query, field
     response = pos.get(f"/api/v1/members/{member.card_number}/ledger/", query)
     assert response.status_code == 400
     assert (response.json()["code"], response.json()["field"]) == ("invalid", field)
+
+
+@pytest.mark.parametrize("key", ["two words", "sleutel-é", "tab\there"])
+def test_an_idempotency_key_of_another_shape_than_documented_is_refused(pos, key):
+    # when an enrolment sends a key the schema does not allow (visible ASCII, no spaces)
+    response = pos.post(
+        "/api/v1/members/",
+        {"email": "anna@example.com", "first_name": "Anna"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    # then it is our JSON 400 naming the header, and nobody is enrolled
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == ("invalid", "Idempotency-Key")
+    assert Member.objects.count() == 0
