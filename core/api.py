@@ -123,12 +123,19 @@ IDEMPOTENCY_KEY_SHAPE = re.compile(r"[!-~]{1,255}")
 
 
 def idempotency_key(request, *, required: bool) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
+    sent = request.headers.get("Idempotency-Key")
+    key = (sent or "").strip()
     if not key:
         if required:
             raise InvalidInput(
                 _("Send an Idempotency-Key header."),
                 code="idempotency_key_required",
+                field="Idempotency-Key",
+            )
+        if sent is not None:  # sent, but empty: not the "no key" the schema allows
+            raise InvalidInput(
+                _("The Idempotency-Key is empty: send a key, or no header at all."),
+                code="blank",
                 field="Idempotency-Key",
             )
         return None
