@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Store
 from core import webhooks
 from core.errors import ApplicationError, Conflict, NotFound
-from core.money import money_str
+from core.money import money_display, money_str
 from core.outcomes import from_record, to_record
 from core.queries import one_or_none
 
@@ -148,7 +148,7 @@ def _refund_locked(
     if request.amount > refundable:
         raise RefundExceedsPurchase(
             _("Only %(amount)s of this purchase can still be refunded.")
-            % {"amount": money_str(refundable)},
+            % {"amount": money_display(refundable)},  # for people: "€ 25,00" in Dutch
             field="amount",
             extra={"refundable_amount": money_str(refundable)},
         )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from accounts.services import staff_action_record
 from core.errors import ApplicationError, InvalidInput
-from core.money import money_str
+from core.money import money_display, money_str
 from core.queries import lock_or_create
 
 from ..models import StoreCreditAccount, StoreCreditEntry
@@ -38,7 +38,7 @@ def credit_append(
     if balance_after < 0:
         raise InsufficientStoreCredit(
             _("Not enough store credit: %(balance)s available.")
-            % {"balance": money_str(account.balance)},
+            % {"balance": money_display(account.balance)},  # for people, in their language
             field="store_credit",
             extra={"store_credit_available": money_str(account.balance)},
         )

@@ -181,3 +181,23 @@ def test_an_idempotency_key_of_another_shape_than_documented_is_refused(pos, key
     assert response.status_code == 400
     assert (response.json()["code"], response.json()["field"]) == (code, "Idempotency-Key")
     assert Member.objects.count() == 0
+
+
+def test_amounts_in_dutch_messages_have_a_decimal_comma(pos, member):
+    # given a purchase of € 60,00
+    pos.post(
+        "/api/v1/purchases/",
+        purchase_body(member.card_number, transaction_id="T1", amount="60.00"),
+        format="json",
+    )
+    # when a refund asks for more, in Dutch
+    response = pos.post(
+        "/api/v1/purchases/T1/refunds/",
+        {"refund_id": "R1", "amount": "70.00"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    # then the message reads as Dutch money; the field for machines keeps its point
+    assert response.status_code == 422
+    assert "€\xa060,00" in response.json()["message"]
+    assert response.json()["refundable_amount"] == "60.00"
