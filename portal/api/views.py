@@ -132,7 +132,15 @@ class MeCodeDetailApi(MemberApiView):
     @api_operation(
         summary="One of the member's codes (used and expired ones too)",
         success={200: s.MeCodeOutput},
-        parameters=[OpenApiParameter("code_id", int, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "code_id",
+                str,
+                OpenApiParameter.PATH,
+                pattern=r"^[0-9]{1,18}$",
+                description="The code's `id` (from `GET /api/v1/me/codes/`).",
+            )
+        ],
         errors={400: ("null_characters_not_allowed",), 404: ("code_not_found",)},
         member_route=True,
     )
