@@ -269,6 +269,10 @@ class ApiScope(models.TextChoices):
     REWARDS_REDEEM = "rewards:redeem", _("Buy rewards with a member's points")
     CODES_VALIDATE = "codes:validate", _("Check and use reward codes at checkout")
     CODES_READ = "codes:read", _("See members' unused codes in full (otherwise the last 4)")
+    MEMBER_TOKENS = (
+        "members:tokens",
+        _("Give the web shop's front end short-lived member tokens (docs/member-api.md)"),
+    )
 
 
 # What a till needs: everything at the counter, but not other members' codes in full (a member

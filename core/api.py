@@ -31,12 +31,18 @@ class StrictDecimalField(serializers.DecimalField):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         whole = self.max_digits - self.decimal_places
-        # The schema states the exact shape (drf-spectacular reads it from here).
+        # The schema states the exact shape (drf-spectacular reads it from here): the text is
+        # what clients should send; a JSON number is accepted too, so the schema says so.
         self._spectacular_annotation = {
             "field": {
-                "type": "string",
-                "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{self.decimal_places}}})?$",
-                "example": "24.95" if self.decimal_places == 2 else "1",
+                "oneOf": [
+                    {
+                        "type": "string",
+                        "pattern": rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{self.decimal_places}}})?$",
+                        "example": "24.95" if self.decimal_places == 2 else "1",
+                    },
+                    {"type": "number", "minimum": 0, "maximum": 10**whole - 1},
+                ]
             }
         }
 

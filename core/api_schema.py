@@ -62,14 +62,16 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "one_lookup_key_required": (400, "give exactly one of card_number, email, phone"),
     "idempotency_key_required": (400, "send an Idempotency-Key header"),
     "bad_request": (400, "a request refused before it reached the API (a bad Host header)"),
-    "not_authenticated": (401, "no `Authorization: Api-Key …` header"),
-    "authentication_failed": (401, "unknown or revoked key"),
+    "not_authenticated": (401, "no `Authorization: Api-Key …` (or `Bearer …`) header"),
+    "authentication_failed": (401, "unknown or revoked key; a member token not valid (any more)"),
+    "token_expired": (401, "the member token has expired: get a new one"),
     "scope_required": (403, "the key lacks the scope named in `scope`"),
     "tier_required": (403, "the reward is for a higher tier"),
     "not_found": (404, "no such address or page"),
     "member_not_found": (404, "no member with this card number, e-mail or phone"),
     "purchase_not_found": (404, "no purchase with this id in this store"),
     "reward_not_found": (404, "no reward on offer with this id"),
+    "code_not_found": (404, "none of this member's codes has this id"),
     "method_not_allowed": (405, "the address does not take this method"),
     "not_acceptable": (406, "the client does not accept JSON"),
     "email_taken": (409, "the e-mail belongs to another member"),
@@ -99,7 +101,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
 
 MESSAGES = {
     400: "The request is not valid.",
-    401: "The key is missing, unknown or revoked.",
+    401: "The key (or member token) is missing, unknown, revoked or expired.",
     403: "The key may not do this.",
     404: "Not found.",
     406: "The client must accept application/json.",
@@ -116,6 +118,14 @@ MESSAGES = {
 COMMON_ERRORS: dict[int, tuple[str, ...]] = {
     401: ("not_authenticated", "authentication_failed"),
     403: ("scope_required",),
+    406: ("not_acceptable",),
+    429: ("throttled",),
+    500: ("server_error",),
+    503: ("service_unavailable",),
+}
+# Every member route (a member token, no scopes).
+MEMBER_COMMON_ERRORS: dict[int, tuple[str, ...]] = {
+    401: ("not_authenticated", "authentication_failed", "token_expired"),
     406: ("not_acceptable",),
     429: ("throttled",),
     500: ("server_error",),
@@ -222,9 +232,11 @@ def api_operation(
     card_in_path: bool = False,
     examples: list[OpenApiExample] | None = None,
     description: str = "",
+    member_route: bool = False,
 ):
-    """`extend_schema` for one POS operation: success, replay, every error and its codes."""
-    tables = [COMMON_ERRORS]
+    """`extend_schema` for one POS operation: success, replay, every error and its codes.
+    `member_route`: called with a member token (docs/member-api.md), not a key."""
+    tables = [MEMBER_COMMON_ERRORS if member_route else COMMON_ERRORS]
     if body:
         tables.append(BODY_ERRORS)
     if card_in_path:

@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/v1/", include("points.api.urls")),
     path("api/v1/", include("rewards.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("portal.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(**_public_docs), name="api-schema"),
     path(
         "api/docs/",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.cards import is_valid_card_number, normalise_card_number
 from accounts.models import Member
+from accounts.normalise import normalise_email, normalise_phone
 from core.config_cache import cached_config
 from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
@@ -49,6 +50,18 @@ def member_get_by_card(card_number: str, *, field: str = "card_number") -> Membe
         )
     if member is None:
         raise MemberNotFound(field=field)
+    return member
+
+
+def member_find(*, field: str, value: str) -> Member:
+    """The member with this card number, e-mail or phone (`field`), as a till or the web shop
+    types it: normalised first; a typo in a card number is 400, anyone unknown 404."""
+    if field == "card_number":
+        return member_get_by_card(value)
+    normalised = normalise_email(value) if field == "email" else normalise_phone(value)
+    member = one_or_none(Member.objects.filter(**{field: normalised}))
+    if member is None:
+        raise MemberNotFound(_("No member found."), field=field)
     return member
 
 

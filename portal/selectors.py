@@ -6,7 +6,7 @@ stored when the line was written.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -186,6 +186,24 @@ def dashboard_for(member: Member) -> Dashboard:
             balance=summary.points_balance,
         ),
         savings=savings_for(member=member),
+    )
+
+
+@dataclass(frozen=True)
+class MemberOverview(MemberSummary):
+    """The member's summary with what the portal's dashboard adds: how far to the next tier
+    (0–100) and the store credit. What the web shop's member API answers on `/me/`."""
+
+    tier_progress: int = 0
+    store_credit: Decimal = Decimal("0.00")
+
+
+def member_overview_for(member: Member) -> MemberOverview:
+    summary = member_summary_get(member=member)
+    return MemberOverview(
+        **{item.name: getattr(summary, item.name) for item in fields(summary)},
+        tier_progress=tier_progress_percent(summary.tier),
+        store_credit=store_credit_balance(member=member),
     )
 
 

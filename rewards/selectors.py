@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import Member
 from core.money import money_str
 from points.models import PointAccount, Tier
+from points.selectors import account_of
 from points.tiers import tier_by_id, tiers_all
 
 from .models import CodeUse, IssuedReward, Reward, StoreCreditAccount, StoreCreditEntry
@@ -241,3 +242,24 @@ def tier_benefits(*, account: PointAccount | None) -> list[TierBenefits]:
         )
         for tier in tiers_all()
     ]
+
+
+@dataclass(frozen=True)
+class MemberRewards:
+    """What a member can get, as the tills and the web shop show it."""
+
+    points_balance: int
+    catalogue: list[CatalogueItem]
+    codes: object  # the unused codes (a queryset)
+    store_credit: Decimal
+
+
+def member_rewards_for(*, member: Member) -> MemberRewards:
+    """Rewards the member can see, their unused codes and their store credit."""
+    account = account_of(member)
+    return MemberRewards(
+        points_balance=account.balance if account else 0,
+        catalogue=catalogue_for(member=member, account=account),
+        codes=unused_codes_for(member=member),
+        store_credit=store_credit_balance(member=member),
+    )

@@ -154,3 +154,22 @@ def test_a_replay_answers_the_first_answer_byte_for_byte(pos, rich_member):
         assert replay.status_code == 200
         assert replay["Idempotent-Replayed"] == "true"
         assert replay.content == first.content
+
+
+def test_the_member_routes_answers_have_the_fields_of_their_schema(pos, rich_member):
+    from rest_framework.test import APIClient
+
+    from portal.api import serializers as member_s
+
+    # given a member token, and a member with a tier to reach and a code
+    minted = pos.post(
+        "/api/v1/member-tokens/", {"card_number": rich_member.card_number}, format="json"
+    )
+    assert_matches(member_s.MemberTokenOutput, minted.json())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {minted.json()['token']}")
+    issued = issue(rich_member, RewardFactory())
+    # then
+    assert_matches(member_s.MeOutput, client.get("/api/v1/me/").json())
+    assert_matches(member_s.MeCodeOutput, client.get("/api/v1/me/codes/").json()[0])
+    assert_matches(member_s.MeCodeOutput, client.get(f"/api/v1/me/codes/{issued.pk}/").json())

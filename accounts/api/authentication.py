@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from accounts.member_tokens import member_token_read
 from accounts.models import PosApiKey, hash_api_key
 from core.config_cache import local_memo
 from core.queries import one_or_none
@@ -57,4 +58,26 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-from . import schema  # noqa: E402, F401  (registers the OpenAPI description of this scheme)
+class MemberTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <member token>` (accounts.member_tokens): the member routes act for
+    that one member; `request.auth` is the `MemberToken`. A till's key is not accepted here, nor
+    a member token on the tills' routes."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        keyword, _space, token = header.partition(" ")
+        if keyword != self.keyword or not token.strip():
+            raise exceptions.AuthenticationFailed(
+                _("Use the header 'Authorization: Bearer <member token>'.")
+            )
+        return (None, member_token_read(token.strip()))
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+from . import schema  # noqa: E402, F401  (registers the OpenAPI description of these schemes)

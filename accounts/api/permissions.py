@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
+from accounts.member_tokens import MemberToken
 from accounts.models import PosApiKey
 from core.errors import Forbidden
 
@@ -10,6 +11,13 @@ class IsPosClient(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, PosApiKey)
+
+
+class IsMemberToken(BasePermission):
+    """A request authenticated with a member token (the web shop's front end)."""
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, MemberToken)
 
 
 class ScopeRequired(Forbidden):

@@ -3,6 +3,7 @@ import time
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from accounts.member_tokens import MemberToken
 from accounts.models import PosApiKey
 
 
@@ -25,6 +26,8 @@ class ApiKeyRateThrottle(BaseThrottle):
     def _identity(self, request) -> str:
         if isinstance(request.auth, PosApiKey):
             return f"key:{request.auth.pk}"
+        if isinstance(request.auth, MemberToken):
+            return f"member:{request.auth.member.pk}"
         return f"ip:{self.get_ident(request)}"
 
     def allow_request(self, request, view) -> bool:
@@ -42,3 +45,16 @@ class ApiKeyRateThrottle(BaseThrottle):
 
     def wait(self) -> float:
         return self.retry_after
+
+
+class MemberTokenMintThrottle(ApiKeyRateThrottle):
+    """Member tokens a key may have per window (`MEMBER_TOKEN_RATE`, 120 a minute by default):
+    a leaked shop key cannot turn the whole card range into tokens quickly."""
+
+    scope = "member_tokens"
+
+
+class MemberApiThrottle(ApiKeyRateThrottle):
+    """Requests per member on the member routes (`MEMBER_API_RATE`), whatever the token."""
+
+    scope = "member_api"

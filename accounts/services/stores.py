@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from core.config_cache import forget_local
 from core.errors import InvalidInput
 
+from ..member_tokens import api_key_id_cache_key
 from ..models import (
     TILL_SCOPES,
     ApiScope,
@@ -85,6 +86,7 @@ def api_key_set_scopes(*, api_key: PosApiKey, scopes: Iterable[str]) -> PosApiKe
     with transaction.atomic(savepoint=False):
         PosApiKey.objects.filter(pk=api_key.pk).update(scopes=api_key.scopes)
     forget_local(f"api-key:{api_key.key_hash}")
+    forget_local(api_key_id_cache_key(api_key.pk))  # its member tokens
     return api_key
 
 
@@ -95,5 +97,6 @@ def api_key_revoke(*, api_key: PosApiKey) -> PosApiKey:
             revoked_at=timezone.now()
         )
     forget_local(f"api-key:{api_key.key_hash}")
+    forget_local(api_key_id_cache_key(api_key.pk))  # its member tokens
     api_key.refresh_from_db(fields=["revoked_at"])
     return api_key

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before everything that could answer: a browser's preflight carries no key or token.
+    "core.cors.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -196,7 +198,13 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "loyalty_site.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["accounts.api.throttling.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"pos": env("POS_API_RATE", default="6000/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "pos": env("POS_API_RATE", default="6000/min"),
+        # Member tokens one shop key may have (docs/member-api.md), and member-route requests
+        # per member.
+        "member_tokens": env("MEMBER_TOKEN_RATE", default="120/min"),
+        "member_api": env("MEMBER_API_RATE", default="120/min"),
+    },
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -283,6 +291,12 @@ LOYALTY_PHONE_REGION = env("LOYALTY_PHONE_REGION", default="NL")
 LOYALTY_SITE_URL = env("LOYALTY_SITE_URL", default="http://127.0.0.1:8000")
 # Shared secret of the SMS/WhatsApp provider's inbound callbacks (STOP replies): each request
 # carries X-Loyalty-Signature: sha256=<HMAC-SHA256 of the body>. Empty refuses every callback.
+# The member API for the web shop (docs/member-api.md): how long a member token lasts, and
+# the origins (scheme://host[:port]) whose pages may call the member routes from the browser.
+MEMBER_TOKEN_SECONDS = env.int("MEMBER_TOKEN_SECONDS", default=15 * 60)
+MEMBER_API_ALLOWED_ORIGINS = env.list("MEMBER_API_ALLOWED_ORIGINS", default=[])
+# Cross-origin calls are allowed on these paths only, and only from the origins above.
+CORS_PATH_PREFIXES = ("/api/v1/me/",)
 LOYALTY_INBOUND_SECRET = env("LOYALTY_INBOUND_SECRET", default="")
 
 LOGGING = {

@@ -8,12 +8,10 @@ from rest_framework.response import Response
 from accounts.api.base import PosApiView
 from accounts.api.permissions import require_scope
 from accounts.models import ApiScope, Member
-from accounts.normalise import normalise_email, normalise_phone
 from accounts.services import member_enrol
 from core.api import created_or_replayed, run_idempotent
 from core.api_schema import api_operation, idempotency_key_header
-from core.errors import InvalidInput, MemberNotFound
-from core.queries import one_or_none
+from core.errors import InvalidInput
 
 from .. import selectors, services
 from . import serializers as s
@@ -119,18 +117,7 @@ class MemberLookupApi(PosApiView):
                 _("Give exactly one of card_number, email or phone."),
                 code="one_lookup_key_required",
             )
-        field = given[0]
-        if field == "card_number":
-            member = selectors.member_get_by_card(params[field])
-        else:
-            value = (
-                normalise_email(params[field])
-                if field == "email"
-                else normalise_phone(params[field])
-            )
-            member = one_or_none(Member.objects.filter(**{field: value}))
-            if member is None:
-                raise MemberNotFound(_("No member found."), field=field)
+        member = selectors.member_find(field=given[0], value=params[given[0]])
         return Response(summary_body(member))
 
 

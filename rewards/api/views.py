@@ -25,14 +25,7 @@ class MemberRewardsApi(PosApiView):
         card_in_path=True,
     )
     def get(self, request, card_number: str):
-        member = member_get_by_card(card_number)
-        account = account_of(member)
-        body = {
-            "points_balance": account.balance if account else 0,
-            "catalogue": selectors.catalogue_for(member=member, account=account),
-            "codes": selectors.unused_codes_for(member=member),
-            "store_credit": selectors.store_credit_balance(member=member),
-        }
+        body = selectors.member_rewards_for(member=member_get_by_card(card_number))
         # A key without codes:read sees the last 4 characters of each code, enough to tell
         # codes apart at the counter, not enough to spend them.
         context = {"mask_codes": not request.auth.may(ApiScope.CODES_READ)}

@@ -9,7 +9,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts.cards import generate_card_number
-from accounts.models import Member
+from accounts.models import TILL_SCOPES, Member
 from tests.api.openapi import api_schema, assert_conforms
 from tests.factories import ActivityTypeFactory, RewardFactory
 from tests.helpers import issue, pos_client_for, purchase_body
@@ -27,6 +27,15 @@ QUOTE = "/api/v1/purchases/quote/"
 REFUNDS = "/api/v1/purchases/{transaction_id}/refunds/"
 ACTIVITIES = "/api/v1/activities/"
 CHECKOUT = "/api/v1/checkout/validate/"
+TOKENS = "/api/v1/member-tokens/"
+ME = "/api/v1/me/"
+ME_LEDGER = "/api/v1/me/ledger/"
+ME_REWARDS = "/api/v1/me/rewards/"
+ME_CODES = "/api/v1/me/codes/"
+ME_CODE = "/api/v1/me/codes/{code_id}/"
+ME_REDEEM = "/api/v1/me/redemptions/"
+ME_QUOTE = "/api/v1/me/quote/"
+MEMBER_ROUTES = [ME, ME_LEDGER, ME_REWARDS, ME_CODES, ME_CODE, ME_REDEEM, ME_QUOTE]
 ALL = [
     MEMBERS,
     LOOKUP,
@@ -39,11 +48,15 @@ ALL = [
     REFUNDS,
     ACTIVITIES,
     CHECKOUT,
+    TOKENS,
+    *MEMBER_ROUTES,
 ]
 
 
-def call(client, method, template, *, card="", transaction_id="T1", body=None, **headers):
-    url = template.format(card_number=card, transaction_id=transaction_id)
+def call(
+    client, method, template, *, card="", transaction_id="T1", code_id=1, body=None, **headers
+):
+    url = template.format(card_number=card, transaction_id=transaction_id, code_id=code_id)
     if method == "GET":
         response = client.get(url, body or {}, **headers)
     else:
@@ -59,7 +72,7 @@ def test_every_operation_of_the_schema_is_covered_here():
         for method in operations
     }
     assert {path for _method, path in documented} == set(ALL)
-    assert len(documented) == 11
+    assert len(documented) == 19
 
 
 def test_successes_and_replays_fit_the_schema(pos, rich_member):
@@ -189,3 +202,52 @@ def test_scope_refusals_and_limits_fit_the_schema(store, member):
             body=purchase_body(member.card_number, transaction_id="x" * 200),
         )
     assert big.status_code == 413
+
+
+def member_client(store, member) -> APIClient:
+    shop = pos_client_for(store, scopes=["members:tokens"])
+    response = call(shop, "POST", TOKENS, body={"card_number": member.card_number})
+    assert response.status_code == 201
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
+    return client
+
+
+def test_the_member_routes_answers_fit_the_schema(store, rich_member):
+    client = member_client(store, rich_member)
+    code = issue(rich_member, RewardFactory())
+    reward, key = RewardFactory(points_cost=100), {"HTTP_IDEMPOTENCY_KEY": "m1"}
+    assert call(client, "GET", ME).status_code == 200
+    assert call(client, "GET", ME_LEDGER, body={"page_size": 1}).status_code == 200
+    assert call(client, "GET", ME_REWARDS).status_code == 200
+    assert call(client, "GET", ME_CODES).status_code == 200
+    assert call(client, "GET", ME_CODE, code_id=code.pk).status_code == 200
+    body = {"reward_id": reward.pk}
+    assert call(client, "POST", ME_REDEEM, body=body, **key).status_code == 201
+    assert call(client, "POST", ME_REDEEM, body=body, **key).status_code == 200
+    assert call(client, "POST", ME_QUOTE, body={"amount": "20.00"}).status_code == 200
+
+
+def test_the_member_routes_errors_fit_the_schema(store, member):
+    client = member_client(store, member)
+    shop = pos_client_for(store, scopes=["members:tokens"])
+    till = pos_client_for(store, scopes=TILL_SCOPES)
+    expectations = [
+        (client, 404, "GET", ME_CODE, None, {}),
+        (client, 400, "GET", ME_LEDGER, {"page": "x"}, {}),
+        (client, 400, "POST", ME_REDEEM, {"reward_id": 1}, {}),
+        (client, 404, "POST", ME_REDEEM, {"reward_id": 999}, {"HTTP_IDEMPOTENCY_KEY": "x"}),
+        (client, 400, "POST", ME_QUOTE, {"amount": "1.00", "currency": "USD"}, {}),
+        (client, 406, "GET", ME, None, {"HTTP_ACCEPT": "text/html"}),
+        (till, 403, "POST", TOKENS, {"card_number": member.card_number}, {}),
+        (shop, 400, "POST", TOKENS, {}, {}),
+        (shop, 404, "POST", TOKENS, {"email": "nobody@example.com"}, {}),
+        (pos_client_for(store, scopes=[]), 401, "GET", ME, None, {}),
+        (APIClient(), 401, "GET", ME_CODES, None, {}),
+    ]
+    for who, status, method, template, body, headers in expectations:
+        response = call(who, method, template, body=body, **headers)
+        assert response.status_code == status, (template, response.content)
+    Member.objects.filter(pk=member.pk).update(status="blocked")
+    assert call(shop, "POST", TOKENS, body={"card_number": member.card_number}).status_code == 422
+    assert call(client, "GET", ME).status_code == 401
