@@ -110,7 +110,11 @@ def test_saving_the_dutch_profile_keeps_the_birth_date(page):
     screenshot(page, "portal-profile-desktop")
 
 
-def local_noon(days_ago: int) -> datetime.datetime:
+def made_days_ago(days_ago: int) -> datetime.datetime:
+    """Local noon that many days ago; for today a minute ago (before noon, noon today would lie
+    in the future, which the till API refuses)."""
+    if not days_ago:
+        return timezone.localtime(timezone.now() - datetime.timedelta(minutes=1))
     day = timezone.localdate() - datetime.timedelta(days=days_ago)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
 
@@ -119,7 +123,7 @@ def local_noon(days_ago: int) -> datetime.datetime:
 def test_the_history_and_chart_use_the_purchase_date(page, store, size, name):
     # given purchases made over three months, all posted by the till today
     member = MemberFactory(language="nl")
-    made = [local_noon(days) for days in (0, 35, 70)]
+    made = [made_days_ago(days) for days in (0, 35, 70)]
     for index, moment in enumerate(made):
         buy(member, store, f"{10 * (index + 1)}.00", transaction_id=f"B{index}", occurred_at=moment)
     page.set_viewport_size(size)
