@@ -54,10 +54,16 @@ def member_merge_check(*, duplicate: Member, survivor: Member) -> None:
 def members_lock_for_merge(*, duplicate: Member, survivor: Member) -> tuple[Member, Member]:
     """Locks both members in pk order (the lock order's first step) and checks them again
     under the lock, so two merges of one pair, or a merge and a block, queue. Call inside a
-    transaction."""
+    transaction.
+
+    `FOR NO KEY UPDATE`, like the point accounts: a purchase holds the member's point account
+    and then references the member (its foreign key takes a `KEY SHARE` lock), which a full
+    `FOR UPDATE` would block, while the merge waits for that point account: a deadlock. The
+    merge writes the members' unique columns (which needs the full lock) last, after every
+    other lock (`members_merge_rows`)."""
     locked = {
         member.pk: member
-        for member in Member.objects.select_for_update()
+        for member in Member.objects.select_for_update(no_key=True)
         .filter(pk__in=[duplicate.pk, survivor.pk])
         .order_by("pk")
     }

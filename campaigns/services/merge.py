@@ -75,8 +75,6 @@ def member_merge(*, duplicate: Member, survivor: Member, reason: str, actor: Use
     member_merge_check(duplicate=duplicate, survivor=survivor)
     with transaction.atomic(savepoint=False):
         duplicate, survivor = members_lock_for_merge(duplicate=duplicate, survivor=survivor)
-        # Member rows first (the referrals it moves are member rows too), then down the order.
-        rows = members_merge_rows(duplicate=duplicate, survivor=survivor, actor=actor)
         deliveries, deliveries_kept = _deliveries_merge(duplicate=duplicate, survivor=survivor)
         duplicate_account, survivor_account = point_accounts_lock_pair(
             duplicate=duplicate, survivor=survivor
@@ -92,6 +90,8 @@ def member_merge(*, duplicate: Member, survivor: Member, reason: str, actor: Use
         )
         rewards = rewards_merge(duplicate=duplicate, survivor=survivor, actor=actor, reason=reason)
         surveys = SurveyResponse.objects.filter(member=duplicate).update(member=survivor)
+        # Last: it writes unique columns of the members (see `members_lock_for_merge`).
+        rows = members_merge_rows(duplicate=duplicate, survivor=survivor, actor=actor)
         counts = {
             **points,
             "store_credit": money_str(rewards["store_credit"]),
