@@ -369,8 +369,9 @@ def test_the_command_merges_by_card_numbers(pair, store, staff, capsys):
 @pytest.mark.parametrize(
     ("cards", "message"),
     [
-        (("00000000000", None), "card"),
-        ((None, None), "same"),
+        (("00000000000", None), "duplicate_card"),
+        (("12345678903", None), "duplicate_card"),
+        ((None, None), "same_member"),
     ],
 )
 def test_the_command_explains_bad_input(pair, staff, cards, message):
@@ -389,7 +390,7 @@ def test_the_command_refuses_a_card_merged_already(pair, staff):
 
     duplicate, survivor = pair
     merge(duplicate, survivor, staff)
-    with pytest.raises(CommandError, match="already been merged"):
+    with pytest.raises(CommandError, match="already_merged"):
         call_command(
             "merge_members",
             duplicate.card_number,

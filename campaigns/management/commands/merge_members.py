@@ -43,7 +43,9 @@ class Command(BaseCommand):
                     duplicate=duplicate, survivor=survivor, reason=reason, actor=actor
                 )
         except ApplicationError as error:
-            raise CommandError(f"{error.field or 'error'}: {error.message}") from error
+            raise CommandError(
+                f"{error.field or 'error'}: {error.message} ({error.code})"
+            ) from error
         self.stdout.write(
             f"Merged {result.duplicate.card_number} into {result.survivor.card_number}: "
             f"{result.points} points, {money_str(result.store_credit)} store credit, "
