@@ -398,3 +398,21 @@ def test_the_command_refuses_a_card_merged_already(pair, staff):
             reason="x",
             by=staff.username,
         )
+
+
+def test_the_nightly_tier_evaluation_leaves_the_merged_account_alone(pair, staff):
+    from points.models import TierChange
+    from points.services.tiers import tiers_evaluate_due
+
+    # given a merged duplicate whose gold tier ran out yesterday
+    TierFactory(rank=1, threshold=0)
+    gold = TierFactory(rank=2, threshold=1000)
+    duplicate, survivor = pair
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    PointAccount.objects.filter(member=duplicate).update(tier=gold, tier_valid_until=yesterday)
+    merge(duplicate, survivor, staff)
+    changes = TierChange.objects.filter(account__member=duplicate).count()
+    # when the evaluation runs
+    tiers_evaluate_due()
+    # then the closed account is not moved (no tier change, no webhook for a merged member)
+    assert TierChange.objects.filter(account__member=duplicate).count() == changes
