@@ -103,7 +103,7 @@ class MergeForm(ReasonForm):
         card_number = "".join(self.cleaned_data["confirm_card"].split())
         if not card_number:
             raise forms.ValidationError(
-                _("Check both members below, then type this member's card number to confirm.")
+                _("Check both members above, then type this member's card number to confirm.")
             )
         if self.member is None or card_number != self.member.card_number:
             raise forms.ValidationError(_("This is not the card number of this member."))
