@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "block_member": gettext_lazy("Member blocked"),
     "unblock_member": gettext_lazy("Member unblocked"),
     "close_account": gettext_lazy("Account closed"),
+    "merge_member": gettext_lazy("Members merged"),
     "pause_automation": gettext_lazy("Automation paused"),
     "resume_automation": gettext_lazy("Automation resumed"),
 }
@@ -77,6 +78,22 @@ def _revoke_code(before: dict, after: dict) -> str:
     return _("Revoked code %(code)s.") % {"code": code}
 
 
+def _merge_member(before: dict, after: dict) -> str:
+    card = before.get("duplicate_card") or "?"
+    return _(
+        "Merged card %(card)s into this member: %(points)s points, %(credit)s store credit, "
+        "%(codes)s codes, %(purchases)s purchases and %(deliveries)s messages moved; "
+        "card %(card)s now finds this member."
+    ) % {
+        "card": card,
+        "points": _points(after.get("points") or 0),
+        "credit": money_display(after.get("store_credit") or "0.00"),
+        "codes": _points(after.get("codes") or 0),
+        "purchases": _points(after.get("purchases") or 0),
+        "deliveries": _points(after.get("deliveries") or 0),
+    }
+
+
 def _automation(after: dict) -> str:
     return after.get("name") or f"#{after.get('automation', '?')}"
 
@@ -92,6 +109,7 @@ _SENTENCES: dict[str, Callable[[dict, dict], str]] = {
     ),
     "unblock_member": lambda before, after: _("Unblocked the member."),
     "close_account": lambda before, after: _("Closed the account and removed personal data."),
+    "merge_member": _merge_member,
     "pause_automation": lambda before, after: (
         _("Paused the automation %(name)s.") % {"name": _automation(after)}
     ),

@@ -62,6 +62,8 @@ class Member(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         BLOCKED = "blocked", _("Blocked")
+        # Merged into another member (`merged_into`): its card number finds that member now.
+        MERGED = "merged", _("Merged")
 
     card_number = models.CharField(
         _("card number"), max_length=CARD_NUMBER_LENGTH, unique=True, editable=False
@@ -114,6 +116,16 @@ class Member(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
+    # Set once, by `member_merge`; PROTECT: the survivor holds the merged member's history.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_members",
+        editable=False,
+        verbose_name=_("merged into"),
+    )
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now, db_index=True)
     # PROTECT: a store with members is deactivated, never deleted, or its history would lie.
     enrolled_store = models.ForeignKey(
@@ -137,6 +149,7 @@ class Member(models.Model):
         permissions = [
             ("block_member", _("Can block and unblock members")),
             ("erase_member", _("Can erase a member's personal data")),
+            ("merge_member", _("Can merge a duplicate member into another")),
         ]
 
     def __str__(self) -> str:
@@ -182,6 +195,7 @@ class ConsentChange(AppendOnlyModel):
         UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link in a message")
         STOP_REPLY = "stop_reply", _("STOP reply to a message")
         ERASURE = "erasure", _("Erasure of the member's data")
+        MERGE = "merge", _("Merge of two members")
 
     erasable_columns = ("detail",)
 
@@ -222,7 +236,7 @@ class ConsentChange(AppendOnlyModel):
             return str(_("Staff: %(user)s") % {"user": self.changed_by})
         if self.source == self.Source.POS and self.store_id:
             return str(_("Member, at %(store)s") % {"store": self.store.name})
-        if self.source in (self.Source.ERASURE, self.Source.IMPORT):
+        if self.source in (self.Source.ERASURE, self.Source.IMPORT, self.Source.MERGE):
             return str(_("System"))
         return str(_("Member"))
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import ContactFieldsMixin
 from accounts.models import Member
 from campaigns.models import Delivery
+from core.errors import ApplicationError
+from points.selectors import member_get_by_card
 from rewards.models import IssuedReward, Reward
 from rewards.selectors import unused_codes_for
 
@@ -54,6 +56,55 @@ class EraseForm(ReasonForm):
 
     def clean_card_number(self) -> str:
         card_number = "".join(self.cleaned_data["card_number"].split())
+        if self.member is None or card_number != self.member.card_number:
+            raise forms.ValidationError(_("This is not the card number of this member."))
+        return card_number
+
+
+class MergeForm(ReasonForm):
+    """Merging cannot be undone: staff name the member to keep, see both side by side (the
+    form is shown again with them until the confirmation is typed) and confirm by typing the
+    card number of this member, the duplicate."""
+
+    survivor_card = forms.CharField(
+        label=_("Card number of the member to keep"),
+        max_length=32,
+        help_text=_("This member's points, credit, codes and history move to that member."),
+    )
+    confirm_card = forms.CharField(
+        label=_("Card number of this member, to confirm"),
+        max_length=32,
+        required=False,
+        help_text=_(
+            "After the merge this card finds the other member at the till; this member can "
+            "no longer earn or redeem. It cannot be undone."
+        ),
+    )
+    field_order = ["survivor_card", "reason", "confirm_card"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.survivor: Member | None = None
+
+    def clean_survivor_card(self) -> str:
+        number = self.cleaned_data["survivor_card"]
+        try:
+            survivor = member_get_by_card(number, field="survivor_card")
+        except ApplicationError as error:
+            raise forms.ValidationError(str(error.message)) from error
+        if self.member is not None and survivor.pk == self.member.pk:
+            raise forms.ValidationError(
+                _("This is this member's own card; enter the card of the member to keep.")
+            )
+        self.survivor = survivor
+        return number
+
+    def clean_confirm_card(self) -> str:
+        card_number = "".join(self.cleaned_data["confirm_card"].split())
+        if not card_number:
+            raise forms.ValidationError(
+                _("Check both members above, then type this member's card number to confirm.")
+            )
         if self.member is None or card_number != self.member.card_number:
             raise forms.ValidationError(_("This is not the card number of this member."))
         return card_number

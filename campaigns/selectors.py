@@ -10,8 +10,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import ConsentChange, Erasure, LoginToken, Member
-from points.models import Activity, LoyaltyProgram, PointsEntry, Purchase
+from points.models import Activity, LoyaltyProgram, PointAccount, PointsEntry, Purchase
 from points.selectors import Coverage, label_in_language
+from rewards.models import IssuedReward, StoreCreditAccount
 
 from . import bonus, lifecycle
 from .models import Automation, Delivery, Segment, SurveyResponse, Trigger
@@ -314,3 +315,45 @@ def members_offered_for_erasure(*, now: datetime.datetime | None = None) -> Quer
     for activity in recent:
         members = members.exclude(Exists(activity))
     return members
+
+
+@dataclass(frozen=True)
+class MergeSide:
+    """One member of a merge as the confirm page shows it: what they hold now."""
+
+    member: Member
+    points: int
+    tier: str
+    store_credit: Decimal
+    codes: int
+    purchases: int
+    deliveries: int
+    survey_answers: int
+    referrals: int
+    consents: tuple[str, ...]
+
+
+def merge_side(member: Member) -> MergeSide:
+    """What `member_merge` would move (for the duplicate) or add to (for the survivor)."""
+    account = PointAccount.objects.filter(member=member).select_related("tier").first()
+    credit = StoreCreditAccount.objects.filter(member=member).values_list("balance", flat=True)
+    return MergeSide(
+        member=member,
+        points=account.balance if account else 0,
+        tier=str(account.tier) if account and account.tier else "",
+        store_credit=credit.first() or Decimal("0.00"),
+        codes=IssuedReward.objects.filter(member=member).count(),
+        purchases=Purchase.objects.filter(member=member).count(),
+        deliveries=Delivery.objects.filter(member=member).count(),
+        survey_answers=SurveyResponse.objects.filter(member=member).count(),
+        referrals=Member.objects.filter(referred_by=member).count(),
+        consents=tuple(
+            channel
+            for channel, field in (
+                ("email", "email_consent_at"),
+                ("sms", "sms_consent_at"),
+                ("whatsapp", "whatsapp_consent_at"),
+            )
+            if getattr(member, field)
+        ),
+    )

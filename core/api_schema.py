@@ -85,7 +85,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "code_used": (409, "a code was used meanwhile (named in the message)"),
     "request_too_large": (413, "the body is over 1 MiB"),
     "unsupported_media_type": (415, "the body is not `application/json`"),
-    "member_blocked": (422, "the member is blocked"),
+    "member_blocked": (
+        422,
+        "the member is blocked, or the card was merged into another member just now: look it "
+        "up again",
+    ),
     "refund_exceeds_purchase": (422, "more than is left of the purchase (`refundable_amount`)"),
     "activity_cap_reached": (422, "the activity's cap for the period is reached"),
     "insufficient_points": (422, "not enough points"),

@@ -54,6 +54,7 @@ EVENTS = (
     "member.enrolled",
     "member.updated",
     "member.erased",
+    "member.merged",
     "consent.changed",
     "purchase.recorded",
     "purchase.refunded",

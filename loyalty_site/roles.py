@@ -121,6 +121,7 @@ ROLE_TABLE: list[tuple[str, list[str], list[str]]] = [
     ),
     ("KPI dashboard and its CSV exports (`insights.view_kpis`)", ["insights.view_kpis"], []),
     ("block / unblock members", ["accounts.block_member"], []),
+    ("merge a duplicate member into another", ["accounts.merge_member"], []),
     ("stores and POS keys", ["accounts.add_posapikey", "accounts.change_store"], []),
     (
         "staff users: add them, give them a role, deactivate them",

@@ -196,6 +196,10 @@ class PointAccount(models.Model):
         blank=True,
         help_text=_("Set when a refund took back points that were already spent."),
     )
+    # Set when the member was merged into another (`member_merge`): the balance moved there,
+    # and `account_lock` refuses every later change, so a till that looked the card up just
+    # before the merge cannot leave points behind on it.
+    merged_at = models.DateTimeField(_("merged at"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -416,6 +420,11 @@ class EntryKind(models.TextChoices):
     EXPIRY = "expiry", _("Points expired")
     # The balance a member brought from the programme this one replaced (import_members).
     OPENING = "opening", _("Opening balance")
+    # A merge of two members (campaigns.services.member_merge): the duplicate's balance leaves
+    # its ledger in one MERGE_OUT and arrives on the survivor's in MERGE_IN entries that keep
+    # its expiry dates and tier-qualifying history; together they add up to zero.
+    MERGE_OUT = "merge_out", _("Moved to another card (merge)")
+    MERGE_IN = "merge_in", _("Brought from a merged card")
 
 
 class PointsEntry(AppendOnlyModel):
@@ -638,6 +647,7 @@ class TierChange(AppendOnlyModel):
         UPGRADE = "upgrade", _("Reached with earned points")
         DOWNGRADE = "downgrade", _("Not enough points at the end of the period")
         ENTRY = "entry", _("Starting tier")
+        MERGE = "merge", _("Brought from a merged card")
 
     account = models.ForeignKey(
         PointAccount,

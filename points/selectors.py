@@ -39,7 +39,8 @@ def member_get_by_card(card_number: str, *, field: str = "card_number") -> Membe
     members = Member.objects.select_related("point_account__tier")
     member = None
     if is_valid_card_number(number):
-        member = one_or_none(members.filter(card_number=number))
+        # A merged member's own number finds the survivor, through its alias below.
+        member = one_or_none(members.filter(card_number=number, merged_into__isnull=True))
     if member is None and 0 < len(number) <= 32:
         member = one_or_none(members.filter(card_aliases__number=number))
     if member is None and not is_valid_card_number(number):
@@ -152,7 +153,13 @@ LEDGER_KIND_GROUPS = {
     "earned": ["earn", "activity", "bonus"],
     "spent": ["redemption"],
     "expired": ["expiry"],
-    "corrections": ["adjustment", "refund_reversal", "redemption_reversal"],
+    "corrections": [
+        "adjustment",
+        "refund_reversal",
+        "redemption_reversal",
+        "merge_in",
+        "merge_out",
+    ],
 }
 
 

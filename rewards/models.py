@@ -352,6 +352,9 @@ class StoreCreditEntry(AppendOnlyModel):
         REFUND = "refund", _("Returned with a refund")
         ADJUSTMENT = "adjustment", _("Staff correction")
         REVOKED = "revoked", _("Reward revoked")
+        # A merge of two members: out of the duplicate's ledger, into the survivor's.
+        MERGE_OUT = "merge_out", _("Moved to another card (merge)")
+        MERGE_IN = "merge_in", _("Brought from a merged card")
 
     account = models.ForeignKey(
         StoreCreditAccount,

@@ -112,7 +112,8 @@ def _referrer(referral_code: str | None) -> Member | None:
         raise InvalidInput(
             _("Unknown referral code."), code="unknown_referral_code", field="referral_code"
         )
-    return referrer
+    # A merged member's code still brings friends in, to the member it was merged into.
+    return referrer.merged_into or referrer
 
 
 def _save_with_fresh_card_number(member: Member) -> None:

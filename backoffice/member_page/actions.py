@@ -12,9 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Erasure, Member
 from accounts.services import member_erase, member_set_status
+from campaigns.selectors import merge_side
 from campaigns.services import delivery_resend_by_staff
+from campaigns.services.merge import member_merge
 from core.money import money_display
 from points.models import PointAccount
+from points.selectors import member_get_by_card
 from points.services import points_adjust
 from rewards.selectors import store_credit_balance
 from rewards.services import code_revoke, reward_grant, store_credit_adjust
@@ -23,6 +26,7 @@ from ..forms import (
     CodeRevokeForm,
     DeliveryResendForm,
     EraseForm,
+    MergeForm,
     PointsAdjustmentForm,
     ReasonForm,
     RewardGrantForm,
@@ -74,6 +78,19 @@ class MemberAction:
     done_message: Any
     is_available: Callable[[Member], bool] = lambda member: True
     preview: Callable[[Member, forms.Form], BalancePreview] | None = None
+    template: str = "admin/accounts/member/action.html"
+    # More for the page, read before the action runs (the merge's two members side by side).
+    context: Callable[[Member, forms.Form], dict] | None = None
+
+
+def _merge_context(member: Member, form: forms.Form) -> dict:
+    if not form.is_bound:
+        return {}
+    form.is_valid()  # cleans the form, which finds the member to keep
+    survivor = getattr(form, "survivor", None)
+    if survivor is None:
+        return {}
+    return {"duplicate_side": merge_side(member), "survivor_side": merge_side(survivor)}
 
 
 MEMBER_ACTIONS = [
@@ -170,10 +187,31 @@ MEMBER_ACTIONS = [
         _("The member's personal data is erased; the points history stays, anonymous."),
         is_available=lambda member: not Erasure.objects.filter(member=member).exists(),
     ),
+    MemberAction(
+        "merge",
+        _("Merge into another member"),
+        "accounts.merge_member",
+        MergeForm,
+        lambda member, data, user: member_merge(
+            duplicate=member,
+            survivor=member_get_by_card(data["survivor_card"], field="survivor_card"),
+            reason=data["reason"],
+            actor=user,
+        ),
+        _("The members are merged; this card now finds the member kept."),
+        is_available=lambda member: (
+            member.status != Member.Status.MERGED
+            and not Erasure.objects.filter(member=member).exists()
+        ),
+        template="admin/accounts/member/merge.html",
+        context=_merge_context,
+    ),
 ]
 
 
 def actions_for(user, member: Member) -> list[MemberAction]:
+    if member.status == Member.Status.MERGED:
+        return []  # nothing is left on a merged member: its page says where it went
     return [
         action
         for action in MEMBER_ACTIONS

@@ -210,6 +210,7 @@ class MemberAdmin(admin.ModelAdmin):
         form = action.form_class(request.POST or None, member=member, initial=request.GET.dict())
         # Read before the action runs: the balance it starts from, and what it would become.
         balance = action.preview(member, form) if action.preview else None
+        extra = action.context(member, form) if action.context else {}
         if request.method == "POST" and form.is_valid():
             try:
                 action.run(member, form.cleaned_data, request.user)
@@ -221,8 +222,9 @@ class MemberAdmin(admin.ModelAdmin):
                 return redirect(member_url)
         return TemplateResponse(
             request,
-            "admin/accounts/member/action.html",
+            action.template,
             {
+                **extra,
                 **self.admin_site.each_context(request),
                 "title": f"{action.title}: {member}",
                 "action": action,

@@ -11,12 +11,15 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from accounts.services import staff_action_record
 from core import webhooks
-from core.errors import ApplicationError, InvalidInput
+from core.errors import ApplicationError, InvalidInput, MemberBlocked
 from core.queries import lock_or_create
 
 from ..dates import add_months
 from ..models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry
 from .tiers import tier_upgrade_if_qualified
+
+# `ledger_append(expires_at=...)` unset: a credit expires by the programme's settings.
+_BY_SETTINGS = object()
 
 # Kinds whose points count towards tiers by default.
 QUALIFYING_KINDS = {EntryKind.EARN, EntryKind.ACTIVITY, EntryKind.REFUND_REVERSAL}
@@ -38,9 +41,17 @@ def account_lock(member_id: int) -> PointAccount:
     """Locks the member's point account row (creating it if missing) for a balance change.
 
     Every read-modify-write of a balance starts here, so all writers for one member queue on the
-    same row. Call inside a transaction.
+    same row. Call inside a transaction. The account of a member merged into another one is
+    closed: a change that waited for the merge's lock is refused (the till looks the card up
+    again, and its alias finds the survivor).
     """
-    return lock_or_create(PointAccount, member_id=member_id)
+    account = lock_or_create(PointAccount, member_id=member_id)
+    if account.merged_at is not None:
+        raise MemberBlocked(
+            _("This card was merged into another member's; look it up again."),
+            field="card_number",
+        )
+    return account
 
 
 def ledger_append(
@@ -54,17 +65,22 @@ def ledger_append(
     reason: str = "",
     note: str = "",
     corrects: PointsEntry | None = None,
+    expires_at: "datetime.datetime | None | object" = _BY_SETTINGS,
     **links,
 ) -> PointsEntry:
     """Appends one entry and moves the cached balance with it. `account` must be locked.
 
-    Credits get their expiry date here, from the programme settings in force when written.
+    Credits get their expiry date here, from the programme settings in force when written,
+    unless `expires_at` is given (a merge keeps the dates the points had).
     A qualifying credit upgrades the tier in the same transaction when it crosses a threshold.
     """
     if not isinstance(points, int) or points == 0:
         raise ValueError("a ledger entry moves a non-zero whole number of points")
     effective_at = effective_at or timezone.now()
-    months = LoyaltyProgram.current().points_expire_after_months
+    if expires_at is _BY_SETTINGS:
+        months = LoyaltyProgram.current().points_expire_after_months
+        expires_at = add_months(effective_at, months) if points > 0 and months else None
+    assert expires_at is None or isinstance(expires_at, datetime.datetime)
     balance_after = account.balance + points
     entry = PointsEntry.objects.create(
         account=account,
@@ -73,7 +89,7 @@ def ledger_append(
         balance_after=balance_after,
         is_qualifying=(kind in QUALIFYING_KINDS) if is_qualifying is None else is_qualifying,
         effective_at=effective_at,
-        expires_at=add_months(effective_at, months) if points > 0 and months else None,
+        expires_at=expires_at if points > 0 else None,
         staff_user=staff_user,
         reason=reason,
         note=note[:200],

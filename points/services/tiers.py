@@ -162,6 +162,8 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
     due = PointAccount.objects.filter(tier_valid_until__lte=now) | PointAccount.objects.filter(
         tier__isnull=True
     )
+    # A merged member's account is closed: its tier no longer matters (nor tells anyone).
+    due = due.filter(merged_at__isnull=True)
     last_id = 0
     while True:
         ids = list(

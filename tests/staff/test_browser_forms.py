@@ -71,3 +71,29 @@ def test_the_member_page_reads_in_dutch_with_dated_history_and_a_readable_audit_
     assert "Punten aangepast met +972: saldo 0 → 972." in audit
     assert "adjust_points" not in audit
     screenshot(page, f"admin-member-page-{size}")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_merge_shows_both_members_before_it_is_confirmed(page, size):
+    staff = UserFactory(username="beheer", is_superuser=True)
+    duplicate = MemberFactory(first_name="Anna", last_name="de Vries")
+    survivor = MemberFactory(first_name="Anna", last_name="Vries")
+    points_adjust(member=duplicate, points=300, reason="start", actor=staff)
+    page.set_viewport_size(SIZES[size])
+    sign_in(page, "beheer")
+    page.goto(page.base_url + f"/admin/accounts/member/{duplicate.pk}/action/merge/")
+    page.fill("#id_survivor_card", survivor.card_number)
+    page.fill("#id_reason", "Twee kaarten van één klant")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#merge-preview")
+    preview = page.text_content("#merge-preview")
+    assert duplicate.card_number in preview
+    assert survivor.card_number in preview
+    assert "300" in preview
+    screenshot(page, f"admin-merge-confirm-{size}")
+    page.fill("#id_confirm_card", duplicate.card_number)
+    page.click("input[type=submit]")
+    page.wait_for_selector(".messagelist")
+    assert "samengevoegd" in page.text_content(".messagelist")
