@@ -8,6 +8,7 @@ points never changes it (only `points.services.score` writes its ledger, `ScoreE
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -85,6 +86,7 @@ class ScoreLine:
     label: str
     score: int
     count: int
+    share: int = 0  # of the total, in whole percent (the chart's bar)
 
 
 @dataclass(frozen=True)
@@ -110,11 +112,42 @@ def score_breakdown_for(*, member_id: int, now: datetime.datetime | None = None)
         if row["activity_type__code"]:
             english = (get_language() or "nl")[:2] == "en"
             label = (english and row["activity_type__name_en"]) or row["activity_type__name_nl"]
-        lines.append(
-            ScoreLine(source=row["source"], label=label, score=row["score"], count=row["count"])
-        )
+        lines.append((row["source"], label, row["score"], row["count"]))
+    total = sum(line[2] for line in lines)
     return ScoreBreakdown(
-        total=sum(line.score for line in lines),
-        lines=tuple(lines),
+        total=total,
+        lines=tuple(
+            ScoreLine(
+                source=source,
+                label=label,
+                score=score,
+                count=count,
+                share=round(100 * score / total) if total else 0,
+            )
+            for source, label, score, count in lines
+        ),
         window_days=LoyaltyProgram.current().score_window_days,
     )
+
+
+@dataclass(frozen=True)
+class ScoreWay:
+    """One norm as a member reads it: what they do and what it adds to their score."""
+
+    source: str
+    label: str
+    value: Decimal  # score per activity, or per euro for the amount norm
+
+
+def score_ways() -> list[ScoreWay]:
+    """What earns score now, largest value first (the portal's "what earns score")."""
+    labels = dict(ScoreSource.choices)
+    ways = []
+    for norm in score_norms_active():
+        if norm.value <= 0:
+            continue
+        label = norm.activity_type.translated("name") if norm.activity_type else ""
+        ways.append(
+            ScoreWay(source=norm.source, label=label or str(labels[norm.source]), value=norm.value)
+        )
+    return sorted(ways, key=lambda way: -way.value)
