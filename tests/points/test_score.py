@@ -118,7 +118,7 @@ def test_admin_refuses_an_activity_norm_without_its_activity(admin_client):
         {"source": "activity", "value": "5", "is_active": "on"},
     )
     assert response.status_code == 200
-    assert "Choose the activity this norm values." in response.content.decode()
+    assert "activity_type" in response.context["adminform"].form.errors
     assert ScoreNorm.objects.count() == 0
 
 
@@ -231,3 +231,27 @@ def test_a_score_in_the_future_does_not_count_yet(member):
         occurred_at=timezone.now() + datetime.timedelta(days=1),
     )
     assert score_of(member.pk) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        ("nl", ["Je loyaliteitsscore", "Het is geen geld", "Waarmee je score verdient", "Review"]),
+        ("en", ["Your loyalty score", "It is not money", "What earns score", "Review"]),
+    ],
+)
+def test_the_earn_page_explains_the_score_and_what_earns_it(
+    client, member, store, norms, language, texts
+):
+    from accounts.portal import portal_user_for
+
+    review = ActivityTypeFactory(code="review", name_nl="Review", name_en="Review")
+    norm(ScoreSource.ACTIVITY, "15", activity_type=review)
+    buy(member, store, "20.00")
+    member.language = language
+    member.save(update_fields=["language"])
+    client.force_login(portal_user_for(member))
+    page = client.get(reverse("portal:earn")).content.decode()
+    for text in texts:
+        assert text in page, text
+    assert '<p class="score-total" id="score-total">20</p>' in page
