@@ -17,8 +17,16 @@ class NpsCategory(models.TextChoices):
 
 
 # The lowest recommend score of each category.
-NPS_LOWEST = {NpsCategory.PROMOTER: 9, NpsCategory.PASSIVE: 7, NpsCategory.DETRACTOR: 0}
-NPS_HIGHEST = {NpsCategory.PROMOTER: 10, NpsCategory.PASSIVE: 8, NpsCategory.DETRACTOR: 6}
+NPS_LOWEST: dict[str, int] = {
+    NpsCategory.PROMOTER: 9,
+    NpsCategory.PASSIVE: 7,
+    NpsCategory.DETRACTOR: 0,
+}
+NPS_HIGHEST: dict[str, int] = {
+    NpsCategory.PROMOTER: 10,
+    NpsCategory.PASSIVE: 8,
+    NpsCategory.DETRACTOR: 6,
+}
 
 
 class SurveyResponse(models.Model):
