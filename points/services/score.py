@@ -75,6 +75,8 @@ def score_record_portal_visit(
     *, member_id: int, now: datetime.datetime | None = None
 ) -> ScoreEntry | None:
     """A member's visit to the portal, scored once per local day: an entry point of its own."""
+    if score_norm_for(ScoreSource.PORTAL_VISIT) is None:
+        return None  # no transaction for nothing: this runs on the first page of every day
     now = now or timezone.now()
     day = timezone.localdate(now).isoformat()
     with transaction.atomic(durable=True):
