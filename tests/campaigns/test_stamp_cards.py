@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.portal import portal_user_for
 from campaigns.models import Delivery, Trigger
 from points.models import ScoreNorm, ScoreSource
+from tests.api.openapi import assert_conforms
 from tests.factories import AutomationFactory, UserFactory
 from tests.helpers import buy
 from tests.staff.helpers import member_url
@@ -36,7 +37,9 @@ def buy_coffee(member, store, times):
 def test_the_summary_counts_the_stamps_towards_the_next_reward(coffee_card, pos, member, store):
     buy_coffee(member, store, 3)
     buy(member, store, "4.25", lines=[("THE-100", "tea", "4.25")])  # not a coffee: no stamp
-    body = pos.get(f"/api/v1/members/{member.card_number}/").json()
+    response = pos.get(f"/api/v1/members/{member.card_number}/")
+    assert_conforms(response, "/api/v1/members/{card_number}/", "GET")  # as documented
+    body = response.json()
     assert body["stamp_cards"] == [
         {"name": "Koffiekaart", "category": "coffee", "collected": 3, "needed": 10}
     ]
@@ -50,7 +53,9 @@ def test_a_full_card_gives_its_reward_and_starts_again(coffee_card, pos, member,
 
 
 def test_without_stamp_cards_the_list_is_empty(pos, member):
-    body = pos.get(f"/api/v1/members/{member.card_number}/").json()
+    response = pos.get(f"/api/v1/members/{member.card_number}/")
+    assert_conforms(response, "/api/v1/members/{card_number}/", "GET")  # as documented
+    body = response.json()
     assert body["stamp_cards"] == []
 
 
@@ -58,7 +63,9 @@ def test_an_inactive_card_is_not_shown(coffee_card, pos, member, store):
     coffee_card.is_active = False
     coffee_card.save()
     buy_coffee(member, store, 2)
-    body = pos.get(f"/api/v1/members/{member.card_number}/").json()
+    response = pos.get(f"/api/v1/members/{member.card_number}/")
+    assert_conforms(response, "/api/v1/members/{card_number}/", "GET")  # as documented
+    body = response.json()
     assert body["stamp_cards"] == []
 
 

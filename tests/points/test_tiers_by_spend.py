@@ -11,6 +11,7 @@ from accounts.portal import portal_user_for
 from points.models import EarningRule, LoyaltyProgram, PointAccount, TierChange
 from points.services import RefundRequest, refund_record
 from points.services.tiers import tiers_evaluate_due
+from tests.api.openapi import assert_conforms
 from tests.factories import TierFactory
 from tests.helpers import buy
 
@@ -100,7 +101,9 @@ def test_spend_outside_the_window_does_not_count(spend_tiers, member, store):
 
 def test_the_summary_speaks_euros_when_tiers_go_by_spend(spend_tiers, pos, member, store):
     buy(member, store, "120.00")
-    body = pos.get(f"/api/v1/members/{member.card_number}/").json()
+    response = pos.get(f"/api/v1/members/{member.card_number}/")
+    assert_conforms(response, "/api/v1/members/{card_number}/", "GET")
+    body = response.json()
     assert body["tier_basis"] == "spend"
     assert body["qualifying_spend"] == "120.00"
     assert body["spend_to_next_tier"] == "380.00"
