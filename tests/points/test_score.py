@@ -189,7 +189,7 @@ def test_the_survey_answer_scores(member, store):
     assert score_of(member.pk) == 20
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_database_refuses_scoring_one_source_twice(member):
     """Guard: `score_entry_source_unique` (fails when the constraint is removed)."""
     ScoreEntry.objects.create(
