@@ -34,7 +34,32 @@ class SegmentAdmin(admin.ModelAdmin):
     actions = ["export_csv"]
     fieldsets = [
         (None, {"fields": ["name", "description", "current_size"]}),
-        (_("Points and tier"), {"fields": ["min_points_balance", "max_points_balance", "tiers"]}),
+        (
+            _("Loyalty score and engagement"),
+            {
+                "fields": [
+                    ("min_score", "max_score"),
+                    "ladder_stage",
+                    "nps_category",
+                ],
+                "description": _(
+                    "The loyalty score adds up what a member did (purchases, offers used, "
+                    "surveys, reviews, portal visits) by the score norms; it is never spent."
+                ),
+            },
+        ),
+        (
+            _("Points and tier"),
+            {
+                "fields": [
+                    "min_points_balance",
+                    "max_points_balance",
+                    "min_lifetime_points",
+                    "min_qualifying_points",
+                    "tiers",
+                ]
+            },
+        ),
         (
             _("Purchases"),
             {

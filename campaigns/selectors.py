@@ -10,12 +10,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import ConsentChange, Erasure, LoginToken, Member
+from points.extensions import StampCardProgress
 from points.models import Activity, LoyaltyProgram, PointAccount, PointsEntry, Purchase
+from points.score import score_subquery
 from points.selectors import Coverage, label_in_language
+from points.tiers import qualifying_entries
 from rewards.models import IssuedReward, StoreCreditAccount
 
 from . import bonus, lifecycle
-from .models import Automation, Delivery, Segment, SurveyResponse, Trigger
+from .models import NPS_HIGHEST, NPS_LOWEST, Automation, Delivery, Segment, SurveyResponse, Trigger
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
 
@@ -73,8 +76,71 @@ def segment_members(
             members = members.filter(**{lookup: getattr(segment, field)})
     if segment.consent_channel:
         members = members.filter(reachable_on(segment.consent_channel))
+    members = _filter_by_engagement(members, segment, now)
     members = _filter_by_purchases_in_period(members, segment, now)
     return members
+
+
+def _filter_by_engagement(members: QuerySet, segment: Segment, now) -> QuerySet:
+    """The loyalty score, points earned ever and in the tier window, ladder stage and NPS."""
+    if segment.min_score is not None or segment.max_score is not None:
+        members = members.annotate(segment_score=score_subquery(now))
+        if segment.min_score is not None:
+            members = members.filter(segment_score__gte=segment.min_score)
+        if segment.max_score is not None:
+            members = members.filter(segment_score__lte=segment.max_score)
+    if segment.min_lifetime_points is not None:
+        earned = (
+            PointsEntry.objects.filter(is_qualifying=True)
+            .values("account_id")
+            .annotate(total=Sum("points"))
+            .filter(total__gte=segment.min_lifetime_points)
+            .values("account_id")
+        )
+        members = members.filter(point_account__in=earned)
+    if segment.min_qualifying_points is not None:
+        in_window = (
+            qualifying_entries(now)
+            .values("account_id")
+            .annotate(total=Sum("points"))
+            .filter(total__gte=segment.min_qualifying_points)
+            .values("account_id")
+        )
+        members = members.filter(point_account__in=in_window)
+    if segment.ladder_stage:
+        members = members.filter(ladder_stage_condition(segment.ladder_stage))
+    if segment.nps_category:
+        latest = (
+            SurveyResponse.objects.filter(member_id=OuterRef("pk"))
+            .order_by("-created_at", "-pk")
+            .values("recommend_score")[:1]
+        )
+        members = members.annotate(segment_recommend=Subquery(latest)).filter(
+            segment_recommend__gte=NPS_LOWEST[segment.nps_category],
+            segment_recommend__lte=NPS_HIGHEST[segment.nps_category],
+        )
+    return members
+
+
+def ladder_stage_condition(stage: str) -> Q:
+    """Members on one rung of the ladder now, by `lifecycle.ladder_stage`'s rules: referred
+    someone → ambassador; else by their purchase count (`MemberStats`)."""
+    has_referred = Exists(Member.objects.filter(referred_by=OuterRef("pk")))
+    if stage == "ambassador":
+        return Q(has_referred)
+    purchases = Coalesce(F("stats__purchase_count"), 0)
+    bounds = {
+        "new": (0, lifecycle.RETURNING_FROM_PURCHASE - 1),
+        "returning": (lifecycle.RETURNING_FROM_PURCHASE, lifecycle.LOYAL_FROM_PURCHASE - 1),
+        "loyal": (lifecycle.LOYAL_FROM_PURCHASE, None),
+    }[stage]
+    condition = ~Q(has_referred) & Q(
+        pk__in=Member.objects.annotate(stage_purchases=purchases)
+        .filter(stage_purchases__gte=bounds[0])
+        .filter(Q(stage_purchases__lte=bounds[1]) if bounds[1] is not None else Q())
+        .values("pk")
+    )
+    return condition
 
 
 def _filter_by_purchases_in_period(members: QuerySet, segment: Segment, now) -> QuerySet:
@@ -357,3 +423,35 @@ def merge_side(member: Member) -> MergeSide:
             if getattr(member, field)
         ),
     )
+
+
+# --- stamp cards ------------------------------------------------------------------------------
+
+
+def stamp_purchases(automation: Automation, *, member_id: int) -> QuerySet[Purchase]:
+    """The purchases a stamp card (an nth-purchase automation) counts: all of the member's, or
+    those with a line of the automation's category."""
+    purchases = Purchase.objects.filter(member_id=member_id)
+    if automation.category:
+        purchases = purchases.filter(lines__category__iexact=automation.category).distinct()
+    return purchases
+
+
+def stamp_cards_progress(member: Member) -> list[StampCardProgress]:
+    """Each live stamp card's progress towards its next reward ("3 of 10")."""
+    from .services.automations import live_event_automations
+
+    cards = []
+    for automation in live_event_automations(Trigger.NTH_PURCHASE):
+        if not automation.every_n:
+            continue
+        count = stamp_purchases(automation, member_id=member.pk).count()
+        cards.append(
+            StampCardProgress(
+                name=automation.name,
+                category=automation.category,
+                collected=count % automation.every_n,
+                needed=automation.every_n,
+            )
+        )
+    return cards

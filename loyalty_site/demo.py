@@ -36,7 +36,7 @@ from core import outbox
 from insights.services import kpi_summaries_refresh
 from loyalty_site import roles
 from points.earning import BasketLine
-from points.models import ActivityType, EarningRule, Tier
+from points.models import ActivityType, EarningRule, ScoreNorm, ScoreSource, Tier
 from points.services import (
     PurchaseOutcome,
     PurchaseRequest,
@@ -44,6 +44,7 @@ from points.services import (
     activity_record,
     purchase_record,
     refund_record,
+    score_record,
 )
 from rewards.models import Reward, RewardKind, Stacking
 from rewards.services import reward_redeem
@@ -210,6 +211,26 @@ def _rules(stores: dict[str, Store]) -> None:
                 "cap": cap,
                 "cap_period": period,
             },
+        )
+
+
+def _score_norms() -> None:
+    """What the loyalty score counts (seed 000's preset norms): 'Loyal' is a score of 100."""
+    by_code = {activity.code: activity for activity in ActivityType.objects.all()}
+    for source, code, value in [
+        (ScoreSource.PURCHASE, None, "10"),
+        (ScoreSource.PURCHASE_AMOUNT, None, "0.5"),
+        (ScoreSource.CAMPAIGN_RESPONSE, None, "25"),
+        (ScoreSource.SURVEY_ANSWER, None, "20"),
+        (ScoreSource.PORTAL_VISIT, None, "2"),
+        (ScoreSource.ACTIVITY, "review", "15"),
+        (ScoreSource.ACTIVITY, "app_login", "2"),
+        (ScoreSource.ACTIVITY, "referral", "30"),
+    ]:
+        ScoreNorm.objects.get_or_create(
+            source=source,
+            activity_type=by_code.get(code) if code else None,
+            defaults={"value": Decimal(value)},
         )
 
 
@@ -542,7 +563,7 @@ def _redeem_something(member, store: Store, rng: random.Random) -> None:
 def _campaigns() -> None:
     loyal, _created = Segment.objects.get_or_create(
         name="Loyale klanten",
-        defaults={"description": "100 punten of meer", "min_points_balance": 100},
+        defaults={"description": "Loyaliteitsscore 100 of meer", "min_score": 100},
     )
     Segment.objects.get_or_create(
         name="Slapende klanten",
@@ -571,6 +592,16 @@ def _campaigns() -> None:
             "reward": comeback,
             "cooldown_days": 90,
             "max_per_day": 500,
+        },
+    )
+    Automation.objects.get_or_create(
+        name="Koffiekaart",
+        defaults={
+            "trigger": Trigger.NTH_PURCHASE,
+            "every_n": 10,
+            "category": "coffee",
+            "bonus_points": 100,
+            "cooldown_days": 0,
         },
     )
     Automation.objects.get_or_create(
@@ -621,7 +652,14 @@ def _survey_answers(rng: random.Random) -> None:
                 created_at=now - datetime.timedelta(days=rng.randint(0, min(days_member, 365))),
             )
         )
-    SurveyResponse.objects.bulk_create(answers)
+    with transaction.atomic(durable=True):
+        for answer in SurveyResponse.objects.bulk_create(answers):
+            score_record(
+                member_id=answer.member_id,
+                source=ScoreSource.SURVEY_ANSWER,
+                source_key=f"survey:{answer.pk}",
+                occurred_at=answer.created_at,
+            )
 
 
 def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
@@ -637,6 +675,7 @@ def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
         _staff()
         stores = _stores()
         _rules(stores)
+        _score_norms()
         _rewards(_tiers())
         _campaigns()
     # Welcome messages and the reactivation offer stay in memory instead of flooding the console.

@@ -39,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "points.view_*",
         "points.*_earningrule",
         "points.*_activitytype",
+        "points.*_scorenorm",  # what each activity adds to the loyalty score
         "points.*_tier",
         "points.change_loyaltyprogram",
         "accounts.view_branding",

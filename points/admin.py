@@ -15,6 +15,8 @@ from .models import (
     Purchase,
     PurchaseLine,
     Refund,
+    ScoreEntry,
+    ScoreNorm,
     Tier,
     TierChange,
 )
@@ -143,6 +145,24 @@ class ActivityTypeAdmin(admin.ModelAdmin):
     list_display = ["code", "__str__", "points", "cap", "cap_period", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name_nl", "name_en"]
+
+
+@admin.register(ScoreNorm)
+class ScoreNormAdmin(admin.ModelAdmin):
+    """The loyalty score's norms: a change counts for activities recorded from then on."""
+
+    list_display = ["__str__", "source", "activity_type", "value", "is_active", "updated_at"]
+    list_filter = ["source", "is_active"]
+    list_select_related = ["activity_type"]
+
+
+@admin.register(ScoreEntry)
+class ScoreEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["occurred_at", "member", "source", "activity_type", "score", "source_key"]
+    list_filter = ["source"]
+    list_select_related = ["member", "activity_type"]
+    raw_id_fields = ["member", "activity_type"]
+    search_fields = ["=member__card_number"]
 
 
 @admin.register(LoyaltyProgram)

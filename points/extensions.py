@@ -10,6 +10,8 @@ transaction: what an extension writes commits or rolls back with the change that
   explanation (`points.earning.compute_points`).
 - Ledger checks (any number, by name): other ledgers (store credit) add their consistency check
   to `check_ledger` and the nightly reconciliation.
+- Stamp card providers (any number): `campaigns` reports the member's stamp-card progress for
+  the member summary (API, portal, member page).
 """
 
 from __future__ import annotations
@@ -126,3 +128,31 @@ def register_ledger_check(name: str, check: LedgerCheck) -> None:
 
 def ledger_checks() -> dict[str, LedgerCheck]:
     return dict(_ledger_checks)
+
+
+# Stamp cards
+
+
+@dataclass(frozen=True)
+class StampCardProgress:
+    """One stamp card of a member: `collected` of `needed` purchases towards the next reward."""
+
+    name: str
+    category: str  # the product category counted; "" = every purchase
+    collected: int
+    needed: int
+
+
+# Callables (member) -> iterable of StampCardProgress; campaigns registers one (its nth-purchase
+# automations are the stamp cards), so the member summary can show them.
+StampCardProvider = Callable[[Any], "Iterable[StampCardProgress]"]
+stamp_card_providers: list[StampCardProvider] = []
+
+
+def register_stamp_card_provider(provider: StampCardProvider) -> None:
+    if provider not in stamp_card_providers:
+        stamp_card_providers.append(provider)
+
+
+def stamp_cards_for(member) -> tuple[StampCardProgress, ...]:
+    return tuple(card for provider in stamp_card_providers for card in provider(member))

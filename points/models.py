@@ -22,6 +22,11 @@ from core.singleton import CachedSingleton
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+class TierBasis(models.TextChoices):
+    POINTS = "points", _("Qualifying points")
+    SPEND = "spend", _("Spend (euros)")
+
+
 class LoyaltyProgram(CachedSingleton):
     """The programme's settings, one row, edited in admin."""
 
@@ -101,6 +106,24 @@ class LoyaltyProgram(CachedSingleton):
             "years are listed for managers to erase. 0 = never listed."
         ),
     )
+    score_window_days = models.PositiveSmallIntegerField(
+        _("loyalty score counts (days)"),
+        default=365,
+        help_text=_(
+            "The loyalty score adds up what members did in this many past days, so it fades when "
+            "they stop. 0 = everything ever done counts."
+        ),
+    )
+    tier_basis = models.CharField(
+        _("tiers are reached by"),
+        max_length=8,
+        choices=TierBasis.choices,
+        default=TierBasis.POINTS,
+        help_text=_(
+            "Points: a tier's threshold is qualifying points. Spend: it is euros spent (after "
+            "discounts and refunds) in the tier window."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     CACHE_KEY = "points:loyalty-program"
@@ -132,7 +155,8 @@ class Tier(TranslatedNameMixin, models.Model):
         _("points needed"),
         unique=True,
         help_text=_(
-            "Points a member must earn within the tier window to reach this tier. "
+            "Points a member must earn within the tier window to reach this tier (whole euros "
+            "spent when the programme reaches tiers by spend). "
             "Give the first tier 0 so every member has one."
         ),
     )
@@ -638,6 +662,118 @@ class EarningRule(TranslatedNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.translated("name")
+
+
+class ScoreSource(models.TextChoices):
+    """What feeds the loyalty score (seed 000: activities from every channel)."""
+
+    PURCHASE = "purchase", _("Purchase (per purchase)")
+    PURCHASE_AMOUNT = "purchase_amount", _("Purchase (per euro)")
+    ACTIVITY = "activity", _("Activity (review, app use …)")
+    CAMPAIGN_RESPONSE = "campaign_response", _("Offer used (campaign response)")
+    SURVEY_ANSWER = "survey_answer", _("Survey answered")
+    PORTAL_VISIT = "portal_visit", _("Portal visit (once a day)")
+
+
+class ScoreNorm(models.Model):
+    """What one activity is worth on the loyalty score: the programme's preset norms.
+
+    Read when the activity is recorded, so an edited norm counts for new activities only."""
+
+    source = models.CharField(_("activity"), max_length=24, choices=ScoreSource.choices)
+    activity_type = models.ForeignKey(
+        ActivityType,
+        on_delete=models.PROTECT,  # a norm in use keeps its activity type
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("activity type"),
+        help_text=_("Only for the activity norm: which activity it values."),
+    )
+    value = models.DecimalField(
+        _("score"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_(
+            "Score for one activity; for 'per euro' the score per euro spent. Rounded down."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("score norm")
+        verbose_name_plural = _("score norms")
+        ordering = ["source", "activity_type__code"]
+        constraints = [
+            # One norm per activity, so an activity's value is never ambiguous.
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=models.Q(activity_type__isnull=True),
+                name="score_norm_one_per_source",
+            ),
+            models.UniqueConstraint(
+                fields=["activity_type"],
+                condition=models.Q(activity_type__isnull=False),
+                name="score_norm_one_per_activity_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.activity_type_id:
+            return f"{self.get_source_display()}: {self.activity_type}"
+        return str(self.get_source_display())
+
+    def clean(self) -> None:
+        if self.source == ScoreSource.ACTIVITY and self.activity_type_id is None:
+            raise ValidationError({"activity_type": _("Choose the activity this norm values.")})
+        if self.source != ScoreSource.ACTIVITY and self.activity_type_id is not None:
+            raise ValidationError(
+                {"activity_type": _("Only the activity norm names an activity type.")}
+            )
+
+
+class ScoreEntry(AppendOnlyModel):
+    """One line of the engagement ledger behind the loyalty score. Append-only, never spent:
+    nothing but activities writes it, so redeeming points never changes the score."""
+
+    Source = ScoreSource
+
+    member = models.ForeignKey(
+        Member,
+        on_delete=models.PROTECT,  # members are anonymised, not deleted
+        related_name="score_entries",
+        verbose_name=_("member"),
+        db_index=False,
+    )
+    source = models.CharField(_("activity"), max_length=24, choices=ScoreSource.choices)
+    activity_type = models.ForeignKey(
+        ActivityType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("activity type"),
+    )
+    score = models.PositiveIntegerField(_("score"))
+    # What caused it ("purchase:12", "activity:7", "visit:42:2026-11-29"): unique, so a retry,
+    # a replayed job or a second request never scores one activity twice.
+    source_key = models.CharField(_("source"), max_length=100)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("score entry")
+        verbose_name_plural = _("score entries")
+        constraints = [
+            models.UniqueConstraint(fields=["source_key"], name="score_entry_source_unique"),
+            models.CheckConstraint(condition=models.Q(score__gt=0), name="score_entry_positive"),
+        ]
+        indexes = [models.Index(fields=["member", "occurred_at"], name="score_entry_member_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} +{self.score}"
 
 
 class TierChange(AppendOnlyModel):

@@ -16,6 +16,7 @@ from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 
 from .earning import RuleSpec, Scope
+from .extensions import StampCardProgress, stamp_cards_for
 from .models import (
     Activity,
     ActivityType,
@@ -26,6 +27,7 @@ from .models import (
     Purchase,
     TierChange,
 )
+from .score import score_of
 from .tiers import TierProgress, tier_progress, window_start
 
 EXPIRING_SOON_DAYS = 30
@@ -114,11 +116,28 @@ class MemberSummary:
     points_expiring_soon: int
     points_expiring_by: datetime.datetime
     tier: TierProgress
+    qualifying_points: int = 0
+    loyalty_score: int = 0
+    stamp_cards: tuple[StampCardProgress, ...] = ()
+
+    @property
+    def tier_basis_name(self) -> str:
+        return "spend" if self.tier.by_spend else "points"
+
+    @property
+    def tier_spend(self) -> Decimal | None:
+        return Decimal(self.tier.qualifying_points) if self.tier.by_spend else None
+
+    @property
+    def tier_spend_to_next(self) -> Decimal | None:
+        to_next = self.tier.points_to_next_tier
+        return Decimal(to_next) if self.tier.by_spend and to_next is not None else None
 
 
 def member_summary_get(*, member: Member) -> MemberSummary:
-    """Balance, points expiring in 30 days and tier progress: one aggregate over the member's
-    entries gives both the qualifying points and the credits still valid."""
+    """Balance, points expiring in 30 days, tier progress, the loyalty score and the stamp cards:
+    one aggregate over the member's entries gives both the qualifying points and the credits
+    still valid."""
     account = account_of(member)
     now = timezone.now()
     until = now + datetime.timedelta(days=EXPIRING_SOON_DAYS)
@@ -145,6 +164,9 @@ def member_summary_get(*, member: Member) -> MemberSummary:
         points_expiring_soon=max(0, balance - still_valid) if balance > 0 else 0,
         points_expiring_by=until,
         tier=tier_progress(account, points=qualifying),
+        qualifying_points=qualifying,
+        loyalty_score=score_of(member.pk, now=now),
+        stamp_cards=stamp_cards_for(member),
     )
 
 

@@ -1,16 +1,21 @@
-"""Reading tiers: the cached tier list, qualifying points, a member's progress."""
+"""Reading tiers: the cached tier list, qualifying points (or spend), a member's progress.
+
+A programme reaches tiers by qualifying points or by spend (`LoyaltyProgram.tier_basis`): the
+same window, thresholds and downgrade grace; with spend a threshold is whole euros paid in the
+window (purchase amounts after discounts, less what was refunded), counted down to the euro.
+"""
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from core.config_cache import cached_config, forget_config
 
 from .dates import add_months
-from .models import LoyaltyProgram, PointAccount, PointsEntry, Tier
+from .models import LoyaltyProgram, PointAccount, PointsEntry, Purchase, Tier, TierBasis
 
 TIERS_CACHE_KEY = "points:tiers"
 
@@ -54,6 +59,45 @@ def qualifying_points(account: PointAccount, *, now: datetime.datetime | None = 
     return max(0, total or 0)
 
 
+def tiers_by_spend() -> bool:
+    return LoyaltyProgram.current().tier_basis == TierBasis.SPEND
+
+
+def qualifying_purchases(now: datetime.datetime):
+    """The purchases whose spend counts towards tiers now (the tier window)."""
+    purchases = Purchase.objects.filter(occurred_at__lte=now)
+    start = window_start(now)
+    return purchases.filter(occurred_at__gt=start) if start else purchases
+
+
+def spend_expression() -> ExpressionWrapper:
+    """What a purchase adds to the tier spend: paid after discounts, less what was refunded."""
+    return ExpressionWrapper(
+        F("amount") - F("discount_total") - F("refunded_amount"),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
+def qualifying_spend_by_member(member_ids: list[int], now: datetime.datetime) -> dict[int, int]:
+    """Whole euros spent in the tier window, per member (members without purchases absent)."""
+    rows = (
+        qualifying_purchases(now)
+        .filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(total=Sum(spend_expression()))
+        .values_list("member_id", "total")
+    )
+    return {member_id: max(0, int(total or 0)) for member_id, total in rows}
+
+
+def qualifying_value(account: PointAccount, *, now: datetime.datetime | None = None) -> int:
+    """What tiers are reached with: qualifying points, or whole euros spent (programme setting)."""
+    now = now or timezone.now()
+    if tiers_by_spend():
+        return qualifying_spend_by_member([account.member_id], now).get(account.member_id, 0)
+    return qualifying_points(account, now=now)
+
+
 @dataclass(frozen=True)
 class TierEarningContext:
     tier_id: int | None = None
@@ -80,18 +124,21 @@ def tier_earning_context(account: PointAccount | None) -> TierEarningContext:
 class TierProgress:
     tier: Tier | None
     next_tier: Tier | None
-    qualifying_points: int
-    points_to_next_tier: int | None
+    qualifying_points: int  # whole euros when `by_spend`
+    points_to_next_tier: int | None  # likewise
     valid_until: datetime.datetime | None
+    by_spend: bool = False
 
 
 def tier_progress(account: PointAccount | None, *, points: int | None = None) -> TierProgress:
-    """Where the member stands; `points` = their qualifying points when already counted."""
+    """Where the member stands; `points` = their qualifying points when already counted (ignored
+    when tiers go by spend: then the euros spent in the window are counted here)."""
     tiers = tiers_all()
+    by_spend = tiers_by_spend()
     if account is None or not tiers:
-        return TierProgress(None, None, 0, None, None)
-    if points is None:
-        points = qualifying_points(account)
+        return TierProgress(None, None, 0, None, None, by_spend)
+    if points is None or by_spend:
+        points = qualifying_value(account)
     current = tier_by_id(account.tier_id)
     rank = current.rank if current else 0
     next_tier = next((tier for tier in tiers if tier.rank > rank), None)
@@ -101,4 +148,5 @@ def tier_progress(account: PointAccount | None, *, points: int | None = None) ->
         qualifying_points=points,
         points_to_next_tier=max(0, next_tier.threshold - points) if next_tier else None,
         valid_until=account.tier_valid_until,
+        by_spend=by_spend,
     )

@@ -14,7 +14,9 @@ from accounts.selectors import consent_changes_for, staff_actions_for
 from campaigns import lifecycle
 from campaigns.models import MemberStats
 from campaigns.selectors import deliveries_for, survey_answers_for
+from points.extensions import stamp_cards_for
 from points.models import LoyaltyProgram
+from points.score import score_breakdown_for, score_of
 from points.selectors import (
     activities_for,
     entry_description,
@@ -82,6 +84,7 @@ def member_summary(request, member: Member) -> str:
                 lifecycle.ladder_stage(purchases=purchases, has_referred=referrals > 0)
             ],
             "referrals": referrals,
+            "loyalty_score": score_of(member.pk, now=now),
         },
         request=request,
     )
@@ -105,6 +108,26 @@ def _ledger(request, member: Member) -> str:
             "shown": ROWS_SHOWN,
             "all_url": _changelist("points_pointsentry", member),
         },
+    )
+
+
+def _score(request, member: Member) -> str:
+    """The loyalty score by kind of activity, with a bar each, and the stamp cards."""
+    score = score_breakdown_for(member_id=member.pk)
+    return render_to_string(
+        "admin/accounts/member/score.html",
+        {
+            "score": score,
+            # A bar chart: one bar per kind, its length the share of the total (SVG units).
+            "bars": [
+                {"line": line, "y": index * 12, "width": max(1, line.share * 3)}
+                for index, line in enumerate(score.lines)
+            ],
+            "chart_height": len(score.lines) * 12,
+            "stamp_cards": stamp_cards_for(member),
+            "entries_url": _changelist("points_scoreentry", member),
+        },
+        request=request,
     )
 
 
@@ -210,6 +233,7 @@ def _audit_trail(request, member: Member) -> str:
 
 # (slug, title, renderer, permission needed to see it, or None)
 SECTIONS = [
+    ("score", _("Loyalty score and stamp cards"), _score, None),
     ("points", _("Points ledger"), _ledger, None),
     ("tiers", _("Tier history"), _tier_history, None),
     ("codes", _("Codes"), _codes, None),

@@ -10,10 +10,13 @@ from .automations import (
     Trigger,
 )
 from .segments import SCORE, BonusCampaign, MemberStats, Segment
-from .surveys import SurveyResponse
+from .surveys import NPS_HIGHEST, NPS_LOWEST, NpsCategory, SurveyResponse
 
 __all__ = [
+    "NPS_HIGHEST",
+    "NPS_LOWEST",
     "SCORE",
+    "NpsCategory",
     "Automation",
     "AutomationQuerySet",
     "AutomationRun",

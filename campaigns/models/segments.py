@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ConsentChannel, Member, Store, TranslatedNameMixin
 from points.models import MONEY, Channel, Tier
 
+from ..lifecycle import STAGE_LABELS, STAGES
+from .surveys import NpsCategory
+
+LADDER_STAGE_CHOICES = [(stage, STAGE_LABELS[stage]) for stage in STAGES]
+
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
@@ -53,6 +58,39 @@ class Segment(models.Model):
     )
     max_points_balance = models.PositiveIntegerField(
         _("points balance at most"), null=True, blank=True
+    )
+    min_score = models.PositiveIntegerField(
+        _("loyalty score at least"),
+        null=True,
+        blank=True,
+        help_text=_("E.g. 100 for 'Loyal customers'. The score is never spent (see score norms)."),
+    )
+    max_score = models.PositiveIntegerField(_("loyalty score at most"), null=True, blank=True)
+    min_lifetime_points = models.PositiveIntegerField(
+        _("points earned ever, at least"),
+        null=True,
+        blank=True,
+        help_text=_("Points earned with purchases and activities, whatever was spent since."),
+    )
+    min_qualifying_points = models.PositiveIntegerField(
+        _("qualifying points at least"),
+        null=True,
+        blank=True,
+        help_text=_("Points earned in the tier window, the ones that count towards tiers."),
+    )
+    ladder_stage = models.CharField(
+        _("ladder stage"),
+        max_length=16,
+        choices=LADDER_STAGE_CHOICES,
+        blank=True,
+        help_text=_("New, returning, loyal or ambassador (the loyalty ladder)."),
+    )
+    nps_category = models.CharField(
+        _("NPS category"),
+        max_length=16,
+        choices=NpsCategory.choices,
+        blank=True,
+        help_text=_("By the member's latest survey answer: promoter (9–10), passive, detractor."),
     )
     tiers = models.ManyToManyField(
         Tier,

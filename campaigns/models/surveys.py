@@ -8,6 +8,27 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Member
 
 
+class NpsCategory(models.TextChoices):
+    """Where an answer to "how likely to recommend us" puts a member (Net Promoter Score)."""
+
+    PROMOTER = "promoter", _("Promoter (9–10)")
+    PASSIVE = "passive", _("Passive (7–8)")
+    DETRACTOR = "detractor", _("Detractor (0–6)")
+
+
+# The lowest recommend score of each category.
+NPS_LOWEST: dict[str, int] = {
+    NpsCategory.PROMOTER: 9,
+    NpsCategory.PASSIVE: 7,
+    NpsCategory.DETRACTOR: 0,
+}
+NPS_HIGHEST: dict[str, int] = {
+    NpsCategory.PROMOTER: 10,
+    NpsCategory.PASSIVE: 8,
+    NpsCategory.DETRACTOR: 6,
+}
+
+
 class SurveyResponse(models.Model):
     """A member's answer to the short survey on the portal: NPS and the loyalty-index scores."""
 

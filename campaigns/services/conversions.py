@@ -3,14 +3,16 @@
 from django.db.models import Q
 
 from core import webhooks
-from points.models import Purchase
+from points.models import Purchase, ScoreSource
+from points.services import score_record
 
 from ..models import Delivery
 
 
 def conversions_record(purchase: Purchase) -> int:
     """Inside the purchase's transaction: one indexed read, and one UPDATE when something
-    converted (with a `delivery.converted` webhook each). Returns how many converted."""
+    converted (with a `delivery.converted` webhook and a loyalty-score entry each). Returns how
+    many converted."""
     converted = list(
         Delivery.objects.filter(
             member_id=purchase.member_id,
@@ -26,6 +28,13 @@ def conversions_record(purchase: Purchase) -> int:
     Delivery.objects.filter(pk__in=[pk for pk, _automation in converted]).update(
         converted_at=purchase.occurred_at, converted_purchase=purchase
     )
+    for pk, _automation in converted:
+        score_record(
+            member_id=purchase.member_id,
+            source=ScoreSource.CAMPAIGN_RESPONSE,
+            source_key=f"conversion:{pk}",
+            occurred_at=purchase.occurred_at,
+        )
     webhooks.emit_many(
         "delivery.converted",
         [

@@ -8,6 +8,7 @@ from accounts.models import Member
 from points.models import PointAccount, Purchase, Refund, Tier, TierChange
 
 from ..models import Trigger
+from ..selectors import stamp_purchases
 from .automations import delivery_create_for_event, live_event_automations
 from .conversions import conversions_record
 from .stats import member_stats_record_purchase, member_stats_record_refund
@@ -38,12 +39,10 @@ def _stamp_cards(purchase: Purchase) -> None:
     purchase has a line of it) earns a delivery, keyed by the count so it is given once."""
     member = purchase.member
     for automation in live_event_automations(Trigger.NTH_PURCHASE):
-        purchases = Purchase.objects.filter(member=member)
         if automation.category:
-            purchases = purchases.filter(lines__category__iexact=automation.category).distinct()
             if not purchase.lines.filter(category__iexact=automation.category).exists():
                 continue
-        count = purchases.count()
+        count = stamp_purchases(automation, member_id=member.pk).count()
         if automation.every_n and count % automation.every_n == 0:
             delivery_create_for_event(automation, member=member, key=f"nth:{count}")
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from core.errors import ApplicationError, Conflict, InvalidInput
-from points.models import ActivityType, LoyaltyProgram, Purchase
-from points.services import activity_award
+from points.models import ActivityType, LoyaltyProgram, Purchase, ScoreSource
+from points.services import activity_award, score_record
 
 from ..models import SurveyResponse
 
@@ -88,6 +88,12 @@ def survey_answer(
             repurchase_score=repurchase_score,
             try_new_score=try_new_score,
             comment=(comment or "").strip()[:2000],
+        )
+        score_record(
+            member_id=member.pk,
+            source=ScoreSource.SURVEY_ANSWER,
+            source_key=f"survey:{response.pk}",
+            occurred_at=response.created_at,
         )
         activity_type = ActivityType.objects.filter(code=SURVEY_ACTIVITY, is_active=True).first()
         if activity_type is not None:

@@ -69,6 +69,13 @@ class TierOutput(serializers.Serializer):
         return tier.translated("name")
 
 
+class StampCardOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="The stamp card (the automation's name).")
+    category = serializers.CharField(help_text='Product category counted; "" = every purchase.')
+    collected = serializers.IntegerField(help_text="Stamps towards the next reward.")
+    needed = serializers.IntegerField(help_text="Stamps the card needs for its reward.")
+
+
 class MemberSummaryOutput(serializers.Serializer):
     card_number = serializers.CharField(source="member.card_number")
     first_name = serializers.CharField(source="member.first_name")
@@ -80,11 +87,32 @@ class MemberSummaryOutput(serializers.Serializer):
     points_expiring_soon = serializers.SerializerMethodField()
     tier = TierOutput(source="tier.tier", allow_null=True)
     next_tier = TierOutput(source="tier.next_tier", allow_null=True)
-    qualifying_points = serializers.IntegerField(source="tier.qualifying_points")
-    points_to_next_tier = serializers.IntegerField(
-        source="tier.points_to_next_tier", allow_null=True
+    qualifying_points = serializers.IntegerField()
+    tier_basis = serializers.ChoiceField(
+        choices=["points", "spend"],
+        source="tier_basis_name",
+        help_text="What tiers are reached with: qualifying points or spend in the tier window.",
+    )
+    points_to_next_tier = serializers.SerializerMethodField(
+        help_text="Qualifying points still needed (null at the top, or when tiers go by spend)."
+    )
+    qualifying_spend = money_out(
+        source="tier_spend", allow_null=True, help_text="Whole euros spent (tiers by spend)."
+    )
+    spend_to_next_tier = money_out(
+        source="tier_spend_to_next",
+        allow_null=True,
+        help_text="Euros still to spend for the next tier (null at the top, or by points).",
     )
     tier_valid_until = serializers.DateTimeField(source="tier.valid_until", allow_null=True)
+    loyalty_score = serializers.IntegerField(
+        help_text="The loyalty score: activities valued by the programme's norms over the score "
+        "window. Never spent; redeeming points does not change it."
+    )
+    stamp_cards = StampCardOutput(many=True)
+
+    def get_points_to_next_tier(self, summary) -> int | None:
+        return None if summary.tier.by_spend else summary.tier.points_to_next_tier
 
     def get_points_expiring_soon(self, summary) -> dict:
         return {

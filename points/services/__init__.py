@@ -27,6 +27,7 @@ from .refunds import (
     RefundRequest,
     refund_record,
 )
+from .score import score_record, score_record_portal_visit, score_record_purchase
 
 __all__ = [
     "ActivityCapReached",
@@ -54,5 +55,8 @@ __all__ = [
     "purchase_quote",
     "purchase_record",
     "refund_record",
+    "score_record",
+    "score_record_portal_visit",
+    "score_record_purchase",
     "validate_basket",
 ]

@@ -13,9 +13,10 @@ from core.outcomes import from_record, to_record
 from core.queries import one_or_none
 
 from ..dates import period_end, period_start
-from ..models import Activity, ActivityType, EntryKind
+from ..models import Activity, ActivityType, EntryKind, ScoreSource
 from .ledger import account_lock, ledger_append
 from .purchases import fingerprint, validate_occurred_at
+from .score import score_record
 
 
 class ActivityCapReached(ApplicationError):
@@ -141,6 +142,13 @@ def activity_award(
             points=activity_type.points,
             effective_at=moment,
             activity=activity,
+        )
+        score_record(
+            member_id=member.pk,
+            source=ScoreSource.ACTIVITY,
+            source_key=f"activity:{activity.pk}",
+            occurred_at=moment,
+            activity_type=activity_type,
         )
         receipt = ActivityReceipt(
             card_number=member.card_number,

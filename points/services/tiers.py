@@ -1,4 +1,5 @@
-"""Tiers: reached immediately with earned points, lost only at an evaluation after `valid_until`."""
+"""Tiers: reached immediately with earned points (or spend, by the programme's setting), lost
+only at an evaluation after `valid_until`."""
 
 import datetime
 from collections.abc import Callable
@@ -15,10 +16,12 @@ from ..models import PointAccount, Tier, TierChange
 from ..signals import tier_changed
 from ..tiers import (
     qualifying_entries,
-    qualifying_points,
+    qualifying_spend_by_member,
+    qualifying_value,
     tier_by_id,
     tier_for_points,
     tiers_all,
+    tiers_by_spend,
     valid_until_from,
 )
 
@@ -104,7 +107,7 @@ def tier_upgrade_if_qualified(account: PointAccount) -> TierChange | None:
     if current is not None and current.pk == tiers[-1].pk:
         return None  # already at the top: no need to count
     now = timezone.now()
-    points = qualifying_points(account, now=now)
+    points = qualifying_value(account, now=now)
     target = tier_for_points(points, tiers)
     if target is None or (current is not None and target.rank <= current.rank):
         return None
@@ -179,14 +182,19 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
                 .order_by("pk")
                 .select_for_update(no_key=True)
             )
-            totals = dict(
-                qualifying_entries(now)
-                # A range, not IN (ids): PostgreSQL misjudges long IN lists and scans the table.
-                .filter(account_id__gte=ids[0], account_id__lte=ids[-1])
-                .values("account_id")
-                .annotate(total=Sum("points"))
-                .values_list("account_id", "total")
-            )
+            if tiers_by_spend():
+                spend = qualifying_spend_by_member([a.member_id for a in accounts], now)
+                totals = {a.pk: spend.get(a.member_id, 0) for a in accounts}
+            else:
+                totals = dict(
+                    qualifying_entries(now)
+                    # A range, not IN (ids): PostgreSQL misjudges long IN lists and scans the
+                    # table.
+                    .filter(account_id__gte=ids[0], account_id__lte=ids[-1])
+                    .values("account_id")
+                    .annotate(total=Sum("points"))
+                    .values_list("account_id", "total")
+                )
             changes: list[tuple[PointAccount, Tier | None, str, int]] = []
             renewals: list[int] = []
             for account in accounts:

@@ -67,3 +67,10 @@ def decimal(value) -> str:
     number = Decimal(value).normalize()
     places = max(0, -number.as_tuple().exponent)  # type: ignore[operator]
     return formats.number_format(number, places, use_l10n=True)
+
+
+@register.filter
+def stamp_slots(card) -> list[bool]:
+    """A stamp card's slots, stamped ones first: [True, True, False, …] (at most 20 drawn)."""
+    needed = min(int(card.needed), 20)
+    return [slot < card.collected for slot in range(needed)]

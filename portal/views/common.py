@@ -9,15 +9,18 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts import portal as accounts_portal
 from accounts.models import Member
+from points import services as points_services
 
 # The member a sign-up just enrolled, whose welcome page this browser may show.
 WELCOME_SESSION_KEY = "portal:new-member"
+# The local day whose portal visit was scored already.
+VISIT_SCORED_SESSION_KEY = "portal:visit-scored"
 
 
 def safe_next(value: str | None, request) -> str:
@@ -40,11 +43,22 @@ def member_required(view):
             messages.error(request, _("This account cannot sign in. Please contact the shop."))
             return redirect("portal:login")
         request.member = member
+        _score_todays_visit(request, member)
         translation.activate(member.language)
         request.LANGUAGE_CODE = member.language
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _score_todays_visit(request, member: Member) -> None:
+    """Using the portal counts towards the loyalty score once a day (the session remembers the
+    day, so only the first page of a day writes)."""
+    today = timezone.localdate().isoformat()
+    if request.session.get(VISIT_SCORED_SESSION_KEY) == today:
+        return
+    points_services.score_record_portal_visit(member_id=member.pk)
+    request.session[VISIT_SCORED_SESSION_KEY] = today
 
 
 def _sign_in(request, member: Member):

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.services import member_referral_code_ensure
 from campaigns.selectors import bonus_offers_for, referral_counts_for, referral_terms
 from points.models import LoyaltyProgram
+from points.score import score_breakdown_for, score_ways
 from points.selectors import (
     activity_types_open,
     earning_ways_in_force,
@@ -44,6 +45,8 @@ def earn_view(request):
             "example_value": points_money_value(EXAMPLE_POINTS, program=program),
             "expire_months": program.points_expire_after_months,
             "referral": referral_terms(),
+            "score": score_breakdown_for(member_id=member.pk),
+            "score_ways": score_ways(),
         },
     )
 

@@ -313,3 +313,26 @@ def test_the_run_command_shows_progress(
     output = capsys.readouterr().out
     assert "% of members looked at" in output
     assert "Reactivation: 1 deliveries created" in output
+
+
+def test_a_converted_offer_adds_to_the_loyalty_score_once(
+    dormant_offer, store, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from points.models import ScoreEntry, ScoreNorm, ScoreSource
+    from points.score import score_of
+    from tests.helpers import buy
+
+    ScoreNorm.objects.create(source=ScoreSource.CAMPAIGN_RESPONSE, value=Decimal("25"))
+    dora = consenting("Dora")
+    bought_days_ago(dora, store, 75)
+    run(dormant_offer, django_capture_on_commit_callbacks)
+    # when she comes back, twice within the offer
+    buy(dora, store, "30.00")
+    buy(dora, store, "12.00")
+    # then the response scores once, for the delivery it converted
+    delivery = Delivery.objects.get()
+    entry = ScoreEntry.objects.get(source="campaign_response")
+    assert (entry.score, entry.source_key) == (25, f"conversion:{delivery.pk}")
+    assert score_of(dora.pk) == 25

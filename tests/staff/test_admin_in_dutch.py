@@ -23,6 +23,7 @@ SAME_IN_DUTCH = {
     "type",
     "segment",
     "Segment",
+    "score",
     "logo",
     "URL",
 }

@@ -93,6 +93,7 @@ def test_the_member_page_shows_every_part_of_the_member_history(client, history)
         assert text in page, text
     assert response.context["member_summary"]
     assert [section.slug for section in response.context["member_sections"]] == [
+        "score",
         "points",
         "tiers",
         "codes",
