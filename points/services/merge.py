@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Member
 from core.queries import lock_or_create
 
-from ..models import EntryKind, PointAccount, PointsEntry, Purchase, TierChange
+from ..models import EntryKind, PointAccount, PointsEntry, Purchase, ScoreEntry, TierChange
 from ..tiers import qualifying_entries, tier_by_id
 from .ledger import ledger_append
 from .tiers import _change_tier
@@ -173,7 +173,28 @@ def points_merge(
         "purchases": purchases,
         "activities": activities,
         "activities_kept": len(kept_ids),
+        "score_entries": _score_merge(duplicate=duplicate, survivor=survivor),
     }
+
+
+def _score_merge(*, duplicate: Member, survivor: Member) -> int:
+    """The duplicate's loyalty score joins the survivor's: each of its score entries is copied
+    to the survivor with its own date, so it fades when it would have (the score ledger is
+    append-only; the duplicate's entries stay with it as history). Keyed `merge:<entry>`, so
+    the same entry is never copied twice."""
+    copies = [
+        ScoreEntry(
+            member=survivor,
+            source=entry.source,
+            activity_type_id=entry.activity_type_id,
+            score=entry.score,
+            source_key=f"merge:{entry.pk}",
+            occurred_at=entry.occurred_at,
+        )
+        for entry in ScoreEntry.objects.filter(member=duplicate).order_by("pk")
+    ]
+    ScoreEntry.objects.bulk_create(copies)
+    return len(copies)
 
 
 def _keep_higher_tier(

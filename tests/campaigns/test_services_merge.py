@@ -20,7 +20,8 @@ from campaigns.models import Delivery, SurveyResponse
 from campaigns.services.merge import member_merge
 from core.errors import ApplicationError, MemberBlocked
 from core.models import OutboxJob
-from points.models import Activity, EntryKind, PointAccount, PointsEntry, Purchase
+from points.models import Activity, EntryKind, PointAccount, PointsEntry, Purchase, ScoreEntry
+from points.score import score_of
 from points.selectors import ledger_mismatches, member_get_by_card
 from points.services import account_lock, points_adjust
 from points.tiers import qualifying_points
@@ -416,3 +417,25 @@ def test_the_nightly_tier_evaluation_leaves_the_merged_account_alone(pair, staff
     tiers_evaluate_due()
     # then the closed account is not moved (no tier change, no webhook for a merged member)
     assert TierChange.objects.filter(account__member=duplicate).count() == changes
+
+
+def test_the_duplicates_loyalty_score_joins_the_survivors_and_fades_on_time(pair, staff):
+    duplicate, survivor = pair
+    now = timezone.now()
+    long_ago = now - datetime.timedelta(days=400)  # outside the default 365-day window
+    for member, score, when, key in (
+        (duplicate, 30, now - datetime.timedelta(days=10), "d1"),
+        (duplicate, 50, long_ago, "d2"),
+        (survivor, 20, now - datetime.timedelta(days=5), "s1"),
+    ):
+        ScoreEntry.objects.create(
+            member=member, source="purchase", score=score, source_key=key, occurred_at=when
+        )
+
+    merge(duplicate, survivor, staff)
+
+    # the survivor counts the duplicate's recent score; the old one stays faded
+    assert score_of(survivor.pk) == 50
+    copied = ScoreEntry.objects.filter(member=survivor, source_key__startswith="merge:")
+    assert sorted(copied.values_list("score", flat=True)) == [30, 50]
+    assert copied.get(score=50).occurred_at == long_ago
