@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "points.models.Channel",
         "InboundChannelEnum": ["sms", "whatsapp"],
+        "StoreCreditModeEnum": "points.extensions.STORE_CREDIT_MODES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
