@@ -135,6 +135,9 @@ def test_an_import_creates_the_members_and_shows_the_result(client, manager, sto
     assert "Klaar" in text
     assert "1550" in text or "1.550" in text
     assert 'http-equiv="refresh"' not in text
+    listing = client.get(reverse("admin:points_memberimport_changelist"))
+    assert listing.status_code == 200
+    assert "leden.csv" in listing.content.decode()
     # the uploaded file is gone once read (it holds personal data)
     assert not import_runs.stored_file(record, "members").exists()
 
