@@ -149,7 +149,8 @@ def member_import_run(*, import_id: int) -> str:
         logger.exception("member import %s failed", import_id)
         rows.update(
             state=MemberImport.State.FAILED,
-            error=str(error)[:2000],
+            # The first line only: a database error's DETAIL line can quote a row's values.
+            error=(str(error).splitlines() or [type(error).__name__])[0][:500],
             finished_at=timezone.now(),
             totals=totals,
         )
