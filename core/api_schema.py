@@ -95,7 +95,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "insufficient_points": (422, "not enough points"),
     "not_for_sale": (422, "the reward cannot be bought with points"),
     "codes_rejected": (422, "a code cannot be used (each code's verdict in `codes`)"),
-    "insufficient_store_credit": (422, "not enough store credit (`store_credit_available`)"),
+    "insufficient_store_credit": (
+        422,
+        "not enough store credit (`store_credit_available`) with `store_credit_mode` `exact`, "
+        "the default",
+    ),
     "not_combinable_with_codes": (422, "store credit may not be used with a code here"),
     "throttled": (429, "too many requests for this key (`Retry-After`)"),
     "too_many_failed_code_checks": (429, "too many unknown codes tried (`Retry-After`: later)"),

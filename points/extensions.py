@@ -43,6 +43,14 @@ class CodeVerdictLine:
     conflicts_with: str | None = None
 
 
+# How a till asks for store credit (`store_credit_mode`): `exact` uses the amount asked for or
+# refuses (422 insufficient_store_credit); `available` uses what the member has, up to that
+# amount, and nothing when there is none. The rule is applied by the checkout hook (rewards).
+STORE_CREDIT_EXACT = "exact"
+STORE_CREDIT_AVAILABLE = "available"
+STORE_CREDIT_MODES = (STORE_CREDIT_EXACT, STORE_CREDIT_AVAILABLE)
+
+
 @dataclass(frozen=True)
 class StoreCreditLine:
     """What a purchase (or a checkout check) says about the store credit asked for."""
@@ -52,6 +60,8 @@ class StoreCreditLine:
     used: Decimal
     reason: str | None = None
     message: str | None = None  # with a reason
+    # Answers recorded before the mode existed were all `exact`.
+    mode: str = STORE_CREDIT_EXACT
 
 
 @dataclass

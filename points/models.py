@@ -822,3 +822,65 @@ class JobWatermark(models.Model):
 
     name = models.CharField(max_length=64, unique=True)
     reached_at = models.DateTimeField()
+
+
+class MemberImport(models.Model):
+    """One upload of the member import by a manager in admin, and how far its run got.
+
+    The files are kept in `LOYALTY_IMPORT_DIR/<directory>/` (never served to the web); the run is
+    an outbox job (`points.member_import_run`) that calls the same service as
+    `manage.py import_members` and writes its progress here after every batch.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, db_index=True)
+    # PROTECT: staff users are deactivated, never deleted (loyalty_site/admin.py).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    directory = models.CharField(_("folder"), max_length=64, unique=True, editable=False)
+    members_file_name = models.CharField(_("members file"), max_length=255)
+    purchases_file_name = models.CharField(_("purchases file"), max_length=255, blank=True)
+    is_dry_run = models.BooleanField(_("dry run"), default=True)
+    keep_card_numbers = models.BooleanField(_("keep legacy card numbers"), default=False)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
+    stage = models.CharField(_("file being read"), max_length=16, blank=True)
+    rows_expected = models.PositiveIntegerField(_("rows in the files"), default=0)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    # Per file ("members", "purchases"): read, created, updated, unchanged, rejected,
+    # opening_points, as `points.services.imports.ImportReport` counts them.
+    totals = models.JSONField(_("totals"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Written after every batch: a run whose heartbeat stopped may be taken over.
+    progress_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        ordering = ["-created_at"]
+        permissions = [("import_members", _("Can import members from a file"))]
+
+    def __str__(self) -> str:
+        return self.members_file_name
+
+    @property
+    def percent_done(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.rows_expected:
+            return 0
+        return min(99, self.rows_read * 100 // self.rows_expected)
+
+    @property
+    def rejected(self) -> int:
+        return sum(int(counts.get("rejected", 0)) for counts in self.totals.values())

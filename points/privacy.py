@@ -29,6 +29,12 @@ not_personal("points.Tier", name_nl=_NAME, name_en=_NAME)
 not_personal("points.ActivityType", name_nl=_NAME, name_en=_NAME)
 not_personal("points.EarningRule", name_nl=_NAME, name_en=_NAME)
 not_personal("points.JobWatermark", name="the name of a batch job")
+not_personal(
+    "points.MemberImport",
+    members_file_name="the name a manager gave the uploaded file",
+    purchases_file_name="the name a manager gave the uploaded file",
+    error="the first line of a technical error (database details are left out)",
+)
 not_personal("points.TierChange", reason="a code: why the tier moved (upgrade, expiry, …)")
 _LEDGER = (
     "bookkeeping: why points moved, written by staff or the system; the staff forms ask for no "

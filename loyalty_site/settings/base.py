@@ -225,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChannelEnum": "points.models.Channel",
         "InboundChannelEnum": ["sms", "whatsapp"],
+        "StoreCreditModeEnum": "points.extensions.STORE_CREDIT_MODES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -280,6 +281,9 @@ WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", defa
 
 # --- The loyalty programme -------------------------------------------------------------------
 LOYALTY_CURRENCY = env("LOYALTY_CURRENCY", default="EUR")
+# Where member imports uploaded in admin are kept until their run has read them (and their
+# rejected rows after that). Never served to the web; on a shared disk when workers run elsewhere.
+LOYALTY_IMPORT_DIR = env.path("LOYALTY_IMPORT_DIR", default=BASE_DIR / "var" / "imports")
 # Where members find the portal (https://loyalty.example.com/): the link in offer e-mails.
 LOYALTY_PORTAL_URL = env("LOYALTY_PORTAL_URL", default="")
 # A till clock may run a little ahead; anything further in the future is refused.

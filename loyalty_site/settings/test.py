@@ -14,6 +14,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "nl"
+# Uploaded imports: a test that uploads points this at its own tmp_path.
+LOYALTY_IMPORT_DIR = BASE_DIR / ".pytest_cache" / "imports"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
 # Logins are not rate-limited in tests (and `client.login()` needs no request); the tests of the
 # lockout switch it on (tests/staff/test_login_lockout.py).

@@ -13,6 +13,7 @@ from core.api import (
     money_out,
 )
 
+from .. import extensions
 from ..earning import BasketLine
 from ..selectors import entry_description
 
@@ -166,6 +167,19 @@ def basket_lines(data: dict) -> tuple[BasketLine, ...]:
     )
 
 
+def store_credit_mode_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=extensions.STORE_CREDIT_MODES,
+        required=False,
+        default=extensions.STORE_CREDIT_EXACT,
+        help_text="What to do when the member has less store credit than `store_credit`: "
+        "`exact` (default) uses none and refuses the purchase "
+        "(`422 insufficient_store_credit`); `available` uses what the member has, up to "
+        "`store_credit` (nothing when there is none), and the purchase goes ahead. "
+        "`store_credit.used` and `store_credit_used` in the answer say what was used.",
+    )
+
+
 class PurchaseInput(serializers.Serializer):
     transaction_id = serializers.CharField(max_length=64)
     card_number = CardNumberField()
@@ -178,6 +192,7 @@ class PurchaseInput(serializers.Serializer):
         child=serializers.CharField(max_length=32), required=False, max_length=10
     )
     store_credit = money_field(required=False)
+    store_credit_mode = store_credit_mode_field()
 
 
 class QuoteInput(PurchaseInput):
@@ -204,9 +219,15 @@ class CodeVerdictOutput(OutputSerializer):
 class StoreCreditVerdictOutput(OutputSerializer):
     requested = money_out()
     available = money_out()
-    used = money_out()
+    used = money_out(
+        help_text="What was actually used: with `store_credit_mode` `available`, "
+        "at most what the member had."
+    )
     reason = serializers.CharField(allow_null=True)
     message = serializers.CharField(required=False)
+    mode = serializers.ChoiceField(
+        choices=extensions.STORE_CREDIT_MODES, help_text="The `store_credit_mode` applied."
+    )
 
 
 class PurchaseOutput(OutputSerializer):

@@ -239,6 +239,7 @@ def purchase_request(view: PosApiView, data: dict) -> services.PurchaseRequest:
         lines=s.basket_lines(data),
         codes=tuple(data.get("codes", [])),
         store_credit=data.get("store_credit"),
+        store_credit_mode=data["store_credit_mode"],
         api_key_id=view.request.auth.pk,
     )
 

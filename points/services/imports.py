@@ -107,6 +107,48 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict | None]]:
             yield reader.line_num, row
 
 
+def check_file(path: Path, *, field_name: str = "file") -> int:
+    """Checks that `path` can be imported at all, reading it once (memory flat); returns its
+    number of rows. Raises InvalidInput naming `field_name` for a file that is not UTF-8 text,
+    is empty, or has no `external_id` (a CSV header without it, a first line that is no JSON
+    object). Bad values in single rows are not checked here: they are rejected row by row."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+            lines = 1 + sum(1 for line in handle if line.strip())
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            _("This file is not UTF-8 text. Save it as CSV (UTF-8) or JSON Lines."),
+            code="invalid_file",
+            field=field_name,
+        ) from error
+    if not first.strip():
+        raise InvalidInput(
+            _("This file is empty, or its first line is."), code="invalid_file", field=field_name
+        )
+    if first.lstrip().startswith("{"):
+        try:
+            is_object = isinstance(json.loads(first), dict)
+        except ValueError:
+            is_object = False
+        if not is_object:
+            raise InvalidInput(
+                _("The first line is not a JSON object: this is no JSON Lines file."),
+                code="invalid_file",
+                field=field_name,
+            )
+        return lines
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = [name.strip().lower() for name in next(csv.reader([first], delimiter=delimiter))]
+    if "external_id" not in header:
+        raise InvalidInput(
+            _("The first line must name the columns, external_id among them."),
+            code="invalid_file",
+            field=field_name,
+        )
+    return lines - 1  # the header is no row
+
+
 def _read_json_lines(handle) -> Iterator[tuple[int, dict | None]]:
     for number, text in enumerate(handle, 1):
         if not text.strip():
@@ -659,3 +701,15 @@ def import_file(
 
 def errors_path_for(path: Path) -> Path:
     return path.with_name(path.name + ".errors.csv")
+
+
+def read_errors(path: Path) -> Iterator[list[str]]:
+    """The rejected rows that `import_file` wrote for `path` (line, external_id, field, reason),
+    without the header; nothing when none was rejected."""
+    errors_path = errors_path_for(path)
+    if not errors_path.exists():
+        return
+    with errors_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        yield from reader

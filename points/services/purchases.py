@@ -45,11 +45,20 @@ class PurchaseRequest:
     lines: tuple[BasketLine, ...] = ()
     codes: tuple[str, ...] = ()
     store_credit: Decimal | None = None
+    store_credit_mode: str = extensions.STORE_CREDIT_EXACT
     api_key_id: int | None = None  # who asks: failed code checks are counted per key
 
     def fingerprint(self) -> str:
+        # The mode counts only when it is not the default, so purchases recorded before it
+        # existed still recognise their identical retries.
+        mode = (
+            {"store_credit_mode": self.store_credit_mode}
+            if self.store_credit_mode != extensions.STORE_CREDIT_EXACT
+            else {}
+        )
         return fingerprint(
             {
+                **mode,
                 "card_number": self.member.card_number,
                 "amount": money_str(self.amount),
                 "currency": self.currency.upper(),

@@ -8,6 +8,7 @@ from points.api.serializers import (
     CodeVerdictOutput,
     LineInput,
     StoreCreditVerdictOutput,
+    store_credit_mode_field,
 )
 
 
@@ -111,6 +112,7 @@ class CheckoutInput(serializers.Serializer):
         child=serializers.CharField(max_length=32), required=False, max_length=10
     )
     store_credit = money_field(required=False, min_value=Decimal("0"))
+    store_credit_mode = store_credit_mode_field()
 
 
 class CheckoutOutput(OutputSerializer):

@@ -112,6 +112,7 @@ class CheckoutValidateApi(PosApiView):
             lines=lines,
             codes=tuple(data.get("codes", [])),
             store_credit=data.get("store_credit"),
+            store_credit_mode=data["store_credit_mode"],
             api_key_id=request.auth.pk,
         )
         return Response(s.CheckoutOutput(result).data)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Member
 from core import webhooks
-from core.errors import ApplicationError, Conflict, MemberBlocked
+from core.errors import ApplicationError, Conflict, InvalidInput, MemberBlocked
 from core.money import money_str
 from points import extensions
 from points.earning import BasketLine
@@ -110,6 +110,7 @@ class CheckoutResult:
     store_credit_used: Decimal
     store_credit_reason: str | None
     credit_account: StoreCreditAccount | None = field(default=None, compare=False)
+    store_credit_mode: str = extensions.STORE_CREDIT_EXACT
 
     @property
     def amount_payable(self) -> Decimal:
@@ -136,6 +137,7 @@ class CheckoutResult:
             used=self.store_credit_used,
             reason=reason,
             message=str(REASON_MESSAGES[reason]) if reason else None,
+            mode=self.store_credit_mode,
         )
 
 
@@ -221,6 +223,7 @@ def checkout_evaluate(
     lines: tuple[BasketLine, ...] = (),
     codes: tuple[str, ...] = (),
     store_credit: Decimal | None = None,
+    store_credit_mode: str = extensions.STORE_CREDIT_EXACT,
     for_update: bool = False,
     api_key_id: int | None = None,
     now: datetime.datetime | None = None,
@@ -230,7 +233,19 @@ def checkout_evaluate(
     Read-only unless `for_update`, which locks the member's codes and credit row (pk order;
     call with the point account already locked). Unknown codes and other members' codes get the
     same answer (`not_yours`) and count as failed checks; past the limit checks are refused.
+
+    Store credit pays last, at most what is left after the codes. `store_credit_mode` says what
+    happens when the member has less than that: `exact` uses none and gives the reason
+    `insufficient_store_credit` (a purchase is then refused); `available` uses what there is
+    (possibly nothing), without a reason.
     """
+    if store_credit_mode not in extensions.STORE_CREDIT_MODES:
+        raise InvalidInput(
+            _("Choose how to use store credit: %(modes)s.")
+            % {"modes": ", ".join(extensions.STORE_CREDIT_MODES)},
+            code="invalid_choice",
+            field="store_credit_mode",
+        )
     if not member.is_active:
         # The same answer as the purchase would give: a blocked member's codes never apply.
         raise MemberBlocked(field="card_number")
@@ -296,10 +311,12 @@ def checkout_evaluate(
             credit_reason = "not_combinable_with_codes"
         else:
             wanted_credit = min(requested, amount - discount_total)
-            if wanted_credit > available:
-                credit_reason = "insufficient_store_credit"
-            else:
+            if wanted_credit <= available:
                 used = wanted_credit
+            elif store_credit_mode == extensions.STORE_CREDIT_AVAILABLE:
+                used = available  # what there is; nothing when there is none
+            else:
+                credit_reason = "insufficient_store_credit"
     return CheckoutResult(
         amount=amount,
         verdicts=tuple(verdicts[index] for index in sorted(verdicts)),
@@ -309,6 +326,7 @@ def checkout_evaluate(
         store_credit_used=used,
         store_credit_reason=credit_reason,
         credit_account=credit_account,
+        store_credit_mode=store_credit_mode,
     )
 
 
@@ -336,6 +354,7 @@ class RewardsCheckoutHook:
             lines=request.lines,
             codes=request.codes,
             store_credit=request.store_credit,
+            store_credit_mode=request.store_credit_mode,
             for_update=for_update,
             api_key_id=getattr(request, "api_key_id", None),
         )

@@ -239,3 +239,11 @@ def test_staff_find_a_member_by_a_legacy_card_number(tmp_path, store, client):
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
     assert list(response.context["cl"].result_list)[0].external_id == "L-1"
+
+
+def test_a_file_that_cannot_be_imported_at_all_stops_the_command(tmp_path):
+    path = tmp_path / "leden.csv"
+    path.write_text("naam,email\nAnn,ann@example.com\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="external_id"):
+        run(path)
+    assert Member.objects.count() == 0

@@ -157,6 +157,7 @@ def test_store_credit_pays_last_and_never_below_zero(pos, member):
         "available": "30.00",
         "used": "15.00",
         "reason": None,
+        "mode": "exact",
     }
     assert body["amount_payable"] == "0.00"
 

@@ -33,6 +33,7 @@ def pages(member) -> dict[str, str]:
         "staff users": reverse("admin:auth_user_changelist"),
         "new staff user": reverse("admin:auth_user_add"),
         "campaigns": reverse("admin:campaigns_bonuscampaign_changelist"),
+        "import members": reverse("admin:points_memberimport_add"),
     }
 
 
@@ -56,6 +57,7 @@ MATRIX = {
     "staff users": (CANNOT, CANNOT, CAN),
     "new staff user": (CANNOT, CANNOT, CAN),
     "campaigns": (CAN, CAN, CAN),  # cashiers read them (below: cannot change them)
+    "import members": (CANNOT, CANNOT, CAN),
 }
 ROLES = [roles.CASHIER, roles.MARKETING, roles.MANAGER]
 

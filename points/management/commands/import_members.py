@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from points.services.imports import ImportReport, errors_path_for, import_file
+from core.errors import InvalidInput
+from points.services.imports import ImportReport, check_file, errors_path_for, import_file
 
 
 class Command(BaseCommand):
@@ -34,6 +35,10 @@ class Command(BaseCommand):
         for _kind, path in files:
             if not path.is_file():
                 raise CommandError(f"No such file: {path}")
+            try:
+                check_file(path)
+            except InvalidInput as error:
+                raise CommandError(f"{path}: {error.message}") from error
         rejected = 0
         for kind, path in files:
             total = import_file(
