@@ -2,6 +2,7 @@
 
 from .automations import (
     Automation,
+    AutomationArm,
     AutomationQuerySet,
     AutomationRun,
     Delivery,
@@ -15,6 +16,7 @@ from .surveys import SurveyResponse
 __all__ = [
     "SCORE",
     "Automation",
+    "AutomationArm",
     "AutomationQuerySet",
     "AutomationRun",
     "BonusCampaign",
