@@ -46,6 +46,7 @@ from .series import (
     percent,
 )
 from .surveys import LoyaltyIndex, Nps, loyalty_index, nps
+from .uplift import MIN_MEMBERS, Uplift, UpliftRow, uplift
 
 __all__ = [
     "Activity",
@@ -60,6 +61,7 @@ __all__ = [
     "KpiFilter",
     "Ladder",
     "LoyaltyIndex",
+    "MIN_MEMBERS",
     "Nps",
     "ONE_DECIMAL",
     "PAID",
@@ -73,6 +75,8 @@ __all__ = [
     "RfmGrid",
     "STAGES",
     "TierCounts",
+    "Uplift",
+    "UpliftRow",
     "WEEKS_UP_TO_DAYS",
     "activity",
     "churn",
@@ -90,4 +94,5 @@ __all__ = [
     "reactivation",
     "repeat_purchases",
     "rfm_grid",
+    "uplift",
 ]
