@@ -14,10 +14,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from campaigns.models import Automation, AutomationArm, Delivery
+from core import stats
 from points.models import LoyaltyProgram, PointsEntry, Purchase
 from rewards.models import CodeUse, IssuedReward
 
-from .. import stats
 from .points import money
 from .series import KpiFilter
 

@@ -16,7 +16,8 @@ from accounts.cards import generate_card_number
 from accounts.models import Member
 from campaigns.assignment import assignment_for
 from campaigns.models import AutomationArm, Delivery
-from insights import figures, stats
+from core import stats
+from insights import figures
 from insights.figures.uplift import MIN_MEMBERS
 from points.models import Purchase
 from tests.factories import AutomationFactory, StoreFactory
