@@ -2,18 +2,23 @@
 
 import datetime
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.assignment import assignment_draw, assignment_for
-from campaigns.models import AutomationArm, Delivery
-from campaigns.services import automation_run
+from campaigns.models import Automation, AutomationArm, Delivery
+from campaigns.services import automation_dry_run, automation_run
+from loyalty_site import roles
 from rewards.models import IssuedReward
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory
+from tests.staff.helpers import login
 
 from .helpers import bought_days_ago
+from .test_message_templates import _form_data
 
 # --- the assignment: a pure function ---------------------------------------------------------
 
@@ -148,3 +153,75 @@ def test_each_member_gets_the_reward_of_their_variant(store, django_capture_on_c
     # A rerun in the same period delivers nobody twice.
     automation_run(offer, now=timezone.now() + datetime.timedelta(minutes=5))
     assert Delivery.objects.count() == 40
+
+
+# --- the admin form --------------------------------------------------------------------------
+
+
+def _variants(*splits, holdout="10"):
+    reward = RewardFactory(points_cost=0, fixed=True)
+    data = _form_data(holdout_percent=holdout, **{"arms-TOTAL_FORMS": str(len(splits))})
+    for index, split in enumerate(splits):
+        data |= {
+            f"arms-{index}-name": f"Variant {index}",
+            f"arms-{index}-reward": str(reward.pk),
+            f"arms-{index}-bonus_points": "0",
+            f"arms-{index}-split_percent": str(split),
+        }
+    return data
+
+
+@pytest.mark.django_db
+def test_variants_whose_shares_do_not_add_up_to_100_are_refused(client):
+    login(client, roles.MARKETING)
+    response = client.post(reverse("admin:campaigns_automation_add"), _variants(50, 40))
+    assert response.status_code == 200
+    assert not Automation.objects.exists()
+    assert "90 %" in str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
+
+
+@pytest.mark.django_db
+def test_variants_adding_up_to_100_are_saved_with_the_holdout(client):
+    login(client, roles.MARKETING)
+    response = client.post(reverse("admin:campaigns_automation_add"), _variants(70, 30))
+    assert response.status_code == 302
+    automation = Automation.objects.get()
+    assert automation.holdout_percent == 10
+    assert automation.arm_splits == [(arm.pk, arm.split_percent) for arm in automation.arms.all()]
+    assert [split for _pk, split in automation.arm_splits] == [70, 30]
+
+
+@pytest.mark.django_db
+def test_a_holdout_above_90_percent_is_refused(client):
+    login(client, roles.MARKETING)
+    response = client.post(reverse("admin:campaigns_automation_add"), _variants(holdout="95"))
+    assert response.status_code == 200
+    assert "holdout_percent" in response.context["adminform"].form.errors
+
+
+# --- the dry run: enough members to measure? ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_dry_run_estimates_the_members_needed_for_the_chosen_uplift(store):
+    _dormant(3, store)
+    offer = AutomationFactory(trigger="dormant", days=60, holdout_percent=20)
+    power = automation_dry_run(offer, uplift_points=Decimal("5")).power
+    # 10 % assumed → 15 %: 686 per group; at 20 % holdout 686 × (1/0.2 + 1/0.8) / 2 in all.
+    assert (power.baseline_source, power.per_group, power.audience) == ("assumed", 686, 2144)
+    assert power.would_get == 3
+    assert not power.enough_now
+    no_holdout = AutomationFactory(trigger="dormant", days=60)
+    assert automation_dry_run(no_holdout).power.audience is None
+
+
+@pytest.mark.django_db
+def test_the_dry_run_page_shows_the_estimate_and_refuses_a_bad_uplift(client):
+    offer = AutomationFactory(trigger="dormant", days=60, holdout_percent=20)
+    login(client, roles.MARKETING)
+    url = reverse("admin:campaigns_automation_change", args=[offer.pk])
+    page = client.get(url, {"uplift": "2"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "each group needs 3,841 members" in page
+    bad = client.get(url, {"uplift": "veel"})
+    assert bad.status_code == 200
+    assert bad.context["power_form"].errors

@@ -65,6 +65,9 @@ def _form_data(**overrides) -> dict:
         "message_body_nl": HOI,
         "cooldown_days": "90",
         "conversion_days": "30",
+        "holdout_percent": "0",
+        "arms-TOTAL_FORMS": "0",
+        "arms-INITIAL_FORMS": "0",
     }
     return {**data, **overrides}
 
