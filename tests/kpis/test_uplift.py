@@ -11,6 +11,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from accounts.cards import generate_card_number
 from accounts.models import Member
@@ -19,13 +20,15 @@ from campaigns.models import AutomationArm, Delivery
 from core import stats
 from insights import figures
 from insights.figures.uplift import MIN_MEMBERS
+from loyalty_site import roles
 from points.models import Purchase
-from tests.factories import AutomationFactory, StoreFactory
+from tests.factories import AutomationFactory, StoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 MARCH = figures.KpiFilter(start=datetime.date(2025, 3, 1), end=datetime.date(2025, 3, 31))
 SENT_AT = datetime.datetime(2025, 3, 3, 9, 0, tzinfo=datetime.UTC)
+PERIOD = {"start": "2025-03-01", "end": "2025-03-31"}
 MEAN_BASKET = 50.0  # baskets uniform on [20, 80]
 
 
@@ -195,3 +198,31 @@ def test_sample_size_matches_the_usual_table():
     assert stats.sample_size_per_group(0.10, 0.05) == 686
     with pytest.raises(ValueError, match="between 0 and 1"):
         stats.sample_size_per_group(0.10, 0)
+
+
+# --- on the dashboard and in the CSV -----------------------------------------------------------
+
+
+def test_the_dashboard_shows_the_uplift_with_its_charts_and_the_csv_in_dutch(client):
+    simulate(members=1200, holdout_percent=30, holdout_rate=0.2, arm_rates={"": (100, 0.3)}, seed=3)
+    client.force_login(UserFactory(role=roles.MANAGER))
+    client.cookies["django_language"] = "nl"
+    page = client.get(reverse("admin:insights_kpirefresh_changelist"), PERIOD).content.decode()
+    assert 'id="uplift"' in page or "Uplift van aanbiedingen" in page
+    assert "Winback" in page
+    assert page.count("<svg") >= 2
+    response = client.get(reverse("admin:insights_kpirefresh_export", args=["uplift"]), PERIOD)
+    lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
+    cells = lines[1].split(";")
+    assert cells[0] == "Winback"
+    assert int(cells[1]) + int(cells[2]) == 1200
+    assert "," in cells[5]  # the uplift in percentage points, with a decimal comma
+    assert cells[-1] == ""  # enough members: no note
+
+
+def test_below_the_minimum_the_dashboard_says_not_enough_members_yet(client):
+    simulate(members=150, holdout_percent=10, holdout_rate=0.2, arm_rates={"": (100, 0.3)}, seed=3)
+    client.force_login(UserFactory(role=roles.MANAGER))
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("admin:insights_kpirefresh_changelist"), PERIOD).content.decode()
+    assert "Not enough members yet: at least 100 in each group" in page
