@@ -6,10 +6,11 @@ the rewards they gave (discount, store credit, bonus points). The statistics are
 those sums in `insights.stats`. Definitions: docs/kpis.md "Uplift".
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -100,87 +101,111 @@ def _interval_percent(interval: stats.Interval) -> stats.Interval:
     return stats.Interval(interval.estimate * 100, interval.low * 100, interval.high * 100)
 
 
-_GROUPS_SQL = """
-WITH chosen AS ({deliveries}),
-revenue AS (
-    SELECT chosen.id AS delivery_id, SUM(p.amount - p.refunded_amount) AS total
-    FROM chosen JOIN {purchase} p ON p.member_id = chosen.member_id
-        AND p.occurred_at >= chosen.converted_at AND p.occurred_at <= chosen.offer_expires_at
-    WHERE chosen.converted_at IS NOT NULL
-    GROUP BY chosen.id
-)
-SELECT chosen.automation_id, chosen.arm_id, chosen.status = %s AS held_out,
-       COUNT(*), COUNT(chosen.converted_at),
-       COALESCE(SUM(revenue.total), 0), COALESCE(SUM(revenue.total * revenue.total), 0)
-FROM chosen LEFT JOIN revenue ON revenue.delivery_id = chosen.id
-WHERE chosen.status IN (%s, %s)
-GROUP BY chosen.automation_id, chosen.arm_id, chosen.status = %s
-"""
-
-_COSTS_SQL = """
-WITH chosen AS ({deliveries})
-SELECT chosen.automation_id, chosen.arm_id,
-       COALESCE(SUM(used.discount), 0),
-       COALESCE(SUM(CASE WHEN issued.code IS NULL THEN issued.value ELSE 0 END), 0),
-       COALESCE(SUM(bonus.points), 0)
-FROM chosen
-LEFT JOIN {issued} issued ON issued.id = chosen.issued_reward_id
-LEFT JOIN {code_use} used ON used.issued_reward_id = chosen.issued_reward_id
-    AND used.restored_at IS NULL
-LEFT JOIN {entry} bonus ON bonus.id = chosen.bonus_entry_id
-WHERE chosen.status <> %s AND (chosen.issued_reward_id IS NOT NULL
-    OR chosen.bonus_entry_id IS NOT NULL)
-GROUP BY chosen.automation_id, chosen.arm_id
+# One pass over the period's deliveries of the measured automations. Per delivery: its revenue
+# (an index lookup of the member's purchases within its window, only for the converted ones)
+# and what its reward cost; then per automation, variant and group the members, conversions,
+# the sum and sum of squares of revenue, and the costs. Members count only sent and held-out
+# deliveries; costs every treated delivery that got a reward.
+_UPLIFT_SQL = """
+SELECT automation_id, arm_id, held_out,
+       SUM(counted), SUM(CASE WHEN counted = 1 AND converted_at IS NOT NULL THEN 1 ELSE 0 END),
+       COALESCE(SUM(counted * revenue), 0), COALESCE(SUM(counted * revenue * revenue), 0),
+       COALESCE(SUM(discount), 0), COALESCE(SUM(credit), 0), COALESCE(SUM(points), 0)
+FROM (
+    SELECT chosen.automation_id, chosen.arm_id, chosen.converted_at,
+           CASE WHEN chosen.status = %s THEN 1 ELSE 0 END AS held_out,
+           CASE WHEN chosen.status IN (%s, %s) THEN 1 ELSE 0 END AS counted,
+           CASE WHEN chosen.converted_at IS NOT NULL THEN (
+               SELECT SUM(p.amount - p.refunded_amount) FROM {purchase} p
+               WHERE p.member_id = chosen.member_id AND p.occurred_at >= chosen.converted_at
+                 AND p.occurred_at <= chosen.offer_expires_at
+           ) ELSE 0 END AS revenue,
+           used.discount AS discount,
+           CASE WHEN issued.code IS NULL THEN issued.value END AS credit,
+           bonus.points AS points
+    FROM ({deliveries}) chosen
+    LEFT JOIN {issued} issued ON issued.id = chosen.issued_reward_id
+    LEFT JOIN {code_use} used ON used.issued_reward_id = chosen.issued_reward_id
+        AND used.restored_at IS NULL
+    LEFT JOIN {entry} bonus ON bonus.id = chosen.bonus_entry_id
+    {fence}
+) AS per_delivery
+GROUP BY automation_id, arm_id, held_out
 """
 
 
 def uplift(kpi_filter: KpiFilter) -> Uplift:
-    """Per automation with a holdout in the period, and per variant: treated vs held out."""
+    """Per automation with a holdout (or variants) and per variant: treated vs held out, for
+    the deliveries made in the period. One aggregate query."""
     start, end = kpi_filter.instants()
     held = Delivery.Status.HELD_OUT
-    with_holdout = Delivery.objects.filter(
-        status=held, created_at__gte=start, created_at__lt=end
-    ).values("automation_id")
-    deliveries = Delivery.objects.filter(
-        kpi_filter.member_scope(),
-        Q(automation_id__in=with_holdout),
-        created_at__gte=start,
-        created_at__lt=end,
-    ).values(
-        "id",
-        "automation_id",
-        "arm_id",
-        "member_id",
-        "status",
-        "converted_at",
-        "offer_expires_at",
-        "issued_reward_id",
-        "bonus_entry_id",
+    measured = list(
+        Automation.objects.filter(Q(holdout_percent__gt=0) | Q(arms__isnull=False))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if not measured:
+        return Uplift(rows=[])
+    deliveries = (
+        Delivery.objects.filter(
+            kpi_filter.member_scope(),
+            automation_id__in=measured,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .order_by()
+        .values(
+            "id",
+            "automation_id",
+            "arm_id",
+            "member_id",
+            "status",
+            "converted_at",
+            "offer_expires_at",
+            "issued_reward_id",
+            "bonus_entry_id",
+        )
     )
     select_sql, params = deliveries.query.sql_with_params()
     groups: dict[tuple[int, int | None, bool], Group] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _GROUPS_SQL.format(deliveries=select_sql, purchase=Purchase._meta.db_table),
-            [*params, held, Delivery.Status.SENT, held, held],
-        )
-        for automation_id, arm_id, held_out, members, conversions, total, squares in cursor:
+    costs: dict[tuple[int, int | None], tuple[Decimal, Decimal, int]] = defaultdict(
+        lambda: _NO_COST
+    )
+    sql = _UPLIFT_SQL.format(
+        deliveries=select_sql,
+        purchase=Purchase._meta.db_table,
+        issued=IssuedReward._meta.db_table,
+        code_use=CodeUse._meta.db_table,
+        entry=PointsEntry._meta.db_table,
+        # PostgreSQL: OFFSET 0 keeps the revenue lookup from being inlined into each SUM.
+        fence="OFFSET 0" if connection.vendor == "postgresql" else "",
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # PostgreSQL's JIT compiles this plan for seconds (its cost counts every lookup);
+            # the query itself runs in a fraction of that.
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, [held, Delivery.Status.SENT, held, *params])
+        for (
+            automation_id,
+            arm_id,
+            held_out,
+            members,
+            conversions,
+            total,
+            squares,
+            discount,
+            credit,
+            points,
+        ) in cursor:
             groups[(automation_id, arm_id, bool(held_out))] = Group(
-                members, conversions, Decimal(total), float(squares)
+                int(members or 0), int(conversions or 0), Decimal(total), float(squares)
             )
-        cursor.execute(
-            _COSTS_SQL.format(
-                deliveries=select_sql,
-                issued=IssuedReward._meta.db_table,
-                code_use=CodeUse._meta.db_table,
-                entry=PointsEntry._meta.db_table,
-            ),
-            [*params, held],
-        )
-        costs = {
-            (automation_id, arm_id): (Decimal(discount), Decimal(credit), int(points))
-            for automation_id, arm_id, discount, credit, points in cursor
-        }
+            if not held_out:
+                costs[(automation_id, arm_id)] = (Decimal(discount), Decimal(credit), int(points))
+    # Only automations with held-out members in the period are measured.
+    held_ids = {key[0] for key, group in groups.items() if key[2] and group.members}
+    groups = {key: group for key, group in groups.items() if key[0] in held_ids}
     program = LoyaltyProgram.current()
     automation_ids = sorted({key[0] for key in groups})
     names = dict(Automation.objects.filter(pk__in=automation_ids).values_list("pk", "name"))
@@ -191,8 +216,9 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
     for automation_id in sorted(automation_ids, key=lambda pk: (names.get(pk, ""), pk)):
         holdout = groups.get((automation_id, None, True), EMPTY)
         arm_ids = sorted(
-            {arm for (auto, arm, held_out) in groups if auto == automation_id and not held_out}
-            - {None}
+            arm
+            for (auto, arm, held_out) in groups
+            if auto == automation_id and not held_out and arm is not None
         )
         treated_parts = [
             group
@@ -217,7 +243,7 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
                     automation_id,
                     arm_id,
                     f"{names.get(automation_id, '')} — {arm_names.get(arm_id, arm_id)}",
-                    groups[(automation_id, arm_id, False)],
+                    groups.get((automation_id, arm_id, False), EMPTY),
                     holdout,
                     _sum_costs([costs.get((automation_id, arm_id), _NO_COST)]),
                     program,
