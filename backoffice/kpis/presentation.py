@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -405,7 +406,12 @@ def _uplift_section(board: figures.Dashboard) -> Section:
         explanation += " " + _(
             "Incremental margin: the incremental revenue times the margin (%(margin)s%%, "
             "programme settings) minus discounts, store credit and bonus points given."
-        ) % {"margin": program_margin}
+        ) % {
+            "margin": number_format(
+                program_margin,
+                decimal_pos=0 if program_margin == program_margin.to_integral() else 2,
+            )
+        }
     return Section(
         "uplift", _("Uplift of offers (holdout)"), explanation, uplift_table(uplift), charts_
     )

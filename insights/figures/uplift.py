@@ -101,42 +101,48 @@ def _interval_percent(interval: stats.Interval) -> stats.Interval:
     return stats.Interval(interval.estimate * 100, interval.low * 100, interval.high * 100)
 
 
-# One pass over the period's deliveries of the measured automations. Per delivery: its revenue
-# (an index lookup of the member's purchases within its window, only for the converted ones)
-# and what its reward cost; then per automation, variant and group the members, conversions,
-# the sum and sum of squares of revenue, and the costs. Members count only sent and held-out
+# Two set-based passes over the period's deliveries of the measured automations, grouped per
+# automation, variant and group (held out or not). Members count only sent and held-out
 # deliveries; costs every treated delivery that got a reward.
-_UPLIFT_SQL = """
-SELECT automation_id, arm_id, held_out,
-       SUM(counted), SUM(CASE WHEN counted = 1 AND converted_at IS NOT NULL THEN 1 ELSE 0 END),
-       COALESCE(SUM(counted * revenue), 0), COALESCE(SUM(counted * revenue * revenue), 0),
-       COALESCE(SUM(discount), 0), COALESCE(SUM(credit), 0), COALESCE(SUM(points), 0)
+# 1. Members, conversions and costs: one scan, hash joins to the rewards given.
+_COUNTS_SQL = """
+SELECT chosen.automation_id, chosen.arm_id,
+       CASE WHEN chosen.status = %s THEN 1 ELSE 0 END AS held_out,
+       SUM(CASE WHEN chosen.status IN (%s, %s) THEN 1 ELSE 0 END),
+       SUM(CASE WHEN chosen.status IN (%s, %s) AND chosen.converted_at IS NOT NULL
+           THEN 1 ELSE 0 END),
+       COALESCE(SUM(used.discount), 0),
+       COALESCE(SUM(CASE WHEN issued.code IS NULL THEN issued.value END), 0),
+       COALESCE(SUM(bonus.points), 0)
+FROM ({deliveries}) chosen
+LEFT JOIN {issued} issued ON issued.id = chosen.issued_reward_id
+LEFT JOIN {code_use} used ON used.issued_reward_id = chosen.issued_reward_id
+    AND used.restored_at IS NULL
+LEFT JOIN {entry} bonus ON bonus.id = chosen.bonus_entry_id
+GROUP BY 1, 2, 3
+"""
+# 2. Revenue: only the converted deliveries (a member who did not come back spent 0), each an
+# index lookup of the member's purchases within its window; the sum and the sum of squares.
+_REVENUE_SQL = """
+SELECT automation_id, arm_id, held_out, COALESCE(SUM(revenue), 0),
+       COALESCE(SUM(revenue * revenue), 0)
 FROM (
-    SELECT chosen.automation_id, chosen.arm_id, chosen.converted_at,
+    SELECT chosen.automation_id, chosen.arm_id,
            CASE WHEN chosen.status = %s THEN 1 ELSE 0 END AS held_out,
-           CASE WHEN chosen.status IN (%s, %s) THEN 1 ELSE 0 END AS counted,
-           CASE WHEN chosen.converted_at IS NOT NULL THEN (
-               SELECT SUM(p.amount - p.refunded_amount) FROM {purchase} p
-               WHERE p.member_id = chosen.member_id AND p.occurred_at >= chosen.converted_at
-                 AND p.occurred_at <= chosen.offer_expires_at
-           ) ELSE 0 END AS revenue,
-           used.discount AS discount,
-           CASE WHEN issued.code IS NULL THEN issued.value END AS credit,
-           bonus.points AS points
+           (SELECT SUM(p.amount - p.refunded_amount) FROM {purchase} p
+            WHERE p.member_id = chosen.member_id AND p.occurred_at >= chosen.converted_at
+              AND p.occurred_at <= chosen.offer_expires_at) AS revenue
     FROM ({deliveries}) chosen
-    LEFT JOIN {issued} issued ON issued.id = chosen.issued_reward_id
-    LEFT JOIN {code_use} used ON used.issued_reward_id = chosen.issued_reward_id
-        AND used.restored_at IS NULL
-    LEFT JOIN {entry} bonus ON bonus.id = chosen.bonus_entry_id
+    WHERE chosen.converted_at IS NOT NULL AND chosen.status IN (%s, %s)
     {fence}
 ) AS per_delivery
-GROUP BY automation_id, arm_id, held_out
+GROUP BY 1, 2, 3
 """
 
 
 def uplift(kpi_filter: KpiFilter) -> Uplift:
     """Per automation with a holdout (or variants) and per variant: treated vs held out, for
-    the deliveries made in the period. One aggregate query."""
+    the deliveries made in the period. Two aggregate queries."""
     start, end = kpi_filter.instants()
     held = Delivery.Status.HELD_OUT
     measured = list(
@@ -171,38 +177,46 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
     costs: dict[tuple[int, int | None], tuple[Decimal, Decimal, int]] = defaultdict(
         lambda: _NO_COST
     )
-    sql = _UPLIFT_SQL.format(
-        deliveries=select_sql,
-        purchase=Purchase._meta.db_table,
-        issued=IssuedReward._meta.db_table,
-        code_use=CodeUse._meta.db_table,
-        entry=PointsEntry._meta.db_table,
+    tables = {
+        "deliveries": select_sql,
+        "purchase": Purchase._meta.db_table,
+        "issued": IssuedReward._meta.db_table,
+        "code_use": CodeUse._meta.db_table,
+        "entry": PointsEntry._meta.db_table,
         # PostgreSQL: OFFSET 0 keeps the revenue lookup from being inlined into each SUM.
-        fence="OFFSET 0" if connection.vendor == "postgresql" else "",
-    )
+        "fence": "OFFSET 0" if connection.vendor == "postgresql" else "",
+    }
+    sent = Delivery.Status.SENT
+    counts: dict[tuple[int, int | None, bool], tuple[int, int]] = {}
+    revenue: dict[tuple[int, int | None, bool], tuple[Decimal, float]] = {}
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # PostgreSQL's JIT compiles this plan for seconds (its cost counts every lookup);
-            # the query itself runs in a fraction of that.
+            # PostgreSQL's JIT compiles these plans for seconds (their cost counts every
+            # lookup); the queries themselves run in a fraction of that.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, [held, Delivery.Status.SENT, held, *params])
+        cursor.execute(_COUNTS_SQL.format(**tables), [held, sent, held, sent, held, *params])
         for (
             automation_id,
             arm_id,
             held_out,
             members,
             conversions,
-            total,
-            squares,
             discount,
             credit,
             points,
         ) in cursor:
-            groups[(automation_id, arm_id, bool(held_out))] = Group(
-                int(members or 0), int(conversions or 0), Decimal(total), float(squares)
+            counts[(automation_id, arm_id, bool(held_out))] = (
+                int(members or 0),
+                int(conversions or 0),
             )
             if not held_out:
                 costs[(automation_id, arm_id)] = (Decimal(discount), Decimal(credit), int(points))
+        cursor.execute(_REVENUE_SQL.format(**tables), [held, *params, sent, held])
+        for automation_id, arm_id, held_out, total, squares in cursor:
+            revenue[(automation_id, arm_id, bool(held_out))] = (Decimal(total), float(squares))
+    for key, (members, conversions) in counts.items():
+        total, squares = revenue.get(key, (Decimal("0"), 0.0))
+        groups[key] = Group(members, conversions, total, squares)
     # Only automations with held-out members in the period are measured.
     held_ids = {key[0] for key, group in groups.items() if key[2] and group.members}
     groups = {key: group for key, group in groups.items() if key[0] in held_ids}
