@@ -24,6 +24,7 @@ from .tables import (
     activity_table,
     churn_table,
     ladder_table,
+    liability_table,
     moves_table,
     nps_table,
     points_table,
@@ -335,6 +336,36 @@ def sections(board: figures.Dashboard) -> list[Section]:
             ],
         ),
         _uplift_section(board),
+        Section(
+            "liability",
+            _("Full liability now"),
+            _(
+                "What members can still spend, in euros, today: points at the point value, "
+                "store credit, and unused valid codes at their value (a percentage code at the "
+                "average purchase of the last year). Expected breakage: of the past year, the "
+                "share of points that expired rather than being redeemed and of codes that "
+                "expired unused; store credit does not expire. Not filtered by the period."
+            ),
+            liability_table(board.liability),
+            [
+                charts.bar_chart(
+                    _("Full liability"),
+                    _("Outstanding and expected to be spent, per kind, in euros."),
+                    [row.label for row in board.liability.rows],
+                    [
+                        Series(
+                            _("Outstanding (€)"),
+                            [float(row.outstanding) for row in board.liability.rows],
+                        ),
+                        Series(
+                            _("Expected to be spent (€)"),
+                            [float(row.expected) for row in board.liability.rows],
+                            "#2f855a",
+                        ),
+                    ],
+                )
+            ],
+        ),
     ]
 
 

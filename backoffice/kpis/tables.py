@@ -244,6 +244,23 @@ def uplift_table(uplift: figures.Uplift) -> Table:
     )
 
 
+def liability_table(liability: figures.Liability) -> Table:
+    return Table(
+        header=[
+            _("Liability"),
+            _("Quantity"),
+            _("Outstanding (€)"),
+            _("Expected breakage (%)"),
+            _("Expected to be spent (€)"),
+        ],
+        rows=[
+            [row.label, row.quantity, row.outstanding, row.breakage_percent, row.expected]
+            for row in liability.rows
+        ]
+        + [[_("Total"), None, liability.outstanding, None, liability.expected]],
+    )
+
+
 # What each CSV export computes: only the figure it needs.
 EXPORTS: dict[str, Callable[[figures.KpiFilter], Table]] = {
     "points": lambda f: points_table(figures.points_flow(f)),
@@ -257,4 +274,5 @@ EXPORTS: dict[str, Callable[[figures.KpiFilter], Table]] = {
     "nps": lambda f: nps_table(figures.nps(f), figures.loyalty_index(f)),
     "reactivation": lambda f: reactivation_table(figures.reactivation(f)),
     "uplift": lambda f: uplift_table(figures.uplift(f)),
+    "liability": lambda f: liability_table(figures.liability()),
 }

@@ -18,6 +18,7 @@ from campaigns.lifecycle import STAGES
 
 from .dashboard import Dashboard, dashboard
 from .ladder import Ladder, ladder
+from .liability import Liability, LiabilityRow, liability
 from .members import (
     Activity,
     ActivityCounts,
@@ -60,6 +61,8 @@ __all__ = [
     "ISSUED",
     "KpiFilter",
     "Ladder",
+    "Liability",
+    "LiabilityRow",
     "LoyaltyIndex",
     "MIN_MEMBERS",
     "Nps",
@@ -84,6 +87,7 @@ __all__ = [
     "dashboard",
     "ladder",
     "latest_refresh",
+    "liability",
     "loyalty_index",
     "mean",
     "members_by_tier",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ..models import KpiRefresh
 from .ladder import Ladder, ladder
+from .liability import Liability, liability
 from .members import (
     Activity,
     Churn,
@@ -37,6 +38,7 @@ class Dashboard:
     loyalty_index: LoyaltyIndex
     reactivation: Reactivation
     uplift: Uplift
+    liability: Liability
 
 
 def dashboard(kpi_filter: KpiFilter) -> Dashboard:
@@ -57,4 +59,5 @@ def dashboard(kpi_filter: KpiFilter) -> Dashboard:
         loyalty_index=loyalty_index(kpi_filter),
         reactivation=reactivation(kpi_filter),
         uplift=uplift(kpi_filter),
+        liability=liability(),
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.cards import generate_card_number
 from accounts.models import Member
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.django_db
 MARCH = figures.KpiFilter(start=datetime.date(2025, 3, 1), end=datetime.date(2025, 3, 31))
 SENT_AT = datetime.datetime(2025, 3, 3, 9, 0, tzinfo=datetime.UTC)
 PERIOD = {"start": "2025-03-01", "end": "2025-03-31"}
-MEAN_BASKET = 50.0  # baskets uniform on [20, 80]
+MEAN_BASKET = 50.0
+DAY = datetime.timedelta(days=1)  # baskets uniform on [20, 80]
 
 
 def simulate(*, members, holdout_percent, holdout_rate, arm_rates, seed):
@@ -226,3 +228,64 @@ def test_below_the_minimum_the_dashboard_says_not_enough_members_yet(client):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("admin:insights_kpirefresh_changelist"), PERIOD).content.decode()
     assert "Not enough members yet: at least 100 in each group" in page
+
+
+# --- the full liability ------------------------------------------------------------------------
+
+
+def test_the_liability_counts_points_credit_and_unused_codes_with_breakage():
+    from points.models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry
+    from rewards.models import IssuedReward, StoreCreditAccount
+    from tests.factories import MemberFactory, RewardFactory
+
+    program = LoyaltyProgram.current()
+    program.point_value = Decimal("0.05")
+    program.save()
+    anna, bert = MemberFactory(), MemberFactory()
+    PointAccount.objects.filter(member=anna).update(balance=1000)  # € 50
+    StoreCreditAccount.objects.create(member=bert, balance=Decimal("12.50"))
+    now = timezone.now()
+    fixed = RewardFactory(points_cost=0, fixed=True)  # € 5
+    live = {"status": "issued", "issued_at": now, "source": "campaign"}
+    IssuedReward.objects.create(
+        reward=fixed, member=anna, code="LIVE1", value=Decimal("5"), expires_at=now + DAY, **live
+    )
+    # History: one code used, three expired unused → 75 % breakage.
+    IssuedReward.objects.create(
+        reward=fixed,
+        member=anna,
+        code="USED1",
+        value=Decimal("5"),
+        status="used",
+        used_at=now - DAY,
+        expires_at=now + DAY,
+        issued_at=now - 9 * DAY,
+        source="campaign",
+    )
+    for index in range(3):
+        IssuedReward.objects.create(
+            reward=fixed,
+            member=bert,
+            code=f"GONE{index}",
+            value=Decimal("5"),
+            status="expired",
+            expires_at=now - DAY,
+            issued_at=now - 9 * DAY,
+            source="campaign",
+        )
+    account = PointAccount.objects.get(member=anna)
+    for kind, points in ((EntryKind.EXPIRY, -100), (EntryKind.REDEMPTION, -300)):
+        PointsEntry.objects.create(account=account, kind=kind, points=points, balance_after=0)
+    rows = {row.kind: row for row in figures.liability().rows}
+    assert (rows["points"].outstanding, rows["points"].breakage_percent) == (
+        Decimal("50.00"),
+        Decimal("25.0"),
+    )
+    assert rows["points"].expected == Decimal("37.50")
+    assert (rows["store_credit"].outstanding, rows["store_credit"].expected) == (
+        Decimal("12.50"),
+        Decimal("12.50"),
+    )
+    assert (rows["codes"].outstanding, rows["codes"].quantity) == (Decimal("5.00"), 1)
+    assert rows["codes"].breakage_percent == Decimal("75.0")
+    assert rows["codes"].expected == Decimal("1.25")
