@@ -34,14 +34,14 @@ class Migration(migrations.Migration):
                 ('reward', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rewards.reward', verbose_name='reward')),
             ],
             options={
-                'verbose_name': 'variant',
-                'verbose_name_plural': 'variants',
+                'verbose_name': 'offer variant',
+                'verbose_name_plural': 'offer variants',
                 'ordering': ['automation', 'pk'],
             },
         ),
         migrations.AddField(
             model_name='delivery',
             name='arm',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='campaigns.automationarm', verbose_name='variant'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='campaigns.automationarm', verbose_name='offer variant'),
         ),
     ]

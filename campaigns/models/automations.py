@@ -258,8 +258,8 @@ class AutomationArm(models.Model):
     )
 
     class Meta:
-        verbose_name = _("variant")
-        verbose_name_plural = _("variants")
+        verbose_name = _("offer variant")
+        verbose_name_plural = _("offer variants")
         ordering = ["automation", "pk"]
 
     def __str__(self) -> str:
@@ -334,7 +334,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
-        verbose_name=_("variant"),
+        verbose_name=_("offer variant"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     fulfilled_at = models.DateTimeField(_("reward given at"), null=True, blank=True)
