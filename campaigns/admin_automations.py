@@ -3,6 +3,9 @@
 Apart from campaigns/admin.py because it is most of it: the page a marketer works on.
 """
 
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -16,8 +19,8 @@ from core.money import money_display
 from rewards.models import Reward
 
 from . import messaging, services, templating
-from .forms import AutomationForm
-from .models import Automation, Trigger
+from .forms import ArmFormSet, AutomationForm
+from .models import Automation, AutomationArm, Trigger
 
 
 def _pricing_note(automation: Automation, result: services.DryRun) -> str:
@@ -78,6 +81,28 @@ def _dry_run_context(automation: Automation, result: services.DryRun) -> dict:
     }
 
 
+class UpliftToDetectForm(forms.Form):
+    """The dry run's question: how large an uplift should the holdout be able to show?"""
+
+    uplift = forms.DecimalField(
+        label=_("Uplift to detect (percentage points)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("50"),
+        decimal_places=1,
+        initial=Decimal("5"),
+    )
+
+
+class AutomationArmInline(admin.TabularInline):
+    model = AutomationArm
+    formset = ArmFormSet
+    extra = 0
+    fields = ["name", "reward", "bonus_points", "split_percent"]
+    verbose_name_plural = _(
+        "Variants (optional): each member outside the holdout gets one, by these shares"
+    )
+
+
 @admin.register(Automation)
 class AutomationAdmin(admin.ModelAdmin):
     list_display = [
@@ -94,6 +119,7 @@ class AutomationAdmin(admin.ModelAdmin):
     list_filter = ["trigger", "is_active", "channel"]
     search_fields = ["name"]
     form = AutomationForm
+    inlines = [AutomationArmInline]
     actions = ["dry_run", "run_now", "pause", "resume"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "starts_at", "ends_at"]}),
@@ -137,10 +163,21 @@ class AutomationAdmin(admin.ModelAdmin):
         (
             _("Limits"),
             {
-                "fields": ["cooldown_days", "max_per_day", "max_total", "conversion_days"],
+                "fields": ["cooldown_days", "max_per_day", "max_total"],
                 "description": _(
-                    "Budgets count members (deliveries), not euros; the dry run below shows "
-                    "what they cost."
+                    "Budgets count members (deliveries, the holdout included), not euros; the "
+                    "dry run below shows what they cost."
+                ),
+            },
+        ),
+        (
+            _("Measuring the effect"),
+            {
+                "fields": ["holdout_percent", "conversion_days"],
+                "description": _(
+                    "The uplift report on the KPI dashboard compares the members who got the "
+                    "offer with the holdout, who got nothing. Variants, below, split the others "
+                    "over several offers."
                 ),
             },
         ),
@@ -196,7 +233,13 @@ class AutomationAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         automation = self.get_object(request, object_id)
         if automation is not None:
-            result = services.automation_dry_run(automation)
+            power_form = UpliftToDetectForm(request.GET or None)
+            uplift = (
+                power_form.cleaned_data["uplift"]
+                if power_form.is_bound and power_form.is_valid()
+                else services.DEFAULT_UPLIFT_POINTS
+            )
+            result = services.automation_dry_run(automation, uplift_points=uplift)
             member = services.sample_member(result.sample[0].pk if result.sample else None)
             extra_context = {
                 **(extra_context or {}),
@@ -204,6 +247,7 @@ class AutomationAdmin(admin.ModelAdmin):
                 "preview_member": member,
                 **_dry_run_context(automation, result),
                 "placeholders": templating.PLACEHOLDERS,
+                "power_form": power_form,
                 "send_test_url": reverse(
                     "admin:campaigns_automation_send_test", args=[automation.pk]
                 )

@@ -1,4 +1,5 @@
-"""The automation form: message templates checked on save."""
+"""The automation form (message templates checked on save) and its variants' formset (splits
+adding up to 100)."""
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -80,3 +81,22 @@ class AutomationForm(forms.ModelForm):
                 )
             elif has_code and not gives_code:
                 self.add_error(name, _("Remove {code}: this automation's reward gives no code."))
+
+
+class ArmFormSet(forms.BaseInlineFormSet):
+    """An automation's variants: if it has any, their splits add up to 100 %."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        splits = [
+            form.cleaned_data.get("split_percent") or 0
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if splits and sum(splits) != 100:
+            raise forms.ValidationError(
+                _("The variants' shares add up to %(total)s %%; make them add up to 100 %%.")
+                % {"total": sum(splits)}
+            )

@@ -44,5 +44,6 @@ not_personal(
     message_whatsapp_en=_TEXT,
 )
 not_personal("campaigns.Segment", name=_TEXT, description=_TEXT)
+not_personal("campaigns.AutomationArm", name="the variant's name, written by marketing")
 not_personal("campaigns.BonusCampaign", name_nl=_TEXT, name_en=_TEXT)
 not_personal("campaigns.Delivery", skip_reason="a code: why a delivery was skipped")

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from accounts.cards import generate_card_number
 from accounts.models import ApiScope, Member, PosApiKey, Store, hash_api_key
 from accounts.services import member_enrol, store_create
 from campaigns.models import (
@@ -36,7 +37,15 @@ from core import outbox
 from insights.services import kpi_summaries_refresh
 from loyalty_site import roles
 from points.earning import BasketLine
-from points.models import ActivityType, EarningRule, ScoreNorm, ScoreSource, Tier
+from points.models import (
+    ActivityType,
+    EarningRule,
+    PointAccount,
+    Purchase,
+    ScoreNorm,
+    ScoreSource,
+    Tier,
+)
 from points.services import (
     PurchaseOutcome,
     PurchaseRequest,
@@ -367,6 +376,12 @@ PROFILES += ["new", "lapsed", "fading", "regular", "never"]
 # The two members `make run` names (and the README): a Gold regular and a lapsed customer.
 FEATURED = {0: ("Anna", "de Vries"), 1: ("Daan", "Jansen")}
 REACTIVATION_RUN_DAYS_AGO = 40  # the reactivation offer ran once, this long ago
+# Lapsed members added in bulk, so the reactivation's holdout has enough members for the uplift
+# report to show numbers (at least 100 per group): 30 % of them are held out.
+REACTIVATION_COHORT = 500
+REACTIVATION_HOLDOUT = 30
+# Who comes back within the offer's validity: with the offer, and without it (the holdout).
+COMEBACK_WITH_OFFER, COMEBACK_WITHOUT = 0.5, 0.3
 
 
 @dataclass
@@ -443,7 +458,8 @@ def _buy(plan: _Plan, at: datetime.datetime, store: Store, rng: random.Random, c
         outcome = record(codes)
     except CodesRejected:  # the till would ring it up without the code
         outcome = record(())
-    if rng.random() < 0.04:
+    # (a basket bought with a code is not refunded here: its refundable part is smaller)
+    if rng.random() < 0.04 and not outcome.purchase.discount_total:
         refund_record(
             request=RefundRequest(
                 store=store,
@@ -480,9 +496,56 @@ def _enrol(plan: _Plan, referrer: Member | None, rng: random.Random) -> Member:
     return member
 
 
+def _lapsed_cohort(stores: dict[str, Store], now: datetime.datetime, rng: random.Random) -> list:
+    """Lapsed members written set-based: enrolled over a year ago, one purchase 100 to 300 days
+    before the reactivation run, nothing since; all may be e-mailed. Plans for their comebacks."""
+    run_at = now - datetime.timedelta(days=REACTIVATION_RUN_DAYS_AGO)
+    store_list = list(stores.values())
+    members = []
+    for index in range(REACTIVATION_COHORT):
+        enrolled = run_at - datetime.timedelta(days=rng.randint(320, 420))
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        members.append(
+            Member(
+                card_number=generate_card_number(),
+                email=f"{first.lower()}.terug{index}@demo.example",
+                first_name=first,
+                last_name=last,
+                language="en" if index % 5 == 4 else "nl",
+                email_consent_at=enrolled,
+                enrolled_at=enrolled,
+                enrolled_store=rng.choice(store_list),
+            )
+        )
+    Member.objects.bulk_create(members, batch_size=500)
+    PointAccount.objects.bulk_create(
+        [PointAccount(member=member) for member in members], batch_size=500
+    )
+    Purchase.objects.bulk_create(
+        [
+            Purchase(
+                store=member.enrolled_store,
+                transaction_id=f"DEMO-{member.card_number}-1",
+                member=member,
+                amount=Decimal(rng.randint(1500, 6000)) / 100,
+                currency="EUR",
+                channel=member.enrolled_store.channel,
+                occurred_at=run_at - datetime.timedelta(days=rng.randint(100, 300)),
+            )
+            for member in members
+        ],
+        batch_size=500,
+    )
+    return [
+        _Plan(100_000 + index, "lapsed", member.enrolled_at, member.enrolled_store, [], member)
+        for index, member in enumerate(members)
+    ]
+
+
 def _reactivation_run(plans: list[_Plan], at: datetime.datetime, rng: random.Random) -> list:
-    """The reactivation offer runs once; about half of those who got it come back and buy
-    within its validity, most of them with the code (the KPI dashboard's reactivation table)."""
+    """The reactivation offer runs once, with a holdout; about half of those who got it come
+    back and buy within its validity, most of them with the code, and fewer of the held out
+    (the KPI dashboard's reactivation table and uplift report)."""
     member_stats_refresh()  # the dormant trigger reads each member's last purchase
     automations_run_due(now=at)
     # The offers go out now, whether or not a worker listens: who came back depends on them.
@@ -490,10 +553,13 @@ def _reactivation_run(plans: list[_Plan], at: datetime.datetime, rng: random.Ran
     by_member = {plan.member.pk: plan for plan in plans if plan.member is not None}
     comebacks = []
     for delivery in Delivery.objects.filter(
-        automation__trigger=Trigger.DORMANT, status=Delivery.Status.SENT
+        automation__trigger=Trigger.DORMANT,
+        status__in=[Delivery.Status.SENT, Delivery.Status.HELD_OUT],
     ).select_related("issued_reward"):
         plan = by_member[delivery.member_id]
-        if rng.random() < 0.5 and plan.index != 1:  # Daan (featured) stays away
+        held_out = delivery.status == Delivery.Status.HELD_OUT
+        chance = COMEBACK_WITHOUT if held_out else COMEBACK_WITH_OFFER
+        if rng.random() < chance and plan.index != 1:  # Daan (featured) stays away
             code = (
                 delivery.issued_reward.code
                 if delivery.issued_reward and rng.random() < 0.8
@@ -509,6 +575,7 @@ def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[
     store_list = list(stores.values())
     now = timezone.now()
     plans = [_plan(index, rng.choice(store_list), now, rng) for index in range(count)]
+    cohort = _lapsed_cohort(stores, now, rng)
     run_at = now - datetime.timedelta(days=REACTIVATION_RUN_DAYS_AGO)
     events: list[tuple[datetime.datetime, int, str, _Plan | None, str | None]] = []
     for plan in plans:
@@ -528,7 +595,7 @@ def _members(stores: dict[str, Store], rng: random.Random, count: int) -> tuple[
             elif what == "reactivation":
                 later = [
                     (when, p.index, "buy", p, c)
-                    for when, p, c in _reactivation_run(plans, moment, rng)
+                    for when, p, c in _reactivation_run([*plans, *cohort], moment, rng)
                 ]
                 events[position:] = sorted(
                     [*events[position:], *later], key=lambda event: (event[0], event[1])
@@ -591,7 +658,8 @@ def _campaigns() -> None:
             "days": 60,
             "reward": comeback,
             "cooldown_days": 90,
-            "max_per_day": 500,
+            "max_per_day": 1000,
+            "holdout_percent": REACTIVATION_HOLDOUT,
         },
     )
     Automation.objects.get_or_create(

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +53,17 @@ class LoyaltyProgram(CachedSingleton):
         default=Decimal("0.01"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("What one point costs the shop, for the liability figures."),
+    )
+    margin_percent = models.DecimalField(
+        _("gross margin (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("30.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "What the shop keeps of a euro of sales before loyalty costs, for the incremental "
+            "margin of offers (uplift report)."
+        ),
     )
     dormant_after_days = models.PositiveSmallIntegerField(
         _("dormant after (days)"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import ApiScope, Member, PosApiKey, Store, hash_api_key
 from campaigns.models import Automation, Delivery, MemberStats, SurveyResponse, Trigger
 from campaigns.services import automation_dry_run
+from insights import figures
 from loyalty_site.demo import DEMO_API_KEY, load_demo_data
 from points.models import Purchase, Tier, TierChange
 from rewards.models import Reward
@@ -36,6 +37,7 @@ def test_demo_data_tells_a_years_story_and_make_run_says_where_to_start():
     survey_answers_are_spread_over_the_year()
     the_reactivation_offer_ran_and_brought_members_back()
     the_reactivation_dry_run_finds_members_today()
+    the_uplift_report_shows_the_reactivation_against_its_holdout()
 
 
 def loads_once_and_its_ledgers_add_up():
@@ -114,3 +116,14 @@ def the_reactivation_offer_ran_and_brought_members_back():
 def the_reactivation_dry_run_finds_members_today():
     reactivation = Automation.objects.get(trigger=Trigger.DORMANT)
     assert automation_dry_run(reactivation).members > 0
+
+
+def the_uplift_report_shows_the_reactivation_against_its_holdout():
+    today = timezone.localdate()
+    report = figures.uplift(figures.KpiFilter(start=today - datetime.timedelta(days=89), end=today))
+    row = next(row for row in report.rows if row.arm_id is None)
+    assert row.enough_members
+    assert row.treated.conversion_rate > row.holdout.conversion_rate
+    assert row.conversion_uplift is not None
+    assert row.incremental_revenue is not None
+    assert row.discount_cost > 0  # codes were used

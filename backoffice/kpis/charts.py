@@ -242,3 +242,61 @@ def heat_grid(
     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every label above is escaped)
+
+
+def interval_chart(
+    title: str,
+    description: str,
+    labels: list[str],
+    intervals: list[tuple[float, float, float]],
+    *,
+    suffix: str = "",
+    colour: str = PALETTE[0],
+) -> SafeString:
+    """An estimate with its interval per label (a dot on a whisker), around a zero line: an
+    interval that crosses zero shows no effect yet. Values may be negative."""
+    low = min([0.0, *(item[1] for item in intervals)])
+    high = max([0.0, *(item[2] for item in intervals)])
+    step = _nice_step(max(high - low, 1e-9))
+    bottom_value = step * math.floor(low / step)
+    top_value = step * math.ceil(high / step)
+    if top_value == bottom_value:
+        top_value = bottom_value + step
+    parts, _ident = _open(title, description)
+    plot_height = HEIGHT - TOP - BOTTOM
+
+    def y_of(value: float) -> float:
+        return HEIGHT - BOTTOM - plot_height * (value - bottom_value) / (top_value - bottom_value)
+
+    value = bottom_value
+    while value <= top_value + step / 2:
+        y = y_of(value)
+        css = "grid zero" if abs(value) < step / 1000 else "grid"
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" class="{css}"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_label(value, suffix)}</text>'
+        )
+        value += step
+    y0 = y_of(0.0)
+    parts.append(
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y0:.1f}" y2="{y0:.1f}" stroke="#1a202c"/>'
+    )
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(labels))
+    for index, (label, (estimate, lower, upper)) in enumerate(zip(labels, intervals, strict=True)):
+        x = LEFT + slot * (index + 0.5)
+        tip = (
+            f"{escape(label)}: {_label(round(estimate, 1), suffix)} "
+            f"({_label(round(lower, 1), suffix)} – {_label(round(upper, 1), suffix)})"
+        )
+        parts.append(
+            f'<g><title>{tip}</title><line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(lower):.1f}" '
+            f'y2="{y_of(upper):.1f}" stroke="{colour}" stroke-width="3"/>'
+            f'<line x1="{x - 8:.1f}" x2="{x + 8:.1f}" y1="{y_of(lower):.1f}" '
+            f'y2="{y_of(lower):.1f}" stroke="{colour}" stroke-width="2"/>'
+            f'<line x1="{x - 8:.1f}" x2="{x + 8:.1f}" y1="{y_of(upper):.1f}" '
+            f'y2="{y_of(upper):.1f}" stroke="{colour}" stroke-width="2"/>'
+            f'<circle cx="{x:.1f}" cy="{y_of(estimate):.1f}" r="5" fill="{colour}"/></g>'
+        )
+    return _close(parts, labels, slot)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +24,7 @@ from .tables import (
     activity_table,
     churn_table,
     ladder_table,
+    liability_table,
     moves_table,
     nps_table,
     points_table,
@@ -30,6 +32,7 @@ from .tables import (
     repeat_table,
     rfm_table,
     tiers_table,
+    uplift_table,
 )
 
 DEFAULT_DAYS = 90
@@ -332,7 +335,117 @@ def sections(board: figures.Dashboard) -> list[Section]:
                 )
             ],
         ),
+        _uplift_section(board),
+        Section(
+            "liability",
+            _("Full liability now"),
+            _(
+                "What members can still spend, in euros, today: points at the point value, "
+                "store credit, and unused valid codes at their value (a percentage code at the "
+                "average purchase of the last year). Expected breakage: of the past year, the "
+                "share of points that expired rather than being redeemed and of codes that "
+                "expired unused; store credit does not expire. Not filtered by the period."
+            ),
+            liability_table(board.liability),
+            [
+                charts.bar_chart(
+                    _("Full liability"),
+                    _("Outstanding and expected to be spent, per kind, in euros."),
+                    [row.label for row in board.liability.rows],
+                    [
+                        Series(
+                            _("Outstanding (€)"),
+                            [float(row.outstanding) for row in board.liability.rows],
+                        ),
+                        Series(
+                            _("Expected to be spent (€)"),
+                            [float(row.expected) for row in board.liability.rows],
+                            "#2f855a",
+                        ),
+                    ],
+                )
+            ],
+        ),
     ]
+
+
+def _uplift_section(board: figures.Dashboard) -> Section:
+    uplift = board.uplift
+    measured = [row for row in uplift.rows if row.enough_members]
+    program_margin = measured[0].margin_percent if measured else None
+    charts_ = []
+    if measured:
+        names = [row.name for row in measured]
+        charts_ = [
+            charts.bar_chart(
+                _("Conversion: treated and held out"),
+                _(
+                    "Per automation and variant: the share of members who bought within the "
+                    "offer's window, with the offer and without it (the holdout), in percent."
+                ),
+                names,
+                [
+                    Series(_("Treated"), [_float(row.treated.conversion_rate) for row in measured]),
+                    Series(
+                        _("Held out"),
+                        [_float(row.holdout.conversion_rate) for row in measured],
+                        "#a0aec0",
+                    ),
+                ],
+                suffix="%",
+            ),
+            charts.interval_chart(
+                _("Uplift in conversion, with its 95% interval"),
+                _(
+                    "Per automation and variant: how many percentage points more members "
+                    "bought with the offer than without it; the line is the 95% interval. "
+                    "Where it crosses zero the effect is not shown."
+                ),
+                names,
+                [
+                    (interval.estimate, interval.low, interval.high)
+                    for interval in (row.conversion_uplift for row in measured)
+                    if interval is not None
+                ],
+                suffix=" pp",
+            ),
+            charts.interval_chart(
+                _("Uplift in revenue per member, with its 95% interval"),
+                _(
+                    "Per automation and variant: how many euros more each member spent with "
+                    "the offer than without it, before its cost; the line is the 95% interval."
+                ),
+                names,
+                [
+                    (interval.estimate, interval.low, interval.high)
+                    for interval in (row.revenue_uplift for row in measured)
+                    if interval is not None
+                ],
+                suffix=" €",
+                colour="#2f855a",
+            ),
+        ]
+    explanation = _(
+        "Automations with a holdout, for the offers made in the period: members who got the "
+        "offer (messages sent) against members held out, who got nothing. Conversion: bought "
+        "within the offer's window. The uplift is the difference with its 95%% interval "
+        "(Newcombe for conversion, Welch for revenue per member); an interval that includes 0 "
+        "means the offer's effect is not shown yet. Below %(count)s members in either group the "
+        "report shows no rates."
+    ) % {"count": uplift.min_members}
+    if program_margin is not None:
+        explanation += " " + _(
+            "Incremental margin: the incremental revenue times the margin (%(margin)s%%, "
+            "programme settings) minus discounts, store credit and bonus points given."
+        ) % {
+            "margin": number_format(
+                program_margin,
+                decimal_pos=0 if program_margin == program_margin.to_integral() else 2,
+            )
+        }
+    return Section(
+        "uplift", _("Uplift of offers (holdout)"), explanation, uplift_table(uplift), charts_
+    )
 
 
 def _float(value) -> float | None:

@@ -3,6 +3,7 @@ CSV export (`EXPORTS`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -181,6 +182,85 @@ def reactivation_table(reactivation: figures.Reactivation) -> Table:
     )
 
 
+def _rounded(value, places: str = "0.1"):
+    return None if value is None else Decimal(str(value)).quantize(Decimal(places))
+
+
+def uplift_table(uplift: figures.Uplift) -> Table:
+    """One row per automation with a holdout and per variant; '–' where the sample is too
+    small (the note column says so)."""
+    rows = []
+    for row in uplift.rows:
+        conversion, revenue = row.conversion_uplift, row.revenue_uplift
+        rows.append(
+            [
+                row.name,
+                row.treated.members,
+                row.holdout.members,
+                row.treated.conversion_rate if row.enough_members else None,
+                row.holdout.conversion_rate if row.enough_members else None,
+                _rounded(conversion and conversion.estimate),
+                _rounded(conversion and conversion.low),
+                _rounded(conversion and conversion.high),
+                row.treated.revenue_per_member if row.enough_members else None,
+                row.holdout.revenue_per_member if row.enough_members else None,
+                _rounded(revenue and revenue.estimate, "0.01"),
+                _rounded(revenue and revenue.low, "0.01"),
+                _rounded(revenue and revenue.high, "0.01"),
+                row.discount_cost,
+                row.credit_cost,
+                row.points_cost,
+                row.incremental_revenue,
+                row.incremental_margin,
+                ""
+                if row.enough_members
+                else _("Not enough members yet: at least %(count)s in each group")
+                % {"count": uplift.min_members},
+            ]
+        )
+    return Table(
+        header=[
+            _("Automation / variant"),
+            _("Members treated"),
+            _("Members held out"),
+            _("Conversion treated (%)"),
+            _("Conversion held out (%)"),
+            _("Uplift in conversion (pp)"),
+            _("95% interval from (pp)"),
+            _("95% interval to (pp)"),
+            _("Revenue per member treated (€)"),
+            _("Revenue per member held out (€)"),
+            _("Uplift per member (€)"),
+            _("95% interval from (€)"),
+            _("95% interval to (€)"),
+            _("Discount cost (€)"),
+            _("Store credit cost (€)"),
+            _("Bonus points cost (€)"),
+            _("Incremental revenue (€)"),
+            _("Incremental margin (€)"),
+            _("Note"),
+        ],
+        rows=rows,
+    )
+
+
+def liability_table(liability: figures.Liability) -> Table:
+    return Table(
+        header=[
+            _("Liability"),
+            _("Quantity"),
+            _("Outstanding (€)"),
+            _("Expected breakage (%)"),
+            _("Expected to be spent (€)"),
+        ],
+        rows=[
+            [row.label, row.quantity, row.outstanding, row.breakage_percent, row.expected]
+            for row in liability.rows
+        ]
+        + [[_("Total"), None, liability.outstanding, None, liability.expected]],
+    )
+
+
 # What each CSV export computes: only the figure it needs.
 EXPORTS: dict[str, Callable[[figures.KpiFilter], Table]] = {
     "points": lambda f: points_table(figures.points_flow(f)),
@@ -193,4 +273,6 @@ EXPORTS: dict[str, Callable[[figures.KpiFilter], Table]] = {
     "rfm": lambda f: rfm_table(figures.rfm_grid(f)),
     "nps": lambda f: nps_table(figures.nps(f), figures.loyalty_index(f)),
     "reactivation": lambda f: reactivation_table(figures.reactivation(f)),
+    "uplift": lambda f: uplift_table(figures.uplift(f)),
+    "liability": lambda f: liability_table(figures.liability()),
 }

@@ -2,6 +2,7 @@
 
 from .automations import (
     Automation,
+    AutomationArm,
     AutomationQuerySet,
     AutomationRun,
     Delivery,
@@ -18,6 +19,7 @@ __all__ = [
     "SCORE",
     "NpsCategory",
     "Automation",
+    "AutomationArm",
     "AutomationQuerySet",
     "AutomationRun",
     "BonusCampaign",

@@ -1,7 +1,7 @@
 """Automations and messaging: triggers, runs, deliveries and the messages they send."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -170,6 +170,16 @@ class Automation(models.Model):
             "euros). Empty = no limit. The dry run below shows what that costs."
         ),
     )
+    holdout_percent = models.PositiveSmallIntegerField(
+        _("holdout (%)"),
+        default=0,
+        validators=[MaxValueValidator(90)],
+        help_text=_(
+            "This share of the audience, drawn at random but always the same members, gets "
+            "nothing: no reward, no message. Their purchases are the baseline of the uplift "
+            "report. 0 = no holdout."
+        ),
+    )
     conversion_days = models.PositiveIntegerField(
         _("conversion window (days)"),
         default=30,
@@ -206,6 +216,11 @@ class Automation(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    @property
+    def arm_splits(self) -> list[tuple[int, int]]:
+        """(arm id, split %) of its variants, in id order (the order assignment uses)."""
+        return [(arm.pk, arm.split_percent) for arm in self.arms.order_by("pk")]
+
     def message_text(self, part: str, language: str) -> str:
         """What the marketer wrote for `part` (subject, body, sms, whatsapp) in `language`:
         English falls back to Dutch, WhatsApp to the SMS text. "" when nothing is written."""
@@ -217,6 +232,42 @@ class Automation(models.Model):
                 if text:
                     return text
         return ""
+
+
+class AutomationArm(models.Model):
+    """A variant of an automation's offer (10 % code, 20 % code, €10 credit …). Each treated
+    member gets one arm, stably (campaigns/assignment.py); the splits of an automation's arms add
+    up to 100 (checked in the admin form). An automation without arms gives its own reward."""
+
+    automation = models.ForeignKey(
+        Automation, on_delete=models.CASCADE, related_name="arms", verbose_name=_("automation")
+    )
+    name = models.CharField(_("name"), max_length=60)
+    reward = models.ForeignKey(
+        Reward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reward"),
+    )
+    bonus_points = models.PositiveIntegerField(_("bonus points"), default=0)
+    split_percent = models.PositiveSmallIntegerField(
+        _("share of the treated members (%)"),
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("offer variant")
+        verbose_name_plural = _("offer variants")
+        ordering = ["automation", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not self.reward_id and not self.bonus_points:
+            raise ValidationError({"reward": _("Give a reward, bonus points, or both.")})
 
 
 class AutomationRun(models.Model):
@@ -256,6 +307,8 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
+        # In the holdout: no reward, no message; the baseline the uplift report compares with.
+        HELD_OUT = "held_out", _("Held out (control group)")
 
     class SkipReason(models.TextChoices):
         NO_CONSENT = "no_consent", _("No consent for the channel")
@@ -274,6 +327,15 @@ class Delivery(models.Model):
         Member, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("member")
     )
     period_key = models.CharField(max_length=64, verbose_name=_("period"))
+    # The variant the member got; NULL for the automation's own offer and for the holdout.
+    arm = models.ForeignKey(
+        AutomationArm,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("offer variant"),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     fulfilled_at = models.DateTimeField(_("reward given at"), null=True, blank=True)
     issued_reward = models.ForeignKey(

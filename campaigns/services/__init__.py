@@ -21,7 +21,14 @@ from .deliveries import (
     delivery_queue,
     delivery_send,
 )
-from .dry_run import DryRun, automation_dry_run, sample_member
+from .dry_run import (
+    DEFAULT_UPLIFT_POINTS,
+    DryRun,
+    PowerEstimate,
+    automation_dry_run,
+    power_estimate,
+    sample_member,
+)
 from .events import (
     on_member_enrolled,
     on_purchase_recorded,
@@ -38,9 +45,12 @@ __all__ = [
     "JOB_TEST_MESSAGE",
     "MAX_SEND_ATTEMPTS",
     "DeliveryBusy",
+    "DEFAULT_UPLIFT_POINTS",
     "DryRun",
+    "PowerEstimate",
     "RunProgress",
     "automation_dry_run",
+    "power_estimate",
     "automation_fulfil_left_over",
     "automation_run",
     "automation_set_active",

@@ -1,4 +1,5 @@
-"""Did the offer work? A purchase within the offer's validity converts open deliveries."""
+"""Did the offer work? A purchase within the offer's validity converts open deliveries: sent
+ones, and held-out ones (the control group) over the same window."""
 
 from django.db.models import Q
 
@@ -18,7 +19,9 @@ def conversions_record(purchase: Purchase) -> int:
             member_id=purchase.member_id,
             converted_at__isnull=True,
             created_at__lte=purchase.occurred_at,
-            status__in=[Delivery.Status.SENT, Delivery.Status.SKIPPED],
+            # Only offers that reached the member, and the holdout that is measured alike: a
+            # skipped delivery (no consent, no stock, no message) never counts as a win.
+            status__in=[Delivery.Status.SENT, Delivery.Status.HELD_OUT],
         )
         .filter(Q(offer_expires_at__gte=purchase.occurred_at))
         .values_list("pk", "automation_id")

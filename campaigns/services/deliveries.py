@@ -20,6 +20,7 @@ from rewards.models import IssuedReward, Reward
 from rewards.services import OutOfStock, codes_issue_bulk, reward_issue
 
 from .. import messaging
+from ..assignment import assignment_for
 from ..models import Automation, Delivery, OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class _Row:
     offer_expires_at: datetime.datetime | None = None
     issued_reward_id: int | None = None
     bonus_entry_id: int | None = None
+    arm_id: int | None = None
     is_saved: bool = False  # written together with its code already
 
     def skip(self, reason: str) -> None:
@@ -115,14 +117,66 @@ def deliveries_fulfil_matching(
             groups[automation_id].append(_Row(pk, member_id, member_status == Member.Status.ACTIVE))
         automations = Automation.objects.select_related("reward").in_bulk(list(groups))
         for automation_id, group in groups.items():
-            to_send.extend(_fulfil_group(automations[automation_id], group, now))
+            automation = automations[automation_id]
+            for offer, offer_rows in _split_by_offer(automation, group, now).items():
+                to_send.extend(_fulfil_group(automation, offer, offer_rows, now))
             _save_fulfilment(group, now)
         if queue_sends:
             _queue_sends(to_send)
     return to_send
 
 
-def _fulfil_group(automation: Automation, rows: list[_Row], now) -> list[int]:
+@dataclass(frozen=True)
+class _Offer:
+    """What a treated member gets: the automation's own reward and bonus, or an arm's."""
+
+    arm_id: int | None
+    reward: Reward | None
+    bonus_points: int
+
+
+def _offer_window(automation: Automation, reward: Reward | None, now) -> datetime.datetime:
+    """Until when a purchase converts: the code's validity for a code, else the conversion
+    window. The holdout gets the automation's own window, so both groups are measured alike."""
+    if reward is not None and reward.gives_code:
+        return now + datetime.timedelta(
+            days=automation.reward_validity_days or reward.validity_days
+        )
+    return now + datetime.timedelta(days=automation.conversion_days)
+
+
+def _split_by_offer(automation: Automation, rows: list[_Row], now) -> dict[_Offer, list[_Row]]:
+    """Holds out the members the assignment holds out (no reward, no message; their rows are
+    final here) and groups the others by the offer they get."""
+    arms = list(automation.arms.select_related("reward").order_by("pk"))
+    by_id = {arm.pk: arm for arm in arms}
+    splits = [(arm.pk, arm.split_percent) for arm in arms]
+    own = _Offer(None, automation.reward, automation.bonus_points)
+    offers: dict[_Offer, list[_Row]] = defaultdict(list)
+    for row in rows:
+        if not row.is_active:
+            offers[own].append(row)  # blocked: skipped below, in neither group
+            continue
+        placed = assignment_for(
+            automation_id=automation.pk,
+            member_id=row.member_id,
+            holdout_percent=automation.holdout_percent,
+            arms=splits,
+        )
+        if placed.held_out:
+            row.status = Delivery.Status.HELD_OUT
+            row.offer_expires_at = _offer_window(automation, automation.reward, now)
+            continue
+        if placed.arm_id is None:
+            offers[own].append(row)
+        else:
+            arm = by_id[placed.arm_id]
+            row.arm_id = arm.pk
+            offers[_Offer(arm.pk, arm.reward, arm.bonus_points)].append(row)
+    return offers
+
+
+def _fulfil_group(automation: Automation, offer: _Offer, rows: list[_Row], now) -> list[int]:
     active = []
     for row in rows:
         if row.is_active:
@@ -130,8 +184,8 @@ def _fulfil_group(automation: Automation, rows: list[_Row], now) -> list[int]:
             active.append(row)
         else:
             row.skip(Delivery.SkipReason.BLOCKED)
-    reward = automation.reward
-    if automation.bonus_points and active:
+    reward = offer.reward
+    if offer.bonus_points and active:
         # Lock order (docs/architecture.md): point accounts before the reward's stock row, as
         # redemption takes them; locking them per member after the stock could deadlock.
         _lock_point_accounts([row.member_id for row in active])
@@ -141,7 +195,7 @@ def _fulfil_group(automation: Automation, rows: list[_Row], now) -> list[int]:
             row.skip(Delivery.SkipReason.OUT_OF_STOCK)
         active = active[:taken]
         if active:
-            _issue_codes(automation, active, now)
+            _issue_codes(automation, reward, active, now)
     for row in active:
         if reward is not None and not reward.gives_code:
             try:
@@ -156,11 +210,11 @@ def _fulfil_group(automation: Automation, rows: list[_Row], now) -> list[int]:
                 row.skip(Delivery.SkipReason.OUT_OF_STOCK)
                 continue
             row.issued_reward_id = issued.pk
-        if automation.bonus_points:
+        if offer.bonus_points:
             row.bonus_entry_id = ledger_append(
                 account_lock(row.member_id),
                 kind=EntryKind.BONUS,
-                points=automation.bonus_points,
+                points=offer.bonus_points,
                 note=automation.name,
             ).pk
     waiting = []
@@ -174,10 +228,8 @@ def _fulfil_group(automation: Automation, rows: list[_Row], now) -> list[int]:
     return waiting
 
 
-def _issue_codes(automation: Automation, rows: list[_Row], now) -> None:
+def _issue_codes(automation: Automation, reward: Reward, rows: list[_Row], now) -> None:
     """One code per delivery, inserted in bulk and linked by one UPDATE … FROM per batch."""
-    reward = automation.reward
-    assert reward is not None  # only automations that give a code issue codes
     expires_at = now + datetime.timedelta(
         days=automation.reward_validity_days or reward.validity_days
     )
@@ -236,7 +288,7 @@ def _save_fulfilment(rows: list[_Row], now) -> None:
                 skip_reason=skip_reason,
                 offer_expires_at=offer_expires_at,
             )
-    for column in ("issued_reward_id", "bonus_entry_id"):
+    for column in ("issued_reward_id", "bonus_entry_id", "arm_id"):
         pairs = [(row.pk, getattr(row, column)) for row in rows if getattr(row, column)]
         for start in range(0, len(pairs), 2000):
             _set_column(column, pairs[start : start + 2000])
@@ -332,7 +384,11 @@ def delivery_send(delivery_id: int) -> str:
             .filter(pk=delivery_id)
             .first()
         )
-        if delivery is None or delivery.status in (Delivery.Status.SENT, Delivery.Status.SKIPPED):
+        if delivery is None or delivery.status in (
+            Delivery.Status.SENT,
+            Delivery.Status.SKIPPED,
+            Delivery.Status.HELD_OUT,
+        ):
             return "done"
         if delivery.fulfilled_at is None:
             raise outbox.RetryLater(f"delivery {delivery_id} is not fulfilled yet")

@@ -6,6 +6,7 @@ cost are those of the members a run would reach.
 """
 
 import datetime
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,11 +27,12 @@ from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
 from accounts.models import Member
+from core import stats
 from points.models import LoyaltyProgram, Purchase
 from rewards.models import RewardKind
 
 from .. import messaging, selectors
-from ..models import Automation, Trigger
+from ..models import Automation, Delivery, Trigger
 
 SAMPLE_SIZE = 10
 # The members' usual basket: their average purchase; the programme's average purchase of this
@@ -65,6 +67,27 @@ class DryRun:
     points_cost: Decimal
     is_event_trigger: bool
     sample: list[DryRunMember] = field(default_factory=list)
+    power: "PowerEstimate | None" = None
+
+
+@dataclass(frozen=True)
+class PowerEstimate:
+    """How many members the holdout comparison needs to detect a chosen uplift in conversion
+    (two-sided, alpha 5 %, power 80 %; docs/kpis.md)."""
+
+    uplift_points: Decimal  # the rise in conversion to detect, in percentage points
+    baseline_percent: Decimal  # the conversion rate expected without the offer
+    baseline_source: str  # holdout: this automation's holdout; sent: its offers; assumed
+    holdout_percent: int
+    per_group: int | None  # members needed in each group with equal groups; None: impossible
+    audience: int | None  # members needed in all at this holdout share; None: no holdout
+    would_get: int  # members who would get it now (the holdout included)
+    would_hold_out: int  # of those, held out
+
+    @property
+    def enough_now(self) -> bool:
+        """Whether the members who would get it now are enough."""
+        return self.audience is not None and self.audience <= self.would_get
 
 
 def _candidates(automation: Automation, now: datetime.datetime) -> QuerySet[Member]:
@@ -147,7 +170,57 @@ def _price(automation: Automation, figures: dict, rewarded: int, now) -> tuple:
     return cost, "percentage", average, round(without * share)
 
 
-def automation_dry_run(automation: Automation, *, now: datetime.datetime | None = None) -> DryRun:
+DEFAULT_UPLIFT_POINTS = Decimal("5")
+ASSUMED_BASELINE = 0.10  # without history of this automation
+BASELINE_MIN_DELIVERIES = 30  # less history than this: the assumed baseline
+
+
+def _baseline(automation: Automation) -> tuple[float, str]:
+    """The conversion rate without the offer: the holdout's so far, else the offers' so far
+    (an overestimate of the baseline, so a safe one for the sample), else assumed."""
+    for status, source in ((Delivery.Status.HELD_OUT, "holdout"), (Delivery.Status.SENT, "sent")):
+        counts = Delivery.objects.filter(automation=automation, status=status).aggregate(
+            total=Count("pk"), converted=Count("pk", filter=Q(converted_at__isnull=False))
+        )
+        if counts["total"] >= BASELINE_MIN_DELIVERIES:
+            return counts["converted"] / counts["total"], source
+    return ASSUMED_BASELINE, "assumed"
+
+
+def power_estimate(
+    automation: Automation, *, uplift_points: Decimal, would_get: int
+) -> PowerEstimate:
+    """The sample needed to detect `uplift_points` more conversion than the baseline."""
+    baseline, source = _baseline(automation)
+    uplift = float(uplift_points) / 100
+    try:
+        per_group: int | None = stats.sample_size_per_group(baseline, uplift)
+    except ValueError:
+        per_group = None
+    share = automation.holdout_percent / 100
+    audience = None
+    if per_group is not None and 0 < share < 1:
+        # Unequal groups: the total whose difference is as precise as two groups of per_group
+        # (1/(hN) + 1/((1−h)N) = 2/n).
+        audience = math.ceil(per_group * (1 / share + 1 / (1 - share)) / 2)
+    return PowerEstimate(
+        uplift_points=uplift_points,
+        baseline_percent=Decimal(baseline * 100).quantize(Decimal("0.1")),
+        baseline_source=source,
+        holdout_percent=automation.holdout_percent,
+        per_group=per_group,
+        audience=audience,
+        would_get=would_get,
+        would_hold_out=round(would_get * share),
+    )
+
+
+def automation_dry_run(
+    automation: Automation,
+    *,
+    now: datetime.datetime | None = None,
+    uplift_points: Decimal = DEFAULT_UPLIFT_POINTS,
+) -> DryRun:
     """Who would get the automation now, by message or reward only, and what it would cost.
     Writes nothing. Two passes over the audience: how many qualify, then the counts and
     baskets of those the budget lets through (one pass when there is no budget)."""
@@ -196,6 +269,7 @@ def automation_dry_run(automation: Automation, *, now: datetime.datetime | None 
         points_cost=(point_value * automation.bonus_points * would_get).quantize(CENT),
         is_event_trigger=automation.trigger not in Trigger.scheduled(),
         sample=sample,
+        power=power_estimate(automation, uplift_points=uplift_points, would_get=would_get),
     )
 
 

@@ -18,6 +18,7 @@ from campaigns.lifecycle import STAGES
 
 from .dashboard import Dashboard, dashboard
 from .ladder import Ladder, ladder
+from .liability import Liability, LiabilityRow, liability
 from .members import (
     Activity,
     ActivityCounts,
@@ -46,6 +47,7 @@ from .series import (
     percent,
 )
 from .surveys import LoyaltyIndex, Nps, loyalty_index, nps
+from .uplift import MIN_MEMBERS, Uplift, UpliftRow, uplift
 
 __all__ = [
     "Activity",
@@ -59,7 +61,10 @@ __all__ = [
     "ISSUED",
     "KpiFilter",
     "Ladder",
+    "Liability",
+    "LiabilityRow",
     "LoyaltyIndex",
+    "MIN_MEMBERS",
     "Nps",
     "ONE_DECIMAL",
     "PAID",
@@ -73,6 +78,8 @@ __all__ = [
     "RfmGrid",
     "STAGES",
     "TierCounts",
+    "Uplift",
+    "UpliftRow",
     "WEEKS_UP_TO_DAYS",
     "activity",
     "churn",
@@ -80,6 +87,7 @@ __all__ = [
     "dashboard",
     "ladder",
     "latest_refresh",
+    "liability",
     "loyalty_index",
     "mean",
     "members_by_tier",
@@ -90,4 +98,5 @@ __all__ = [
     "reactivation",
     "repeat_purchases",
     "rfm_grid",
+    "uplift",
 ]

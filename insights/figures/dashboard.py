@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ..models import KpiRefresh
 from .ladder import Ladder, ladder
+from .liability import Liability, liability
 from .members import (
     Activity,
     Churn,
@@ -19,6 +20,7 @@ from .reactivation import Reactivation, reactivation
 from .rfm import RfmGrid, rfm_grid
 from .series import KpiFilter, daily_series, latest_refresh
 from .surveys import LoyaltyIndex, Nps, loyalty_index, nps
+from .uplift import Uplift, uplift
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Dashboard:
     nps: Nps
     loyalty_index: LoyaltyIndex
     reactivation: Reactivation
+    uplift: Uplift
+    liability: Liability
 
 
 def dashboard(kpi_filter: KpiFilter) -> Dashboard:
@@ -54,4 +58,6 @@ def dashboard(kpi_filter: KpiFilter) -> Dashboard:
         nps=nps(kpi_filter),
         loyalty_index=loyalty_index(kpi_filter),
         reactivation=reactivation(kpi_filter),
+        uplift=uplift(kpi_filter),
+        liability=liability(),
     )

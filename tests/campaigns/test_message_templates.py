@@ -65,6 +65,9 @@ def _form_data(**overrides) -> dict:
         "message_body_nl": HOI,
         "cooldown_days": "90",
         "conversion_days": "30",
+        "holdout_percent": "0",
+        "arms-TOTAL_FORMS": "0",
+        "arms-INITIAL_FORMS": "0",
     }
     return {**data, **overrides}
 
@@ -255,6 +258,7 @@ def test_an_automation_made_without_texts_shows_the_standard_text_it_sends(clien
         if value is not None and name not in ("created_at", "updated_at")
     }
     data["reward"] = automation.reward_id
+    data |= {"arms-TOTAL_FORMS": "0", "arms-INITIAL_FORMS": "0"}  # no variants
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     automation.refresh_from_db()

@@ -1,7 +1,12 @@
 import pytest
 
 from loyalty_site.demo import DEMO_PASSWORD, load_demo_data
-from tests.browser import screenshot
+from tests.browser import SCREENSHOTS, screenshot
+
+
+def screenshot_path(name: str):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
 
 
 @pytest.mark.browser
@@ -18,11 +23,19 @@ def test_a_manager_opens_the_kpi_dashboard_with_demo_data_in_a_real_browser(page
     page.wait_for_selector(".kpi-tiles")
     # then: every figure has its chart (with a title for screen readers) and its table
     charts = page.locator("svg.kpi-chart[role=img]")
-    assert charts.count() == 9
+    assert charts.count() == 13  # uplift: three (the demo holdout is large enough); liability
     assert page.locator("svg.kpi-chart title").first.text_content()
     assert page.locator(".kpi-section table").count() >= 10
     assert page.locator(".kpi-tile .value").first.inner_text() not in ("", "–")
     screenshot(page, "kpi-dashboard")
+    # and the reactivation's uplift over its holdout, with numbers, in Dutch formats
+    uplift = page.locator("#uplift")
+    assert "Reactivatie na 60 dagen" in uplift.inner_text()
+    assert "Nog niet genoeg leden" not in uplift.locator("table").first.inner_text()
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        uplift.scroll_into_view_if_needed()
+        uplift.screenshot(path=str(screenshot_path(f"kpi-uplift-{width}")))
     # and the member figures can be downloaded
     with page.expect_download() as download:
         page.click("#activity a[download]")

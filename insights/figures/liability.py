@@ -1,0 +1,121 @@
+"""The full liability now: outstanding points, store credit and unused codes in euros, and what
+is expected to be spent of it after breakage (the share history says is never used)."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from points.models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry, Purchase
+from rewards.models import IssuedReward, RewardKind, StoreCreditAccount
+
+from .points import money
+
+HISTORY_DAYS = 365  # breakage is learnt from this many past days
+
+
+@dataclass(frozen=True)
+class LiabilityRow:
+    kind: str  # points, store_credit, codes
+    label: str
+    outstanding: Decimal  # euros
+    quantity: int  # points, members with credit, codes
+    breakage_percent: Decimal | None  # None: no history to learn from (counted as 0)
+
+    @property
+    def expected(self) -> Decimal:
+        share = (self.breakage_percent or Decimal("0")) / 100
+        return money(self.outstanding * (1 - share))
+
+
+@dataclass(frozen=True)
+class Liability:
+    rows: list[LiabilityRow]
+
+    @property
+    def outstanding(self) -> Decimal:
+        return money(sum((row.outstanding for row in self.rows), Decimal("0")))
+
+    @property
+    def expected(self) -> Decimal:
+        return money(sum((row.expected for row in self.rows), Decimal("0")))
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def liability(*, now: datetime.datetime | None = None) -> Liability:
+    now = now or timezone.now()
+    since = now - datetime.timedelta(days=HISTORY_DAYS)
+    point_value = LoyaltyProgram.current().point_value
+    # Points: the outstanding balance; breakage = expired ÷ (expired + redeemed) of the past year.
+    points = PointAccount.objects.aggregate(total=Sum("balance"))["total"] or 0
+    flows = PointsEntry.objects.filter(created_at__gte=since).aggregate(
+        expired=Sum("points", filter=Q(kind=EntryKind.EXPIRY)),
+        redeemed=Sum(
+            "points", filter=Q(kind__in=[EntryKind.REDEMPTION, EntryKind.REDEMPTION_REVERSAL])
+        ),
+    )
+    expired, redeemed = -(flows["expired"] or 0), -(flows["redeemed"] or 0)
+    # Store credit never expires: no breakage.
+    credit = StoreCreditAccount.objects.filter(balance__gt=0).aggregate(
+        total=Sum("balance"), members=Count("pk")
+    )
+    # Codes: unused and valid, at their value (a percentage at the usual basket); breakage =
+    # expired unused ÷ (used + expired) among codes whose fate was decided in the past year.
+    live = IssuedReward.objects.filter(
+        code__isnull=False, status=IssuedReward.Status.ISSUED, expires_at__gt=now
+    )
+    basket = Purchase.objects.filter(occurred_at__gte=since).aggregate(average=Avg("amount"))[
+        "average"
+    ] or Decimal("0")
+    code_value = Decimal("0")
+    code_count = 0
+    for kind, value, minimum, count in (
+        live.values_list("reward__kind", "value", "minimum_spend")
+        .annotate(count=Count("pk"))
+        .order_by()
+    ):
+        if kind == RewardKind.PERCENTAGE_DISCOUNT:
+            value = max(Decimal(basket), minimum) * value / 100
+        code_value += value * count
+        code_count += count
+    fates = IssuedReward.objects.filter(code__isnull=False).aggregate(
+        used=Count("pk", filter=Q(used_at__gte=since, used_at__lte=now)),
+        expired=Count(
+            "pk",
+            filter=Q(expires_at__gte=since, expires_at__lte=now, used_at__isnull=True)
+            & ~Q(status=IssuedReward.Status.REVOKED),
+        ),
+    )
+    return Liability(
+        rows=[
+            LiabilityRow(
+                "points",
+                _("Outstanding points"),
+                money(Decimal(points) * point_value),
+                int(points),
+                _percent(expired, expired + redeemed),
+            ),
+            LiabilityRow(
+                "store_credit",
+                _("Outstanding store credit"),
+                money(credit["total"] or Decimal("0")),
+                credit["members"] or 0,
+                Decimal("0"),
+            ),
+            LiabilityRow(
+                "codes",
+                _("Unused codes"),
+                money(code_value),
+                code_count,
+                _percent(fates["expired"], fates["used"] + fates["expired"]),
+            ),
+        ]
+    )
