@@ -153,13 +153,17 @@ def audience(automation: Automation, members: QuerySet, *, now: datetime.datetim
             automation=automation,
             member=OuterRef("pk"),
             created_at__gte=now - datetime.timedelta(days=automation.cooldown_days),
-        )
+        ).exclude(unwound__in=GIVEN_BACK)
         members = members.exclude(Exists(recent))
     return members
 
 
+# Deliveries a full refund of their purchase undid (#18): they hold no cooldown or budget.
+GIVEN_BACK = (Delivery.Unwound.CANCELLED, Delivery.Unwound.REVERSED)
+
+
 def delivered_count(automation: Automation, *, since: datetime.datetime | None = None) -> int:
-    deliveries = Delivery.objects.filter(automation=automation)
+    deliveries = Delivery.objects.filter(automation=automation).exclude(unwound__in=GIVEN_BACK)
     if since is not None:
         deliveries = deliveries.filter(created_at__gte=since)
     return deliveries.count()

@@ -155,6 +155,26 @@ def member_summary_get(*, member: Member) -> MemberSummary:
     )
 
 
+# A purchase refunded in full (a zero purchase never is): it no longer counts as a stamp, a
+# first purchase or a referral's qualifying purchase (#18).
+FULLY_REFUNDED = Q(refunded_amount__gt=0, refunded_amount__gte=F("amount") - F("discount_total"))
+
+
+def purchases_counting(queryset):
+    """The purchases of `queryset` that still count: not refunded in full."""
+    return queryset.exclude(FULLY_REFUNDED)
+
+
+def refund_completes_purchase(*, purchase: Purchase, refund_amount: Decimal) -> bool:
+    """Whether this refund (already added to `purchase.refunded_amount`) is the one that
+    refunded the purchase in full."""
+    return (
+        purchase.refunded_amount > 0
+        and purchase.refunded_amount >= purchase.net_amount
+        and purchase.refunded_amount - refund_amount < purchase.net_amount
+    )
+
+
 def pending_unreleased():
     """Pending EARN entries not released yet, with `remaining` = their points that a refund
     did not cancel (only those with some left)."""

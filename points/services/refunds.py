@@ -198,7 +198,10 @@ def _refund_locked(
     purchase.points_reversed += reverse
     # Still pending (not released: the account lock keeps the release job out meanwhile)?
     # Then the share is cancelled from the pending points and the balance is not touched.
-    pending_earn = unreleased_pending_earn(purchase) if reverse else None
+    # (No pending points on the account: none of this purchase's either, and no query.)
+    pending_earn = (
+        unreleased_pending_earn(purchase) if reverse and account.pending_balance > 0 else None
+    )
     receipt = RefundReceipt(
         transaction_id=purchase.transaction_id,
         refund_id=request.refund_id,

@@ -151,3 +151,44 @@ def test_the_database_refuses_pending_points_without_a_release_date():
             balance_after=0,
             effective_at=timezone.now() - datetime.timedelta(days=1),
         )
+
+
+@postgres_only
+@race
+def test_unwinding_locks_the_deliveries_so_a_cancelled_one_is_never_given(monkeypatch):
+    # given a first-purchase bonus not given yet, of a purchase refunded in full
+    from campaigns.models import Delivery
+    from campaigns.services import deliveries_fulfil, deliveries_unwind_for_purchase
+    from campaigns.services import unwinding as unwinding_module
+    from tests.factories import AutomationFactory
+
+    AutomationFactory(trigger="first_purchase", days=None, reward=None, bonus_points=25)
+    from core import outbox
+
+    member = MemberFactory()
+    store = StoreFactory()
+    # No worker: the jobs stay queued, so the test runs the unwinding and the fulfilment itself.
+    monkeypatch.setattr(outbox, "publish", lambda job_ids: 0)
+    outcome = buy(member, store, "10.00", transaction_id="F1")
+    refund_record(
+        request=RefundRequest(
+            store=store, transaction_id="F1", refund_id="R1", amount=Decimal("10.00")
+        )
+    )
+    delivery = Delivery.objects.get()
+    assert delivery.fulfilled_at is None
+    interleave = Interleave()
+    monkeypatch.setattr(
+        unwinding_module, "_unwind", interleave.pause_before(unwinding_module._unwind)
+    )
+    # when the unwinding and the fulfilment of that delivery run at once
+    unwound, fulfilled = interleave.run(
+        lambda: deliveries_unwind_for_purchase(outcome.purchase.pk),
+        lambda: deliveries_fulfil([delivery.pk], queue_sends=False),
+    )
+    # then the delivery is cancelled and its bonus never given
+    assert unwound == {"cancelled": 1}, unwound
+    assert not isinstance(fulfilled, Exception), fulfilled
+    delivery.refresh_from_db()
+    assert (delivery.unwound, delivery.bonus_entry_id) == ("cancelled", None)
+    assert PointAccount.objects.get(member=member).balance == 0
