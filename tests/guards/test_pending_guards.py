@@ -97,7 +97,7 @@ def test_two_releases_at_once_release_once(monkeypatch):
     assert (account.balance, account.pending_balance) == (100, 0)
 
 
-@pytest.mark.django_db(transaction=True)
+@race
 def test_a_release_skips_while_another_run_holds_the_job():
     member = MemberFactory()
     _web, due = online_purchase(member)
