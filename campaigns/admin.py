@@ -158,10 +158,14 @@ class DeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "channel",
         "attempts",
         "converted_at",
+        "unwound",
     ]
-    list_filter = ["status", "skip_reason", "channel", "automation"]
+    # "After the refund: already used" lists what a refunded purchase earned and the member
+    # used before the refund: for staff to review (#18).
+    list_filter = ["status", "skip_reason", "unwound", "channel", "automation"]
     search_fields = ["=member__card_number", "member__email"]
     list_select_related = ["automation", "member"]
+    raw_id_fields = ["trigger_purchase"]
     date_hierarchy = "created_at"
     actions = ["resend"]
     show_full_result_count = False

@@ -29,6 +29,12 @@ def run_fulfil_left_over_job(payload: dict) -> int:
     return services.automation_fulfil_left_over(payload["automation"], period=payload["period"])
 
 
+# Database-only work: the unwinding and the job's "done" mark commit together.
+@outbox.handler(services.JOB_UNWIND)
+def unwind_purchase_job(payload: dict) -> dict[str, int]:
+    return services.deliveries_unwind_for_purchase(payload["purchase"])
+
+
 # A staff test message; a retry goes under the same key (the same Message-ID).
 @outbox.handler(services.JOB_TEST_MESSAGE, atomic=False)
 def test_message_job(payload: dict) -> str:

@@ -13,7 +13,7 @@ from accounts.models import ConsentChange, Erasure, LoginToken, Member
 from points.extensions import StampCardProgress
 from points.models import Activity, LoyaltyProgram, PointAccount, PointsEntry, Purchase
 from points.score import score_subquery
-from points.selectors import Coverage, label_in_language
+from points.selectors import Coverage, label_in_language, purchases_counting
 from points.tiers import qualifying_entries
 from rewards.models import IssuedReward, StoreCreditAccount
 
@@ -220,13 +220,17 @@ def audience(automation: Automation, members: QuerySet, *, now: datetime.datetim
             automation=automation,
             member=OuterRef("pk"),
             created_at__gte=now - datetime.timedelta(days=automation.cooldown_days),
-        )
+        ).exclude(unwound__in=GIVEN_BACK)
         members = members.exclude(Exists(recent))
     return members
 
 
+# Deliveries a full refund of their purchase undid (#18): they hold no cooldown or budget.
+GIVEN_BACK = (Delivery.Unwound.CANCELLED, Delivery.Unwound.REVERSED)
+
+
 def delivered_count(automation: Automation, *, since: datetime.datetime | None = None) -> int:
-    deliveries = Delivery.objects.filter(automation=automation)
+    deliveries = Delivery.objects.filter(automation=automation).exclude(unwound__in=GIVEN_BACK)
     if since is not None:
         deliveries = deliveries.filter(created_at__gte=since)
     return deliveries.count()
@@ -430,8 +434,8 @@ def merge_side(member: Member) -> MergeSide:
 
 def stamp_purchases(automation: Automation, *, member_id: int) -> QuerySet[Purchase]:
     """The purchases a stamp card (an nth-purchase automation) counts: all of the member's, or
-    those with a line of the automation's category."""
-    purchases = Purchase.objects.filter(member_id=member_id)
+    those with a line of the automation's category; never one refunded in full."""
+    purchases = purchases_counting(Purchase.objects.filter(member_id=member_id))
     if automation.category:
         purchases = purchases.filter(lines__category__iexact=automation.category).distinct()
     return purchases

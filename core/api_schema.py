@@ -93,6 +93,11 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "refund_exceeds_purchase": (422, "more than is left of the purchase (`refundable_amount`)"),
     "activity_cap_reached": (422, "the activity's cap for the period is reached"),
     "insufficient_points": (422, "not enough points"),
+    "points_pending": (
+        422,
+        "not enough spendable points; enough with the pending ones (`points_pending`), "
+        "which are spendable once their return window ends",
+    ),
     "not_for_sale": (422, "the reward cannot be bought with points"),
     "codes_rejected": (422, "a code cannot be used (each code's verdict in `codes`)"),
     "insufficient_store_credit": (

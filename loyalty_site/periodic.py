@@ -17,6 +17,15 @@ SCHEDULES = [
         "*",
         ["run_automations"],
     ),
+    # "25 * * * *" = at minute 25 of every hour: pending points are spendable within the hour
+    # their return window ends
+    (
+        "points.pending_release",
+        "Release pending points whose return window ended",
+        "25",
+        "*",
+        ["release_pending_points"],
+    ),
     # "45 1 * * *" = 01:45 every day
     ("rewards.codes_expire", "Mark expired codes", "45", "1", ["expire_codes"]),
     # "15 2 * * *" = 02:15 every day

@@ -75,7 +75,14 @@ class PurchaseLineInline(ReadOnlyInline):
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["refund_id", "amount", "points_reversed", "store_credit_returned", "created_at"]
+    fields = [
+        "refund_id",
+        "store",
+        "amount",
+        "points_reversed",
+        "store_credit_returned",
+        "created_at",
+    ]
 
 
 @admin.register(Purchase)

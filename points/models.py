@@ -135,6 +135,32 @@ class LoyaltyProgram(CachedSingleton):
             "discounts and refunds) in the tier window."
         ),
     )
+    # The return window (#18): points of a purchase stay pending, shown but not spendable,
+    # until the customer can no longer return the goods. 0 = spendable at once (as before).
+    return_window_days_offline = models.PositiveSmallIntegerField(
+        _("return window in shops (days)"),
+        default=0,
+        help_text=_(
+            "Points earned in a shop stay pending for this many days: shown, but not "
+            "spendable until the return period is over. 0 = spendable at once."
+        ),
+    )
+    return_window_days_online = models.PositiveSmallIntegerField(
+        _("return window online (days)"),
+        default=0,
+        help_text=_(
+            "Points earned online stay pending for this many days (e.g. 14, the legal "
+            "withdrawal period). 0 = spendable at once."
+        ),
+    )
+    tiers_count_pending_points = models.BooleanField(
+        _("tiers count pending points"),
+        default=False,
+        help_text=_(
+            "On: pending points count towards tiers at once (and stop counting if the "
+            "purchase is returned). Off: they count once released."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     CACHE_KEY = "points:loyalty-program"
@@ -145,6 +171,12 @@ class LoyaltyProgram(CachedSingleton):
 
     def __str__(self) -> str:
         return str(_("Programme settings"))
+
+    def return_window_days(self, channel: str) -> int:
+        """How long points earned in this channel stay pending."""
+        if channel == Store.Channel.ONLINE:
+            return self.return_window_days_online
+        return self.return_window_days_offline
 
 
 class Tier(TranslatedNameMixin, models.Model):
@@ -211,6 +243,9 @@ class PointAccount(models.Model):
         Member, on_delete=models.PROTECT, related_name="point_account", verbose_name=_("member")
     )
     balance = models.BigIntegerField(_("balance"), default=0)
+    # Points earned inside a return window, not yet spendable: a cache of SUM(pending_points)
+    # of the entries, written with them like `balance`.
+    pending_balance = models.BigIntegerField(_("pending points"), default=0)
     tier = models.ForeignKey(
         Tier,
         on_delete=models.PROTECT,  # a tier in use is not deleted; members would lose it silently
@@ -241,6 +276,12 @@ class PointAccount(models.Model):
         verbose_name = _("point account")
         verbose_name_plural = _("point accounts")
         permissions = [("adjust_points", _("Can adjust points with a reason"))]
+        constraints = [
+            # Pending points are only ever released or cancelled, never more than were earned.
+            models.CheckConstraint(
+                condition=models.Q(pending_balance__gte=0), name="pending_points_never_negative"
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["tier_valid_until"],
@@ -343,10 +384,19 @@ class PurchaseLine(models.Model):
 
 
 class Refund(models.Model):
-    """A (partial) refund of a purchase; idempotent on (purchase, refund_id)."""
+    """A (partial) refund of a purchase, recorded by any store of the chain; idempotent on
+    (purchase, refunding store, refund_id): each store numbers its own refunds."""
 
     purchase = models.ForeignKey(
         Purchase, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("purchase")
+    )
+    # The store that took the goods back; the purchase names the store that sold them.
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("refunding store"),
+        db_index=False,  # the unique (purchase, store, refund_id) index serves the lookups
     )
     refund_id = models.CharField(_("refund id"), max_length=64)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -364,7 +414,7 @@ class Refund(models.Model):
         verbose_name_plural = _("refunds")
         constraints = [
             models.UniqueConstraint(
-                fields=["purchase", "refund_id"], name="refund_id_unique_per_purchase"
+                fields=["purchase", "store", "refund_id"], name="refund_id_unique_per_store"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
         ]
@@ -460,6 +510,11 @@ class EntryKind(models.TextChoices):
     # its expiry dates and tier-qualifying history; together they add up to zero.
     MERGE_OUT = "merge_out", _("Moved to another card (merge)")
     MERGE_IN = "merge_in", _("Brought from a merged card")
+    # Pending points (#18): an EARN inside the return window holds its points in
+    # `pending_points`; RELEASE moves what is left to the balance once the window ended,
+    # PENDING_CANCEL takes back the refunded share before that. Both point at the EARN.
+    RELEASE = "release", _("Pending points released")
+    PENDING_CANCEL = "pending_cancel", _("Pending points cancelled (returned)")
 
 
 class PointsEntry(AppendOnlyModel):
@@ -478,6 +533,15 @@ class PointsEntry(AppendOnlyModel):
     )
     kind = models.CharField(_("kind"), max_length=24, choices=EntryKind.choices)
     points = models.BigIntegerField(_("points"))
+    # Change of the pending (not yet spendable) points: + on a pending EARN, - on its RELEASE
+    # or PENDING_CANCEL. `pending_balance == SUM(pending_points)` as `balance == SUM(points)`.
+    pending_points = models.BigIntegerField(_("pending points"), default=0)
+    pending_until = models.DateTimeField(
+        _("pending until"),
+        null=True,
+        blank=True,
+        help_text=_("When the return window of these pending points ends."),
+    )
     balance_after = models.BigIntegerField(_("balance after"))
     # Whether the points count towards tiers: earned yes; bought, given or corrected no, unless
     # staff say so when adjusting.
@@ -537,7 +601,20 @@ class PointsEntry(AppendOnlyModel):
         verbose_name = _("points entry")
         verbose_name_plural = _("points entries")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(points=0), name="points_entry_not_zero"),
+            models.CheckConstraint(
+                condition=~models.Q(points=0) | ~models.Q(pending_points=0),
+                name="points_entry_not_zero",
+            ),
+            # Pending points are released once: the job and a retry can never both pay them.
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=models.Q(kind="release"),
+                name="pending_points_released_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(pending_points__lte=0) | models.Q(pending_until__isnull=False),
+                name="pending_points_have_a_release_date",
+            ),
             models.CheckConstraint(
                 condition=models.Q(expires_at__isnull=True) | models.Q(points__gt=0),
                 name="points_entry_only_credits_expire",
@@ -561,6 +638,11 @@ class PointsEntry(AppendOnlyModel):
                 name="points_entry_qualifying",
             ),
             models.Index(fields=["kind", "created_at"], name="points_entry_kind_time"),
+            models.Index(
+                fields=["pending_until"],
+                condition=models.Q(pending_until__isnull=False),
+                name="points_entry_pending_due",
+            ),
             *(
                 models.Index(
                     fields=[link],

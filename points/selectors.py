@@ -2,9 +2,22 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, DateTimeField, F, Q, Sum, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -21,6 +34,7 @@ from .models import (
     Activity,
     ActivityType,
     EarningRule,
+    EntryKind,
     LoyaltyProgram,
     PointAccount,
     PointsEntry,
@@ -28,7 +42,7 @@ from .models import (
     TierChange,
 )
 from .score import score_of
-from .tiers import TierProgress, tier_progress, window_start
+from .tiers import TierProgress, qualifying_sum, tier_progress, window_start
 
 EXPIRING_SOON_DAYS = 30
 CENTS = Decimal("0.01")
@@ -133,6 +147,13 @@ class MemberSummary:
         to_next = self.tier.points_to_next_tier
         return Decimal(to_next) if self.tier.by_spend and to_next is not None else None
 
+    # Earned inside a return window: shown, not spendable until each `release_at`.
+    points_pending: tuple["PendingPoints", ...] = ()
+
+    @property
+    def points_pending_total(self) -> int:
+        return sum(item.points for item in self.points_pending)
+
 
 def member_summary_get(*, member: Member) -> MemberSummary:
     """Balance, points expiring in 30 days, tier progress, the loyalty score and the stamp cards:
@@ -148,7 +169,7 @@ def member_summary_get(*, member: Member) -> MemberSummary:
         if start is not None:
             in_window &= Q(effective_at__gt=start)
         totals = PointsEntry.objects.filter(account=account).aggregate(
-            qualifying=Sum("points", filter=in_window),
+            qualifying=qualifying_sum(filter=in_window),
             still_valid=Sum(
                 "points",
                 filter=Q(points__gt=0) & (Q(expires_at__isnull=True) | Q(expires_at__gt=until)),
@@ -167,18 +188,82 @@ def member_summary_get(*, member: Member) -> MemberSummary:
         qualifying_points=qualifying,
         loyalty_score=score_of(member.pk, now=now),
         stamp_cards=stamp_cards_for(member),
+        points_pending=tuple(pending_points_of(account)),
     )
+
+
+# A purchase refunded in full (a zero purchase never is): it no longer counts as a stamp, a
+# first purchase or a referral's qualifying purchase (#18).
+FULLY_REFUNDED = Q(refunded_amount__gt=0, refunded_amount__gte=F("amount") - F("discount_total"))
+
+
+def purchases_counting(queryset):
+    """The purchases of `queryset` that still count: not refunded in full."""
+    return queryset.exclude(FULLY_REFUNDED)
+
+
+def refund_completes_purchase(*, purchase: Purchase, refund_amount: Decimal) -> bool:
+    """Whether this refund (already added to `purchase.refunded_amount`) is the one that
+    refunded the purchase in full."""
+    return (
+        purchase.refunded_amount > 0
+        and purchase.refunded_amount >= purchase.net_amount
+        and purchase.refunded_amount - refund_amount < purchase.net_amount
+    )
+
+
+def pending_unreleased():
+    """Pending EARN entries not released yet, with `remaining` = their points that a refund
+    did not cancel (only those with some left)."""
+    cancelled = (
+        PointsEntry.objects.filter(corrects=OuterRef("pk"), kind=EntryKind.PENDING_CANCEL)
+        .values("corrects")
+        .annotate(total=Sum("pending_points"))
+        .values("total")
+    )
+    released = PointsEntry.objects.filter(corrects=OuterRef("pk"), kind=EntryKind.RELEASE)
+    return (
+        PointsEntry.objects.filter(kind=EntryKind.EARN, pending_points__gt=0)
+        .exclude(Exists(released))
+        .annotate(
+            remaining=F("pending_points")
+            + Coalesce(Subquery(cancelled, output_field=BigIntegerField()), Value(0))
+        )
+        .filter(remaining__gt=0)
+    )
+
+
+@dataclass(frozen=True)
+class PendingPoints:
+    points: int
+    release_at: datetime.datetime
+    transaction_id: str | None
+
+
+def pending_points_of(account: PointAccount | None) -> list[PendingPoints]:
+    """The member's pending points by purchase, soonest release first: what refunds left of
+    them; released ones are spendable and gone from here."""
+    if account is None or account.pending_balance <= 0:
+        return []
+    rows = (
+        pending_unreleased()
+        .filter(account=account)
+        .order_by("pending_until", "pk")
+        .values_list("remaining", "pending_until", "purchase__transaction_id")
+    )
+    return [PendingPoints(*row) for row in rows]
 
 
 # How the member's history groups the ledger kinds (the portal's "show" filter).
 LEDGER_KIND_GROUPS = {
-    "earned": ["earn", "activity", "bonus"],
+    "earned": ["earn", "activity", "bonus", "release", "opening"],
     "spent": ["redemption"],
     "expired": ["expiry"],
     "corrections": [
         "adjustment",
         "refund_reversal",
         "redemption_reversal",
+        "pending_cancel",
         "merge_in",
         "merge_out",
     ],
@@ -310,10 +395,43 @@ def activities_for(*, member: Member):
     )
 
 
+def pending_points_text(pending: "tuple[PendingPoints, ...] | list[PendingPoints]") -> str:
+    """The member's pending points in one sentence, in the active language ("" if none)."""
+    if not pending:
+        return ""
+    total = sum(item.points for item in pending)
+    first = timezone.localtime(pending[0].release_at).date()
+    date = formats.date_format(first, "SHORT_DATE_FORMAT")
+    if len(pending) == 1:
+        return _(
+            "%(points)s points are pending: you can spend them from %(date)s, once the "
+            "return period of your purchase is over."
+        ) % {"points": total, "date": date}
+    return _(
+        "%(points)s points are pending: they become spendable when the return period of each "
+        "purchase is over, the first ones on %(date)s."
+    ) % {"points": total, "date": date}
+
+
 def entry_description(entry: PointsEntry) -> str:
     """A ledger line in plain words, in the active language."""
     if entry.kind == PointsEntry.Kind.EARN and entry.purchase is not None:
+        if entry.pending_points:
+            return _("Purchase at %(store)s (pending until %(date)s)") % {
+                "store": entry.purchase.store.name,
+                "date": formats.date_format(
+                    timezone.localtime(entry.pending_until).date(), "SHORT_DATE_FORMAT"
+                ),
+            }
         return _("Purchase at %(store)s") % {"store": entry.purchase.store.name}
+    if entry.kind == PointsEntry.Kind.RELEASE and entry.purchase is not None:
+        return _("Pending points of a purchase at %(store)s released") % {
+            "store": entry.purchase.store.name
+        }
+    if entry.kind == PointsEntry.Kind.PENDING_CANCEL and entry.purchase is not None:
+        return _("Pending points cancelled: purchase at %(store)s returned") % {
+            "store": entry.purchase.store.name
+        }
     if entry.kind == PointsEntry.Kind.REFUND_REVERSAL and entry.purchase is not None:
         return _("Refund of a purchase at %(store)s") % {"store": entry.purchase.store.name}
     if entry.kind == PointsEntry.Kind.ACTIVITY and entry.activity is not None:
@@ -363,14 +481,22 @@ class LedgerMismatch:
     card_number: str
     balance: int
     entries_sum: int
+    pending_balance: int = 0
+    pending_sum: int = 0
 
 
 def ledger_mismatches() -> list[LedgerMismatch]:
-    """Accounts whose cached balance differs from the sum of their entries (one query)."""
+    """Accounts whose cached balance or pending points differ from the sums of their entries
+    (one query)."""
     accounts = (
-        PointAccount.objects.annotate(entries_sum=Coalesce(Sum("entries__points"), 0))
-        .exclude(balance=F("entries_sum"))
-        .values_list("pk", "member__card_number", "balance", "entries_sum")
+        PointAccount.objects.annotate(
+            entries_sum=Coalesce(Sum("entries__points"), 0),
+            pending_sum=Coalesce(Sum("entries__pending_points"), 0),
+        )
+        .exclude(balance=F("entries_sum"), pending_balance=F("pending_sum"))
+        .values_list(
+            "pk", "member__card_number", "balance", "entries_sum", "pending_balance", "pending_sum"
+        )
         .order_by("pk")
     )
     return [LedgerMismatch(*row) for row in accounts]

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from .extensions import ledger_checks
 from .selectors import ledger_mismatches
-from .services import points_expire_due
+from .services import points_expire_due, points_release_due
 from .services.tiers import tiers_evaluate_due
 
 logger = logging.getLogger(__name__)
@@ -15,6 +15,11 @@ logger = logging.getLogger(__name__)
 @shared_task(name="points.expire")
 def points_expire_task() -> int:
     return points_expire_due().points
+
+
+@shared_task(name="points.pending_release")
+def points_release_task() -> int:
+    return points_release_due().points
 
 
 @shared_task(name="points.tiers_evaluate")

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from core.config_cache import cached_config, forget_config
@@ -52,10 +52,21 @@ def qualifying_entries(now: datetime.datetime):
     return entries.filter(effective_at__gt=start) if start else entries
 
 
+def qualifying_sum(*, filter: Q | None = None) -> Sum:  # noqa: A002 - Sum's own keyword
+    """The sum of entries that makes qualifying points: with pending points when the programme
+    says so (a pending EARN counts at once, its RELEASE adds nothing, a PENDING_CANCEL takes
+    its share back), else spendable points only (the RELEASE counts)."""
+    if LoyaltyProgram.current().tiers_count_pending_points:
+        return Sum(F("points") + F("pending_points"), filter=filter)
+    return Sum("points", filter=filter)
+
+
 def qualifying_points(account: PointAccount, *, now: datetime.datetime | None = None) -> int:
     """Points earned in the tier window (refunds of those purchases subtract)."""
     now = now or timezone.now()
-    total = qualifying_entries(now).filter(account=account).aggregate(total=Sum("points"))["total"]
+    total = (
+        qualifying_entries(now).filter(account=account).aggregate(total=qualifying_sum())["total"]
+    )
     return max(0, total or 0)
 
 

@@ -316,6 +316,14 @@ class Delivery(models.Model):
         NO_MESSAGE = "no_message", _("The automation sends no message")
         OUT_OF_STOCK = "out_of_stock", _("The reward is out of stock")
         BLOCKED = "blocked", _("The member is blocked")
+        REFUNDED = "refunded", _("The purchase that earned it was refunded")
+
+    class Unwound(models.TextChoices):
+        """What became of a delivery whose purchase was fully refunded (#18)."""
+
+        CANCELLED = "cancelled", _("Not given yet: cancelled")
+        REVERSED = "reversed", _("Taken back")
+        REVIEW = "review", _("Already used: for staff review")
 
     automation = models.ForeignKey(
         Automation,
@@ -369,6 +377,26 @@ class Delivery(models.Model):
     lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     provider_reference = models.CharField(_("provider reference"), max_length=200, blank=True)
+    # The purchase whose event created the delivery (first purchase, referral, stamp card):
+    # a full refund of it unwinds the delivery (campaigns.services.unwinding).
+    trigger_purchase = models.ForeignKey(
+        Purchase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("earned by purchase"),
+    )
+    unwound_at = models.DateTimeField(_("unwound at"), null=True, blank=True)
+    # db_default: automation runs insert deliveries in bulk SQL that names no such column.
+    unwound = models.CharField(
+        _("after the refund"),
+        max_length=16,
+        choices=Unwound.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
     converted_purchase = models.ForeignKey(
         Purchase,

@@ -40,8 +40,11 @@ from .retention import personal_data_purge
 from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
 from .surveys import survey_answer, survey_is_open_to, survey_next_due, survey_points
+from .unwinding import JOB_UNWIND, deliveries_unwind_for_purchase
 
 __all__ = [
+    "JOB_UNWIND",
+    "deliveries_unwind_for_purchase",
     "JOB_TEST_MESSAGE",
     "MAX_SEND_ATTEMPTS",
     "DeliveryBusy",

@@ -14,6 +14,7 @@ from accounts.models import Member
 from core import outbox
 from core.config_cache import cached_config, forget_config
 from core.locks import job_lock
+from points.models import Purchase
 
 from .. import selectors
 from ..models import Automation, AutomationRun, Delivery, Trigger
@@ -221,7 +222,7 @@ def automations_cache_clear() -> None:
 
 
 def delivery_create_for_event(
-    automation: Automation, *, member: Member, key: str
+    automation: Automation, *, member: Member, key: str, trigger_purchase: Purchase | None = None
 ) -> Delivery | None:
     """Inside the event's transaction: a pending delivery, if the member qualifies.
 
@@ -241,7 +242,11 @@ def delivery_create_for_event(
     try:
         with transaction.atomic(savepoint=True):
             delivery = Delivery.objects.create(
-                automation=automation, member=member, period_key=key[:64], created_at=now
+                automation=automation,
+                member=member,
+                period_key=key[:64],
+                created_at=now,
+                trigger_purchase=trigger_purchase,
             )
     except IntegrityError:
         return None  # already delivered for this event

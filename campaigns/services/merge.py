@@ -24,7 +24,7 @@ from accounts.services.merge import (
 from core import webhooks
 from core.errors import InvalidInput
 from core.money import money_str
-from points.services.merge import point_accounts_lock_pair, points_merge
+from points.services.merge import point_accounts_lock_pair, points_merge, points_merge_check
 from rewards.services.merge import rewards_merge
 
 from ..models import Delivery, SurveyResponse
@@ -73,6 +73,7 @@ def member_merge(*, duplicate: Member, survivor: Member, reason: str, actor: Use
         raise InvalidInput(_("A reason is required."), code="reason_required", field="reason")
     # Checked before the transaction too, so a refusal leaves the caller's transaction usable.
     member_merge_check(duplicate=duplicate, survivor=survivor)
+    points_merge_check(duplicate=duplicate)
     with transaction.atomic(savepoint=False):
         duplicate, survivor = members_lock_for_merge(duplicate=duplicate, survivor=survivor)
         deliveries, deliveries_kept = _deliveries_merge(duplicate=duplicate, survivor=survivor)

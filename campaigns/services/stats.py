@@ -12,22 +12,29 @@ from points.models import Purchase, Refund
 
 from ..models import MemberStats
 
+FIRST = "first"
+FIRST_AGAIN = "again"  # the member's earlier purchases were all refunded in full
 
-def member_stats_record_purchase(purchase: Purchase) -> bool:
+
+def member_stats_record_purchase(purchase: Purchase) -> str | None:
     """Inside the purchase's transaction (the member's account is locked, so no race).
 
-    One UPDATE in the usual case, an INSERT for a first purchase. Returns whether this was the
-    member's first purchase.
+    One UPDATE in the usual case, an INSERT for a first purchase. Returns FIRST for the
+    member's first purchase, FIRST_AGAIN for the first one that counts after all earlier ones
+    were refunded in full, else None.
     """
     spend = purchase.amount - purchase.discount_total
-    updated = MemberStats.objects.filter(member_id=purchase.member_id).update(
-        purchase_count=F("purchase_count") + 1,
-        total_spend=F("total_spend") + spend,
-        last_purchase_at=Greatest("last_purchase_at", Value(purchase.occurred_at)),
-        first_purchase_at=Least("first_purchase_at", Value(purchase.occurred_at)),
-    )
-    if updated:
-        return False
+    changes = {
+        "purchase_count": F("purchase_count") + 1,
+        "total_spend": F("total_spend") + spend,
+        "last_purchase_at": Greatest("last_purchase_at", Value(purchase.occurred_at)),
+        "first_purchase_at": Least("first_purchase_at", Value(purchase.occurred_at)),
+    }
+    stats = MemberStats.objects.filter(member_id=purchase.member_id)
+    if stats.filter(purchase_count__gt=0).update(**changes):
+        return None
+    if stats.update(**changes):
+        return FIRST_AGAIN
     MemberStats.objects.create(
         member_id=purchase.member_id,
         purchase_count=1,
@@ -35,19 +42,24 @@ def member_stats_record_purchase(purchase: Purchase) -> bool:
         first_purchase_at=purchase.occurred_at,
         last_purchase_at=purchase.occurred_at,
     )
-    return True
+    return FIRST
 
 
-def member_stats_record_refund(refund: Refund) -> None:
-    MemberStats.objects.filter(member_id=refund.purchase.member_id).update(
-        total_spend=Greatest(F("total_spend") - refund.amount, Value(Decimal("0.00")))
-    )
+def member_stats_record_refund(refund: Refund, *, completes_purchase: bool = False) -> None:
+    """Less spend; a purchase refunded in full no longer counts as a purchase."""
+    changes = {"total_spend": Greatest(F("total_spend") - refund.amount, Value(Decimal("0.00")))}
+    if completes_purchase:
+        changes["purchase_count"] = Greatest(F("purchase_count") - 1, Value(0))
+    MemberStats.objects.filter(member_id=refund.purchase.member_id).update(**changes)
 
 
 _REBUILD = """
 INSERT INTO campaigns_memberstats
     (member_id, first_purchase_at, last_purchase_at, purchase_count, total_spend)
-SELECT member_id, MIN(occurred_at), MAX(occurred_at), COUNT(*),
+SELECT member_id, MIN(occurred_at), MAX(occurred_at),
+       -- purchases refunded in full do not count (campaigns.services.stats)
+       SUM(CASE WHEN refunded_amount > 0 AND refunded_amount >= amount - discount_total
+           THEN 0 ELSE 1 END),
        SUM(amount - discount_total - refunded_amount)
 FROM points_purchase
 GROUP BY member_id

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +16,7 @@ from core.api import (
 
 from .. import extensions
 from ..earning import BasketLine
-from ..selectors import entry_description
+from ..selectors import entry_description, pending_points_text
 
 
 @extend_schema_field(
@@ -77,6 +78,12 @@ class StampCardOutput(serializers.Serializer):
     needed = serializers.IntegerField(help_text="Stamps the card needs for its reward.")
 
 
+class PendingPointsOutput(serializers.Serializer):
+    points = serializers.IntegerField()
+    release_at = serializers.DateTimeField()
+    transaction_id = serializers.CharField(allow_null=True)
+
+
 class MemberSummaryOutput(serializers.Serializer):
     card_number = serializers.CharField(source="member.card_number")
     first_name = serializers.CharField(source="member.first_name")
@@ -84,7 +91,17 @@ class MemberSummaryOutput(serializers.Serializer):
     language = serializers.CharField(source="member.language")
     status = serializers.CharField(source="member.status")
     enrolled_at = serializers.DateTimeField(source="member.enrolled_at")
-    points_balance = serializers.IntegerField()
+    points_balance = serializers.IntegerField(help_text="Spendable points.")
+    points_pending = PendingPointsOutput(
+        many=True,
+        help_text="Points earned inside a return window, per purchase: shown, not spendable "
+        "(nor in points_balance) until release_at; a timely refund cancels them.",
+    )
+    points_pending_total = serializers.IntegerField()
+    points_pending_text = serializers.SerializerMethodField(
+        help_text="The pending points in a sentence in the member's language (nl/en), for the "
+        "till to show or print; empty when there are none."
+    )
     points_expiring_soon = serializers.SerializerMethodField()
     tier = TierOutput(source="tier.tier", allow_null=True)
     next_tier = TierOutput(source="tier.next_tier", allow_null=True)
@@ -115,6 +132,10 @@ class MemberSummaryOutput(serializers.Serializer):
     def get_points_to_next_tier(self, summary) -> int | None:
         return None if summary.tier.by_spend else summary.tier.points_to_next_tier
 
+    def get_points_pending_text(self, summary) -> str:
+        with translation.override(summary.member.language or "nl"):
+            return pending_points_text(summary.points_pending)
+
     def get_points_expiring_soon(self, summary) -> dict:
         return {
             "points": summary.points_expiring_soon,
@@ -126,6 +147,11 @@ class LedgerEntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     points = serializers.IntegerField()
+    pending_points = serializers.IntegerField(
+        help_text="Change of the pending points: + earned inside a return window, - released "
+        "(then `points` is +) or cancelled by a refund."
+    )
+    pending_until = serializers.DateTimeField(allow_null=True)
     balance_after = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     effective_at = serializers.DateTimeField()
@@ -246,6 +272,13 @@ class PurchaseOutput(OutputSerializer):
     # With codes or store credit at the till: the verdicts.
     codes = CodeVerdictOutput(many=True, required=False)
     store_credit = StoreCreditVerdictOutput(required=False)
+    points_pending = serializers.IntegerField(
+        help_text="Of points_earned, the points that are pending: inside the return window of "
+        "the store's channel, not in points_balance and not spendable until pending_until."
+    )
+    pending_until = serializers.DateTimeField(
+        allow_null=True, help_text="When the pending points become spendable; null: at once."
+    )
 
 
 class QuoteOutput(OutputSerializer):
@@ -264,7 +297,15 @@ class QuoteOutput(OutputSerializer):
 
 
 class RefundInput(serializers.Serializer):
-    refund_id = serializers.CharField(max_length=64)
+    refund_id = serializers.CharField(
+        max_length=64, help_text="The refunding store's own id: unique per store and purchase."
+    )
+    store_code = serializers.CharField(
+        max_length=32,
+        required=False,
+        help_text="The code of the store that recorded the purchase, when another store of the "
+        "chain refunds it (bought online, returned in a shop). Default: the key's store.",
+    )
     amount = money_field(min_value=Decimal("0.01"))
     lines = LineInput(many=True, required=False, max_length=1000)
 

@@ -286,7 +286,7 @@ class RefundCreateApi(PosApiView):
     required_scope = ApiScope.REFUNDS_WRITE
 
     @api_operation(
-        summary="Refund (part of) a purchase of this store (idempotent on refund_id)",
+        summary="Refund (part of) a purchase of any store of the chain (idempotent on refund_id)",
         request=s.RefundInput,
         success={201: s.RefundOutput},
         parameters=[OpenApiParameter("transaction_id", str, OpenApiParameter.PATH)],
@@ -310,6 +310,7 @@ class RefundCreateApi(PosApiView):
                 transaction_id=transaction_id,
                 refund_id=data["refund_id"],
                 amount=data["amount"],
+                purchase_store_code=data.get("store_code"),
                 lines=tuple(
                     {key: str(value) for key, value in line.items()}
                     for line in data.get("lines", [])

@@ -9,7 +9,15 @@ from .activities import (
     activity_type_get,
 )
 from .expiry import ExpiryRun, points_expire_due
-from .ledger import InsufficientPoints, account_lock, ledger_append, points_adjust, points_spend
+from .ledger import (
+    InsufficientPoints,
+    PointsPending,
+    account_lock,
+    ledger_append,
+    points_adjust,
+    points_spend,
+)
+from .pending import ReleaseRun, points_release_due
 from .purchases import (
     PurchaseOutcome,
     PurchaseQuote,
@@ -35,6 +43,7 @@ __all__ = [
     "ActivityReceipt",
     "ExpiryRun",
     "InsufficientPoints",
+    "PointsPending",
     "PurchaseOutcome",
     "PurchaseQuote",
     "PurchaseReceipt",
@@ -43,6 +52,7 @@ __all__ = [
     "RefundOutcome",
     "RefundReceipt",
     "RefundRequest",
+    "ReleaseRun",
     "account_lock",
     "activity_award",
     "activity_record",
@@ -51,6 +61,7 @@ __all__ = [
     "ledger_append",
     "points_adjust",
     "points_expire_due",
+    "points_release_due",
     "points_spend",
     "purchase_quote",
     "purchase_record",

@@ -22,7 +22,31 @@ from .tiers import tier_upgrade_if_qualified
 _BY_SETTINGS = object()
 
 # Kinds whose points count towards tiers by default.
-QUALIFYING_KINDS = {EntryKind.EARN, EntryKind.ACTIVITY, EntryKind.REFUND_REVERSAL}
+QUALIFYING_KINDS = {
+    EntryKind.EARN,
+    EntryKind.ACTIVITY,
+    EntryKind.REFUND_REVERSAL,
+    EntryKind.RELEASE,
+    EntryKind.PENDING_CANCEL,
+}
+
+
+class PointsPending(ApplicationError):
+    """The balance would do, with points that are still pending (inside a return window)."""
+
+    code = "points_pending"
+
+    def __init__(self, *, balance: int, needed: int, pending: int, field: str | None = None):
+        super().__init__(
+            _(
+                "Not enough points yet: %(balance)s available, %(needed)s needed. "
+                "%(pending)s more points are pending until the return period of a purchase "
+                "ends; they cannot be spent before then."
+            )
+            % {"balance": balance, "needed": needed, "pending": pending},
+            field=field,
+            extra={"points_balance": balance, "points_needed": needed, "points_pending": pending},
+        )
 
 
 class InsufficientPoints(ApplicationError):
@@ -66,19 +90,28 @@ def ledger_append(
     note: str = "",
     corrects: PointsEntry | None = None,
     expires_at: "datetime.datetime | None | object" = _BY_SETTINGS,
+    pending_points: int = 0,
+    pending_until: datetime.datetime | None = None,
     **links,
 ) -> PointsEntry:
-    """Appends one entry and moves the cached balance with it. `account` must be locked.
+    """Appends one entry and moves the cached balances with it. `account` must be locked.
 
     Credits get their expiry date here, from the programme settings in force when written,
     unless `expires_at` is given (a merge keeps the dates the points had).
     A qualifying credit upgrades the tier in the same transaction when it crosses a threshold.
+    `pending_points` moves the pending (not yet spendable) points instead of, or as well as,
+    the balance; a pending credit needs `pending_until`.
     """
-    if not isinstance(points, int) or points == 0:
-        raise ValueError("a ledger entry moves a non-zero whole number of points")
+    if not isinstance(points, int) or not isinstance(pending_points, int):
+        raise ValueError("a ledger entry moves whole numbers of points")
+    if points == 0 and pending_points == 0:
+        raise ValueError("a ledger entry moves a non-zero number of points")
+    if pending_points > 0 and pending_until is None:
+        raise ValueError("pending points need the date they are released")
     effective_at = effective_at or timezone.now()
+    program = LoyaltyProgram.current()
     if expires_at is _BY_SETTINGS:
-        months = LoyaltyProgram.current().points_expire_after_months
+        months = program.points_expire_after_months
         expires_at = add_months(effective_at, months) if points > 0 and months else None
     assert expires_at is None or isinstance(expires_at, datetime.datetime)
     balance_after = account.balance + points
@@ -86,6 +119,8 @@ def ledger_append(
         account=account,
         kind=kind,
         points=points,
+        pending_points=pending_points,
+        pending_until=pending_until,
         balance_after=balance_after,
         is_qualifying=(kind in QUALIFYING_KINDS) if is_qualifying is None else is_qualifying,
         effective_at=effective_at,
@@ -97,10 +132,14 @@ def ledger_append(
         **links,
     )
     PointAccount.objects.filter(pk=account.pk).update(
-        balance=F("balance") + points, updated_at=timezone.now()
+        balance=F("balance") + points,
+        pending_balance=F("pending_balance") + pending_points,
+        updated_at=timezone.now(),
     )
     account.balance = balance_after
-    if entry.is_qualifying and points > 0:
+    account.pending_balance += pending_points
+    counted = points + (pending_points if program.tiers_count_pending_points else 0)
+    if entry.is_qualifying and counted > 0:
         tier_upgrade_if_qualified(account)
     return entry
 
@@ -110,6 +149,11 @@ def points_spend(account: PointAccount, *, points: int, kind: str, note: str = "
     if points <= 0:
         raise ValueError("spend a positive number of points")
     if account.balance < points:
+        if account.balance + account.pending_balance >= points:
+            # Says why, so the till can tell the member when they can spend them.
+            raise PointsPending(
+                balance=account.balance, needed=points, pending=account.pending_balance
+            )
         raise InsufficientPoints(balance=account.balance, needed=points)
     return ledger_append(account, kind=kind, points=-points, note=note)
 

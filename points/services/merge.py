@@ -6,11 +6,15 @@ import datetime
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.models import Member
+from core.errors import Conflict
 from core.queries import lock_or_create
 
 from ..models import EntryKind, PointAccount, PointsEntry, Purchase, ScoreEntry, TierChange
+from ..selectors import pending_unreleased
 from ..tiers import qualifying_entries, tier_by_id
 from .ledger import ledger_append
 from .tiers import _change_tier
@@ -78,6 +82,34 @@ def _qualifying_by_month(account: PointAccount, now: datetime.datetime) -> list[
     return [(points, first) for points, first in months.values() if points != 0]
 
 
+def points_merge_check(*, duplicate: Member) -> None:
+    """Refuses to merge a member whose points are still pending (#18): each pending credit is
+    released, or cancelled by a refund, on the duplicate's own ledger, so it must have ended
+    first. The answer says when the last of them is released."""
+    account = PointAccount.objects.filter(member=duplicate).only("pending_balance").first()
+    if account is not None and account.pending_balance > 0:
+        last = (
+            pending_unreleased()
+            .filter(account=account)
+            .order_by("-pending_until")
+            .values_list("pending_until", flat=True)
+            .first()
+        )
+        raise Conflict(
+            _(
+                "Member %(card)s still has %(points)s pending points (released by %(date)s); "
+                "merge once they are released."
+            )
+            % {
+                "card": duplicate.card_number,
+                "points": account.pending_balance,
+                "date": date_format(timezone.localtime(last), "SHORT_DATE_FORMAT") if last else "–",
+            },
+            code="points_pending",
+            field="duplicate",
+        )
+
+
 def points_merge(
     *,
     duplicate_account: PointAccount,
@@ -101,6 +133,7 @@ def points_merge(
       unless the survivor has one with the same type and reference (unique), which stays.
     Returns counts for the audit row.
     """
+    points_merge_check(duplicate=duplicate)  # again under the locks: a purchase may have come
     now = timezone.now()
     note = f"{duplicate.card_number} → {survivor.card_number}"  # the same in both languages
     moved = duplicate_account.balance

@@ -20,7 +20,7 @@ from core.queries import one_or_none
 
 from .. import extensions
 from ..earning import Basket, BasketLine, EarningResult, ExplanationLine, compute_points
-from ..models import EntryKind, PointAccount, Purchase, PurchaseLine
+from ..models import EntryKind, LoyaltyProgram, PointAccount, Purchase, PurchaseLine
 from ..selectors import account_of, earning_rules_active, label_in_language
 from ..signals import purchase_recorded
 from ..tiers import tier_earning_context
@@ -97,6 +97,9 @@ class PurchaseReceipt:
     # With codes or store credit at the till: the checkout hook's verdicts.
     codes: tuple[extensions.CodeVerdictLine, ...] | None = None
     store_credit: extensions.StoreCreditLine | None = None
+    # Inside a return window: the points earned are pending (not in points_balance) until then.
+    points_pending: int = 0
+    pending_until: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -220,13 +223,29 @@ def purchase_quote(*, request: PurchaseRequest) -> PurchaseQuote:
         points_earned=result.points,
         explanation=result.lines,
         points_balance=balance,
-        points_balance_after=balance + result.points,
+        # Points earned inside a return window are pending: not in the balance yet.
+        points_balance_after=balance
+        + (0 if pending_until_for(request.effective_channel, occurred_at) else result.points),
         discount_total=decision.discount_total,
         store_credit_used=decision.store_credit_used,
         amount_payable=request.amount - decision.discount_total - decision.store_credit_used,
         codes=decision.codes,
         store_credit=decision.store_credit,
     )
+
+
+def pending_until_for(
+    channel: str, occurred_at: datetime.datetime, *, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """When the points of a purchase in this channel become spendable, or None if at once.
+
+    A window of 0 days, or one that already ended (a till sending late), gives None.
+    """
+    days = LoyaltyProgram.current().return_window_days(channel)
+    if not days:
+        return None
+    until = occurred_at + datetime.timedelta(days=days)
+    return until if until > (now or timezone.now()) else None
 
 
 def _replay(existing: Purchase, request_fingerprint: str) -> PurchaseOutcome:
@@ -250,7 +269,8 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
     """Records a purchase and the points it earns, once per (store, transaction_id).
 
     Locks the member's account; writes the purchase (with its answer), its lines and one EARN
-    entry; applies codes and store credit through the checkout hook; the earning upgrades the
+    entry (pending until the channel's return window ends, if there is one: `pending_until`);
+    applies codes and store credit through the checkout hook; the earning upgrades the
     tier when it crosses a threshold (see ledger_append); sends `purchase_recorded`. An identical
     retry returns the first answer, also while the first is still in flight: a retry for the same
     member waits on the account lock, one for another member on the unique constraint.
@@ -264,6 +284,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
             if existing is not None:
                 return _replay(existing, request_fingerprint)
             decision, result = _evaluate(request, account, occurred_at, for_update=True)
+            pending_until = pending_until_for(request.effective_channel, occurred_at)
             receipt = PurchaseReceipt(
                 transaction_id=request.transaction_id,
                 card_number=request.member.card_number,
@@ -273,7 +294,7 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                 occurred_at=occurred_at,
                 points_earned=result.points,
                 explanation=result.lines,
-                points_balance=account.balance + result.points,
+                points_balance=account.balance + (0 if pending_until else result.points),
                 discount_total=decision.discount_total,
                 store_credit_used=decision.store_credit_used,
                 amount_payable=request.amount
@@ -281,6 +302,8 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                 - decision.store_credit_used,
                 codes=decision.codes,
                 store_credit=decision.store_credit,
+                points_pending=result.points if pending_until else 0,
+                pending_until=pending_until if result.points else None,
             )
             purchase = Purchase.objects.create(
                 store=request.store,
@@ -309,7 +332,17 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
                     )
                     for line in request.lines
                 )
-            if result.points:
+            if result.points and pending_until:
+                ledger_append(
+                    account,
+                    kind=EntryKind.EARN,
+                    points=0,
+                    pending_points=result.points,
+                    pending_until=pending_until,
+                    effective_at=occurred_at,
+                    purchase=purchase,
+                )
+            elif result.points:
                 ledger_append(
                     account,
                     kind=EntryKind.EARN,

@@ -16,7 +16,7 @@ from core.outcomes import from_record, to_record
 from core.queries import one_or_none
 
 from .. import extensions
-from ..models import EntryKind, PointAccount, Purchase, Refund
+from ..models import EntryKind, PointAccount, PointsEntry, Purchase, Refund
 from ..signals import refund_recorded
 from .ledger import account_lock, ledger_append
 from .purchases import fingerprint
@@ -24,20 +24,24 @@ from .purchases import fingerprint
 
 @dataclass(frozen=True)
 class RefundRequest:
-    store: Store
+    store: Store  # the refunding store (the key's)
     transaction_id: str
     refund_id: str
     amount: Decimal
     lines: tuple[dict, ...] = ()
+    # The store that recorded the purchase, when another store of the chain refunds it.
+    purchase_store_code: str | None = None
 
     def fingerprint(self) -> str:
-        return fingerprint(
-            {
-                "transaction_id": self.transaction_id,
-                "amount": money_str(self.amount),
-                "lines": list(self.lines),
-            }
-        )
+        payload = {
+            "transaction_id": self.transaction_id,
+            "amount": money_str(self.amount),
+            "lines": list(self.lines),
+        }
+        if self.purchase_store_code is not None:
+            # Only when given, so retries of refunds recorded before #18 still match.
+            payload["store_code"] = self.purchase_store_code
+        return fingerprint(payload)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,15 @@ def points_to_reverse(
     return max(0, target - reversed_before)
 
 
+def unreleased_pending_earn(purchase: Purchase) -> PointsEntry | None:
+    """The purchase's pending EARN entry while its points are not released yet, else None."""
+    return (
+        PointsEntry.objects.filter(purchase=purchase, kind=EntryKind.EARN, pending_points__gt=0)
+        .exclude(corrections__kind=EntryKind.RELEASE)
+        .first()
+    )
+
+
 class RefundExceedsPurchase(ApplicationError):
     code = "refund_exceeds_purchase"
 
@@ -99,15 +112,32 @@ def _replay(existing: Refund, request_fingerprint: str) -> RefundOutcome:
     return RefundOutcome(refund=existing, receipt=receipt, replayed=True)
 
 
-def refund_record(*, request: RefundRequest) -> RefundOutcome:
-    """Records a refund of a purchase of the same store, once per (purchase, refund_id).
+def _purchase_store(request: RefundRequest) -> Store:
+    code = request.purchase_store_code
+    if code is None or code == request.store.code:
+        return request.store
+    store = one_or_none(Store.objects.filter(code=code))
+    if store is None:
+        raise NotFound(
+            _("No store with this code in the chain."),
+            code="purchase_not_found",
+            field="store_code",
+        )
+    return store
 
-    Locks the member's account, then the purchase; reverses points in proportion (the balance
-    may go negative when the points were spent: the account is then flagged for review); lets
-    the checkout hook return store credit and codes.
+
+def refund_record(*, request: RefundRequest) -> RefundOutcome:
+    """Records a refund of a purchase of any store of the chain (`purchase_store_code`; by
+    default the refunding store's own), once per (purchase, refunding store, refund_id).
+
+    Locks the member's account, then the purchase; takes back points in proportion: still
+    pending ones are cancelled (PENDING_CANCEL), released ones reversed (the balance may go
+    negative when the points were spent: the account is then flagged for review); lets the
+    checkout hook return store credit and codes. The refund records both stores.
     """
     request_fingerprint = request.fingerprint()
-    lookup = {"store": request.store, "transaction_id": request.transaction_id}
+    purchase_store = _purchase_store(request)
+    lookup = {"store": purchase_store, "transaction_id": request.transaction_id}
     try:
         with transaction.atomic(durable=True):
             found = one_or_none(Purchase.objects.filter(**lookup).values_list("pk", "member_id"))
@@ -121,7 +151,9 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
             # is read (and locked) after it, so it shows what earlier refunds left.
             account = account_lock(found[1])
             purchase = Purchase.objects.select_for_update().get(pk=found[0])
-            existing = one_or_none(purchase.refunds.filter(refund_id=request.refund_id))
+            existing = one_or_none(
+                purchase.refunds.filter(store=request.store, refund_id=request.refund_id)
+            )
             if existing is not None:
                 return _replay(existing, request_fingerprint)
             refund, receipt = _refund_locked(request, purchase, account, request_fingerprint)
@@ -130,8 +162,9 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
     except IntegrityError:
         existing = one_or_none(
             Refund.objects.filter(
-                purchase__store=request.store,
+                purchase__store=purchase_store,
                 purchase__transaction_id=request.transaction_id,
+                store=request.store,
                 refund_id=request.refund_id,
             )
         )
@@ -163,16 +196,23 @@ def _refund_locked(
     # decimals as floats in an F() expression.
     purchase.refunded_amount += request.amount
     purchase.points_reversed += reverse
+    # Still pending (not released: the account lock keeps the release job out meanwhile)?
+    # Then the share is cancelled from the pending points and the balance is not touched.
+    # (No pending points on the account: none of this purchase's either, and no query.)
+    pending_earn = (
+        unreleased_pending_earn(purchase) if reverse and account.pending_balance > 0 else None
+    )
     receipt = RefundReceipt(
         transaction_id=purchase.transaction_id,
         refund_id=request.refund_id,
         amount=request.amount,
         points_reversed=reverse,
-        points_balance=account.balance - reverse,
+        points_balance=account.balance - (0 if pending_earn else reverse),
         refunded_total=purchase.refunded_amount,
     )
     refund = Refund.objects.create(
         purchase=purchase,
+        store=request.store,
         refund_id=request.refund_id,
         amount=request.amount,
         points_reversed=reverse,
@@ -180,7 +220,18 @@ def _refund_locked(
         request_hash=request_fingerprint,
         response_body=to_record(receipt),
     )
-    if reverse:
+    if pending_earn is not None:
+        ledger_append(
+            account,
+            kind=EntryKind.PENDING_CANCEL,
+            points=0,
+            pending_points=-reverse,
+            effective_at=purchase.occurred_at,
+            corrects=pending_earn,
+            purchase=purchase,
+            refund=refund,
+        )
+    elif reverse:
         ledger_append(
             account,
             kind=EntryKind.REFUND_REVERSAL,

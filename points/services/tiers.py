@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from core import webhooks
@@ -17,6 +16,7 @@ from ..signals import tier_changed
 from ..tiers import (
     qualifying_entries,
     qualifying_spend_by_member,
+    qualifying_sum,
     qualifying_value,
     tier_by_id,
     tier_for_points,
@@ -192,7 +192,7 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
                     # table.
                     .filter(account_id__gte=ids[0], account_id__lte=ids[-1])
                     .values("account_id")
-                    .annotate(total=Sum("points"))
+                    .annotate(total=qualifying_sum())
                     .values_list("account_id", "total")
                 )
             changes: list[tuple[PointAccount, Tier | None, str, int]] = []

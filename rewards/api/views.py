@@ -48,7 +48,7 @@ class RedemptionCreateApi(PosApiView):
             403: ("tier_required",),
             404: ("reward_not_found",),
             409: ("idempotency_key_reused", "out_of_stock", "member_limit_reached"),
-            422: ("insufficient_points", "not_for_sale", "member_blocked"),
+            422: ("insufficient_points", "points_pending", "not_for_sale", "member_blocked"),
         },
         examples=[OpenApiExample("Reward 1", value={"reward_id": 1}, request_only=True)],
     )

@@ -13,6 +13,7 @@ from .issuing import (
     OutOfStock,
     RewardUnavailable,
     code_revoke,
+    code_revoke_unused,
     codes_expire_due,
     codes_issue_bulk,
     reward_grant,
@@ -29,6 +30,7 @@ from .redemption import (
 )
 
 __all__ = [
+    "code_revoke_unused",
     "CheckoutResult",
     "CodeAlreadyUsed",
     "CodeVerdict",

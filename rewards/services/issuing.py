@@ -231,6 +231,19 @@ def code_revoke(*, issued: IssuedReward, actor: User, reason: str) -> IssuedRewa
     return issued
 
 
+def code_revoke_unused(*, issued_id: int, reason: str) -> bool:
+    """Revokes a code if it is still unused (the system's revoking, e.g. after a refund);
+    returns whether it did. Locks the issued reward; call inside a transaction, after any
+    point account lock (docs/architecture.md, lock order)."""
+    issued = IssuedReward.objects.select_for_update().get(pk=issued_id)
+    if issued.status != IssuedReward.Status.ISSUED or not issued.code:
+        return False
+    issued.status = IssuedReward.Status.REVOKED
+    issued.revoked_at, issued.revoked_reason = timezone.now(), reason
+    issued.save(update_fields=["status", "revoked_at", "revoked_reason"])
+    return True
+
+
 def codes_expire_due(*, now: datetime.datetime | None = None) -> int:
     """Marks codes past their date as expired (one set-based UPDATE). Returns how many."""
     now = now or timezone.now()

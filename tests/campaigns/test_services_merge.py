@@ -439,3 +439,26 @@ def test_the_duplicates_loyalty_score_joins_the_survivors_and_fades_on_time(pair
     copied = ScoreEntry.objects.filter(member=survivor, source_key__startswith="merge:")
     assert sorted(copied.values_list("score", flat=True)) == [30, 50]
     assert copied.get(score=50).occurred_at == long_ago
+
+
+def test_a_duplicate_with_pending_points_is_merged_once_they_are_released(pair, staff):
+    from accounts.models import Store
+    from core.errors import Conflict
+    from points.models import LoyaltyProgram
+    from tests.factories import StoreFactory
+
+    program = LoyaltyProgram.current()
+    program.return_window_days_online = 14
+    program.save()
+    web = StoreFactory(code="WEB", name="Webshop", channel=Store.Channel.ONLINE)
+    duplicate, survivor = pair
+    buy(duplicate, web, "50.00")
+
+    with pytest.raises(Conflict) as refused:
+        merge(duplicate, survivor, staff)
+
+    assert refused.value.code == "points_pending"
+    assert "released by" in str(refused.value.message)
+    duplicate.refresh_from_db()
+    assert duplicate.status != Member.Status.MERGED
+    assert not PointsEntry.objects.filter(kind=EntryKind.MERGE_OUT).exists()

@@ -118,7 +118,7 @@ def test_a_refund_locks_the_purchase(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_database_refuses_a_refund_id_twice_for_one_purchase(store, member):
+def test_the_database_refuses_a_refund_id_twice_for_one_purchase_and_store(store, member):
     # given a recorded refund R1
     buy(member, store, "10.00", transaction_id="T1")
     refund_record(
@@ -126,9 +126,11 @@ def test_the_database_refuses_a_refund_id_twice_for_one_purchase(store, member):
             store=store, transaction_id="T1", refund_id="R1", amount=Decimal("1.00")
         )
     )
-    # when R1 is written again past the service
+    # when R1 is written again past the service, by the same store
     with pytest.raises(IntegrityError), transaction.atomic():
-        Refund.objects.create(purchase=Purchase.objects.get(), refund_id="R1", amount=Decimal("1"))
+        Refund.objects.create(
+            purchase=Purchase.objects.get(), store=store, refund_id="R1", amount=Decimal("1")
+        )
     # then it exists once
     assert Refund.objects.count() == 1
 
@@ -137,7 +139,9 @@ def test_the_database_refuses_a_refund_id_twice_for_one_purchase(store, member):
 def test_the_database_refuses_a_refund_that_is_not_positive(store, member):
     buy(member, store, "10.00", transaction_id="T1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Refund.objects.create(purchase=Purchase.objects.get(), refund_id="R1", amount=Decimal("0"))
+        Refund.objects.create(
+            purchase=Purchase.objects.get(), store=store, refund_id="R1", amount=Decimal("0")
+        )
     assert not Refund.objects.exists()
 
 

@@ -6,14 +6,16 @@ from points.selectors import ledger_mismatches
 
 class Command(BaseCommand):
     help = (
-        "Verifies balance == sum(entries) for every point account and every other ledger "
+        "Verifies balance == sum(entries) and pending points == sum(pending entries) for every "
+        "point account and every other ledger "
         "(store credit); prints each mismatch and exits 1 if there is any."
     )
 
     def handle(self, *args, **options) -> None:
         problems = [
             f"MISMATCH points account {m.account_id} (card {m.card_number}): "
-            f"balance {m.balance}, entries add up to {m.entries_sum}"
+            f"balance {m.balance}, entries add up to {m.entries_sum}; "
+            f"pending {m.pending_balance}, entries add up to {m.pending_sum}"
             for m in ledger_mismatches()
         ]
         checked = ["points"]
