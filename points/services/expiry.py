@@ -101,7 +101,7 @@ def _write_expiries(
         f"WHERE {chosen} AND a.balance > COALESCE(v.total, 0) "
         "RETURNING account_id, points, balance_after"
     )
-    params = [EntryKind.EXPIRY, False, connection.ops.adapt_datetimefield_value(now), stamp]
+    params: list = [EntryKind.EXPIRY, False, connection.ops.adapt_datetimefield_value(now), stamp]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *valid_params, *chosen_params])
         written = [

@@ -132,7 +132,7 @@ def _set_tier(
     chosen, params = id_in("id", account_ids)
     ops = connection.ops
     assignments = "tier_valid_until = %s, updated_at = %s"
-    values = [ops.adapt_datetimefield_value(valid_until), ops.adapt_datetimefield_value(now)]
+    values: list = [ops.adapt_datetimefield_value(valid_until), ops.adapt_datetimefield_value(now)]
     if not keep:
         assignments += ", tier_id = %s"
         values.append(tier.pk if tier else None)
