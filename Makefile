@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint messages worker beat bench clean
+.PHONY: run test install lint messages worker worker-till worker-batch beat bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.12, say)")'
@@ -42,8 +42,15 @@ messages: install
 
 # The Celery app defaults to the production settings (loyalty_site/celery.py); these two targets
 # are for development, so they default to the local ones (an exported value still wins).
+# One worker for both queues in development; in production run them apart (README).
 worker: install
-	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-loyalty_site.settings.local} $(BIN)/celery -A loyalty_site worker --loglevel=info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-loyalty_site.settings.local} $(BIN)/celery -A loyalty_site worker -Q celery,batch --loglevel=info
+
+worker-till: install  # till-facing work only: the outbox (welcome bonuses, sends, webhooks)
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-loyalty_site.settings.local} $(BIN)/celery -A loyalty_site worker -Q celery -n till@%h --loglevel=info
+
+worker-batch: install  # the scheduled batch jobs only (expiry, tiers, automations, KPIs)
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-loyalty_site.settings.local} $(BIN)/celery -A loyalty_site worker -Q batch -n batch@%h --concurrency 1 --loglevel=info
 
 beat: install
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-loyalty_site.settings.local} $(BIN)/celery -A loyalty_site beat --loglevel=info

@@ -4,9 +4,15 @@
 
 gunicorn runs the app with the production settings (DEBUG off, persistent connections, Redis
 cache); `wrk` drives it from a separate process on loopback, one scenario at a time, bounded in
-time. The floor is `pgbench` running the same writes as one purchase earn (lock the account,
-insert the purchase under its idempotency constraint, insert the ledger entry, move the balance)
-as plain SQL at the same concurrency. Needs `wrk` and `pgbench` (Debian packages).
+time. Two floors, in the same run:
+
+- the **framework floor** (`bench/floor/`): in the same gunicorn workers, a minimal DRF view that
+  reads the same JSON body with a serializer, looks the member up by card number and runs the
+  same writes as one purchase earn in raw SQL (`floor`), and an empty DRF view (`empty`);
+- `pgbench` running those writes (lock the account, insert the purchase under its idempotency
+  constraint, insert the ledger entry, move the balance) as plain SQL at the same concurrency.
+
+Every scenario is reported as a ratio to both. Needs `wrk` and `pgbench` (Debian packages).
 """
 
 import argparse
@@ -29,6 +35,11 @@ from bench.common import ROOT, database_url, ensure_database, write_results
 WRK_DIR = ROOT / "bench" / "wrk"
 API_KEY = "pos_bench-key-not-for-production"
 SCENARIOS = ["earn", "replay", "quote", "summary", "checkout", "redeem", "refund"]
+# The framework floor (bench/floor/): (wrk script, path), served by the same workers.
+FLOORS = {
+    "empty": ("earn", "/bench/floor/empty/"),
+    "floor": ("earn", "/bench/floor/purchase/"),
+}
 
 
 def prepare(data: Path, *, sample: int, seed: int) -> dict:
@@ -144,7 +155,8 @@ def start_gunicorn(*, workers: int, port: int, threads: int) -> subprocess.Popen
             raise SystemExit(f"port {port} is already in use; pass --port")
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "loyalty_site.settings.production",
+        # The production settings plus the floor's two routes (bench/floor/settings.py).
+        "DJANGO_SETTINGS_MODULE": "bench.floor.settings",
         "SECRET_KEY": "bench-" + "k" * 60,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
@@ -186,7 +198,9 @@ def start_gunicorn(*, workers: int, port: int, threads: int) -> subprocess.Popen
     raise RuntimeError("gunicorn did not come up")
 
 
-def run_wrk(scenario: str, *, port: int, duration: int, connections: int, env: dict) -> dict:
+def run_wrk(
+    scenario: str, *, port: int, duration: int, connections: int, env: dict, path: str = ""
+) -> dict:
     command = [
         "wrk",
         f"-t{min(2, connections)}",
@@ -198,8 +212,9 @@ def run_wrk(scenario: str, *, port: int, duration: int, connections: int, env: d
         str(WRK_DIR / f"{scenario}.lua"),
         f"http://127.0.0.1:{port}",
     ]
+    extra = {"BENCH_PATH": path} if path else {}
     output = subprocess.run(
-        command, env={**os.environ, **env}, capture_output=True, text=True, check=True
+        command, env={**os.environ, **env, **extra}, capture_output=True, text=True, check=True
     )
     line = next((line for line in output.stdout.splitlines() if line.startswith("{")), None)
     if line is None:
@@ -317,20 +332,14 @@ def main() -> None:
     server = start_gunicorn(workers=args.workers, port=args.port, threads=args.threads)
     results = {}
     try:
-        for scenario in args.only or SCENARIOS:
-            run_wrk(
-                scenario, port=args.port, duration=3, connections=args.connections, env=env
-            )  # warm-up
-            results[scenario] = run_wrk(
-                scenario,
-                port=args.port,
-                duration=args.duration,
-                connections=args.connections,
-                env=env,
-            )
-            r = results[scenario]
+        plan = [(name, name, "") for name in (args.only or SCENARIOS)]
+        plan += [(name, script, path) for name, (script, path) in FLOORS.items()]
+        for name, script, path in plan:
+            kwargs = {"port": args.port, "connections": args.connections, "env": env, "path": path}
+            run_wrk(script, duration=3, **kwargs)  # warm-up
+            results[name] = r = run_wrk(script, duration=args.duration, **kwargs)
             print(
-                f"  {scenario:9s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:6.2f}  p95 {r['p95_ms']:6.2f}  "
+                f"  {name:9s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:6.2f}  p95 {r['p95_ms']:6.2f}  "
                 f"p99 {r['p99_ms']:6.2f} ms  non-2xx {r['non_2xx']}"
             )
     finally:
@@ -346,25 +355,42 @@ def main() -> None:
     print(
         f"  raw SQL  {floor['rps']:8.1f} tx/s   p50 {floor['p50_ms']:6.2f}  p95 {floor['p95_ms']:6.2f}  p99 {floor['p99_ms']:6.2f} ms"
     )
-    ratio = round(results["earn"]["rps"] / floor["rps"], 3) if "earn" in results else None
-    if ratio is not None:
-        print(f"  purchase earn ÷ raw SQL = {ratio:.1%}")
-
+    framework = results["floor"]["rps"]
+    for r in results.values():
+        r["of_floor"] = round(r["rps"] / framework, 3) if framework else None
+        r["of_pgbench"] = round(r["rps"] / floor["rps"], 3) if floor["rps"] else None
+    ratio = results["earn"]["of_pgbench"] if "earn" in results else None
+    if "earn" in results:
+        print(
+            f"  purchase earn ÷ framework floor = {results['earn']['of_floor']:.1%}, "
+            f"÷ pgbench = {ratio:.1%}"
+        )
+    load = os.getloadavg()
     rows = "".join(
-        f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |\n"
+        f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
+        f"{r['non_2xx']} | {r['of_floor']:.0%} | {r['of_pgbench']:.1%} |\n"
         for name, r in results.items()
     )
     markdown = (
         f"# POS API under load ({args.connections} connections, {args.duration} s each, "
-        f"gunicorn {args.workers}×{args.threads})\n\n"
-        "| scenario | req/s | p50 ms | p95 ms | p99 ms | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: |\n"
+        f"gunicorn {args.workers}×{args.threads}, {args.members:,} members)\n\n"
+        f"Load average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        f"({os.cpu_count()} cores).\n\n"
+        "| scenario | req/s | p50 ms | p95 ms | p99 ms | non-2xx | ÷ framework floor | ÷ pgbench |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         + rows
-        + f"| raw SQL floor (pgbench) | {floor['rps']:.0f} | {floor['p50_ms']:.1f} | {floor['p95_ms']:.1f} | {floor['p99_ms']:.1f} | – |\n\n"
-        + (f"Purchase earn ÷ raw SQL: **{ratio:.0%}**\n" if ratio is not None else "")
+        + f"| raw SQL floor (pgbench) | {floor['rps']:.0f} | {floor['p50_ms']:.1f} | "
+        f"{floor['p95_ms']:.1f} | {floor['p99_ms']:.1f} | – | – | 100 % |\n"
     )
     write_results(
         "api",
-        {"settings": vars(args), "scenarios": results, "pgbench": floor, "earn_ratio": ratio},
+        {
+            "settings": vars(args),
+            "load_average": load,
+            "scenarios": results,
+            "pgbench": floor,
+            "earn_ratio": ratio,
+        },
         markdown,
     )
     shutil.rmtree(data, ignore_errors=True)

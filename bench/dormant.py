@@ -68,8 +68,8 @@ def hand_written_sql(*, days: int, reward_id: int) -> dict:
         with connection.cursor() as cursor:
             started = time.perf_counter()
             cursor.execute(
-                """INSERT INTO campaigns_delivery (automation_id, member_id, period_key, created_at, status, skip_reason, channel, attempts, last_error)
-                   SELECT %s, m.id, 'sql', now(), 'pending', '', '', 0, ''
+                """INSERT INTO campaigns_delivery (automation_id, member_id, period_key, created_at, status, skip_reason, channel, attempts, last_error, provider_reference)
+                   SELECT %s, m.id, 'sql', now(), 'pending', '', '', 0, '', ''
                    FROM accounts_member m JOIN campaigns_memberstats s ON s.member_id = m.id
                    WHERE m.status = 'active' AND s.last_purchase_at <= now() - %s * interval '1 day'
                    ON CONFLICT DO NOTHING""",

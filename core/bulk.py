@@ -21,6 +21,14 @@ def _array_type(value) -> str:
     raise TypeError(f"no array type for {type(value).__name__}")
 
 
+def id_in(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column` is one of `ids`: `= ANY(%s)` with one array parameter on PostgreSQL (psycopg
+    rewrites a query in Python once per placeholder), `IN (%s, …)` elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def update_from_values(
     table: str, *, key: str, assignments: str, columns: tuple[str, ...], rows: list, chunk=5000
 ) -> int:
@@ -83,3 +91,28 @@ def insert_new(model, objects: list) -> None:
     with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for instance in objects:
             copy.write_row([getattr(instance, field.attname) for field in fields])
+
+
+def copy_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT many rows of plain columns given as tuples, without model instances: one COPY on
+    PostgreSQL, executemany elsewhere. Defaults and auto_now are not applied: give every column
+    the table needs."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    listed = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({listed}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"INSERT INTO {table} ({listed}) VALUES ({placeholders})",
+            [
+                [adapt(value) if isinstance(value, datetime.datetime) else value for value in row]
+                for row in rows
+            ],
+        )

@@ -34,6 +34,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -146,12 +147,16 @@ def emit(event: str, data: dict, *, member_id: int | None = None) -> int:
     return emit_many(event, [(member_id, data)])
 
 
-def emit_many(event: str, items: list[tuple[int | None, dict]]) -> int:
-    """`emit` for a batch job: (member id, data) per event, one query for the endpoints."""
+def emit_many(event: str, items: Iterable[tuple[int | None, dict]]) -> int:
+    """`emit` for a batch job: (member id, data) per event, one query for the endpoints. `items`
+    may be a generator: it is not consumed when no endpoint wants the event."""
     if event not in EVENTS:
         raise LookupError(f"Unknown webhook event {event!r}")
     endpoints = [pk for pk, events in endpoints_active() if not events or event in events]
-    if not endpoints or not items:
+    if not endpoints:
+        return 0
+    items = list(items)
+    if not items:
         return 0
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(

@@ -6,6 +6,9 @@ from django.dispatch import Signal
 # sender=Purchase, purchase=Purchase, account=PointAccount (locked)
 purchase_recorded = Signal()
 # sender=PointAccount, account=PointAccount, from_tier=Tier|None, to_tier=Tier|None, reason=str
+# Sent for the moves of one member's activity (an upgrade by earning, the entry tier at
+# enrolment); the nightly evaluation's downgrades and renewals are recorded set-wise
+# (TierChange rows, `tier.changed` webhooks) without it.
 tier_changed = Signal()
 # sender=Refund, refund=Refund, purchase=Purchase
 refund_recorded = Signal()

@@ -1,4 +1,5 @@
 -- A new purchase per request: a unique transaction id, a random member from the sample.
+-- BENCH_PATH: the same body to another view (the framework floor of bench/floor/).
 package.path = package.path .. ";" .. os.getenv("BENCH_WRK_DIR") .. "/?.lua"
 local common = require("common")
 setup = common.setup
@@ -11,6 +12,7 @@ function init(args)
   math.randomseed(id * 7919 + os.time())
   -- Each wrk invocation (warm-up, measurement) gets new transaction ids.
   run = os.getenv("BENCH_RUN") .. "-" .. os.time()
+  path = os.getenv("BENCH_PATH") or "/api/v1/purchases/"
 end
 
 function request()
@@ -21,5 +23,5 @@ function request()
     '{"transaction_id": "W%s-%d-%d", "card_number": "%s", "amount": "%d.%02d", "currency": "EUR",' ..
     ' "lines": [{"sku": "KOF-250", "category": "coffee", "amount": "5.00"}]}',
     run, id, counter, card, math.floor(cents / 100), cents % 100)
-  return wrk.format("POST", "/api/v1/purchases/", common.headers(), body)
+  return wrk.format("POST", path, common.headers(), body)
 end

@@ -250,6 +250,25 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
+# Two queues, each with its own workers, so a night's batch run (hours of expiry, tier evaluation,
+# automations over every member) never sits in front of till-facing work: the outbox's jobs
+# (welcome bonuses, sign-in links, message sends, webhooks) stay on the default queue, the
+# scheduled batch jobs go to CELERY_BATCH_QUEUE. Workers: README "Celery worker and beat".
+CELERY_BATCH_QUEUE = env("CELERY_BATCH_QUEUE", default="batch")
+CELERY_BATCH_TASKS = (
+    "campaigns.automations_run",
+    "campaigns.member_stats_refresh",
+    "campaigns.personal_data_purge",
+    "campaigns.kpi_summaries_refresh",
+    "points.expire",
+    "points.tiers_evaluate",
+    "points.ledger_check",
+    "rewards.codes_expire",
+)
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_BATCH_QUEUE} for name in CELERY_BATCH_TASKS} | {
+    "core.outbox_run": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    "core.outbox_sweep": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+}
 # A broker that is down must not hold up a web request: publishing is tried once (the outbox
 # keeps the job and the sweep publishes it later), with short socket timeouts.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)

@@ -9,7 +9,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from core import webhooks
-from core.bulk import update_from_values
+from core.bulk import id_in, update_from_values
 from core.locks import job_lock
 
 from ..models import EntryKind, JobWatermark, PointAccount, PointsEntry
@@ -64,64 +64,90 @@ def points_expire_due(
         return _expire(now, batch_size, progress)
 
 
+def still_valid_credits(now: datetime.datetime):
+    """The credits that have not expired at `now`: what is left of a balance beyond them has."""
+    return PointsEntry.objects.filter(points__gt=0).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def _write_expiries(
+    account_ids: list[int], *, now: datetime.datetime
+) -> list[tuple[int, int, int]]:
+    """One EXPIRY entry per locked account whose balance exceeds its still-valid credits, and the
+    balances moved: one INSERT … SELECT and one UPDATE … FROM for the whole batch, no rows
+    through Python but the (account, points, new balance) the INSERT returns."""
+    if not account_ids:
+        return []
+    valid_sql, valid_params = (
+        # A range, not IN (5000 ids): PostgreSQL misjudges long IN lists on the ledger.
+        still_valid_credits(now)
+        .filter(account_id__gte=account_ids[0], account_id__lte=account_ids[-1])
+        .values("account_id")
+        .annotate(total=Sum("points"))
+        .values_list("account_id", "total")
+        .order_by()
+        .query.sql_with_params()
+    )
+    accounts = PointAccount._meta.db_table
+    chosen, chosen_params = id_in("a.id", account_ids)
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"INSERT INTO {PointsEntry._meta.db_table} (account_id, kind, points, balance_after, "
+        "is_qualifying, effective_at, reason, note, created_at) "
+        "SELECT a.id, %s, COALESCE(v.total, 0) - a.balance, COALESCE(v.total, 0), %s, %s, "
+        "'', '', %s "
+        f"FROM {accounts} a LEFT JOIN ({valid_sql}) v ON v.account_id = a.id "
+        f"WHERE {chosen} AND a.balance > COALESCE(v.total, 0) "
+        "RETURNING account_id, points, balance_after"
+    )
+    params: list = [EntryKind.EXPIRY, False, connection.ops.adapt_datetimefield_value(now), stamp]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *valid_params, *chosen_params])
+        written = [
+            (account_id, -points, balance) for account_id, points, balance in cursor.fetchall()
+        ]
+    update_from_values(
+        accounts,
+        key="id",
+        assignments="balance = balance - batch.expired, updated_at = batch.stamp",
+        columns=("expired", "stamp"),
+        rows=[(account_id, points, stamp) for account_id, points, _balance in written],
+    )
+    return written
+
+
+def _lock_with_balance(account_ids: list[int]) -> dict[int, int]:
+    """Locks the batch's accounts that hold points, in pk order; {account id: member id}.
+    Raw SQL for one array parameter instead of 5000 placeholders (see core.bulk.id_in)."""
+    chosen, params = id_in("id", account_ids)
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, member_id FROM {PointAccount._meta.db_table} "
+            f"WHERE {chosen} AND balance > 0 ORDER BY id{lock}",
+            params,
+        )
+        return dict(cursor.fetchall())
+
+
 def _expire(now, batch_size, progress) -> ExpiryRun:
     watermark = JobWatermark.objects.filter(name=WATERMARK).first()
     since = watermark.reached_at if watermark else None
     run = ExpiryRun()
     for account_ids in _candidate_batches(now=now, since=since, size=batch_size):
         with transaction.atomic(durable=True):
-            accounts = list(
-                PointAccount.objects.filter(pk__in=account_ids, balance__gt=0)
-                .only("id", "balance", "member_id")
-                .order_by("pk")
-                .select_for_update(no_key=True)
-            )
-            # A range, not IN (5000 ids): PostgreSQL misjudges long IN lists and scans the table.
-            still_valid = dict(
-                PointsEntry.objects.filter(
-                    account_id__gte=account_ids[0], account_id__lte=account_ids[-1], points__gt=0
-                )
-                .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-                .values("account_id")
-                .annotate(total=Sum("points"))
-                .values_list("account_id", "total")
-            )
-            expiring = [
-                (account, account.balance - still_valid.get(account.pk, 0)) for account in accounts
-            ]
-            expiring = [(account, points) for account, points in expiring if points > 0]
-            stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-            # One INSERT of the entries and one UPDATE of the balances for the whole batch.
-            PointsEntry.objects.bulk_create(
-                [
-                    PointsEntry(
-                        account=account,
-                        kind=EntryKind.EXPIRY,
-                        points=-points,
-                        balance_after=account.balance - points,
-                        effective_at=now,
-                        created_at=timezone.now(),
-                    )
-                    for account, points in expiring
-                ],
-                batch_size=1000,
-            )
-            update_from_values(
-                PointAccount._meta.db_table,
-                key="id",
-                assignments="balance = balance - batch.expired, updated_at = batch.stamp",
-                columns=("expired", "stamp"),
-                rows=[(account.pk, points, stamp) for account, points in expiring],
-            )
+            members = _lock_with_balance(account_ids)
+            expired = _write_expiries(list(members), now=now)
             webhooks.emit_many(
                 "points.expired",
                 [
-                    (account.member_id, {"points": points, "balance": account.balance - points})
-                    for account, points in expiring
+                    (members[account_id], {"points": points, "balance": balance})
+                    for account_id, points, balance in expired
                 ],
             )
-            run.accounts += len(expiring)
-            run.points += sum(points for _account, points in expiring)
+            run.accounts += len(expired)
+            run.points += sum(points for _account, points, _balance in expired)
         if progress:
             progress(run)
     with transaction.atomic(durable=True):

@@ -5,10 +5,11 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core import webhooks
+from core.bulk import copy_rows, id_in
 from core.locks import job_lock
 
 from ..models import PointAccount, Tier, TierChange
@@ -26,61 +27,123 @@ from ..tiers import (
 )
 
 
-def _change_tiers(
-    changes: list[tuple[PointAccount, Tier | None, str, int]], *, now: datetime.datetime
-) -> list[TierChange]:
-    """Moves each (account, to_tier, reason, qualifying points): one UPDATE per target tier, one
-    INSERT of the history rows, then the signal for each move (after the writes it reports)."""
+@dataclass(frozen=True)
+class TierMove:
+    """One account's move, as the batch evaluation decides it (no model instances)."""
+
+    account_id: int
+    member_id: int
+    from_tier: Tier | None
+    to_tier: Tier | None
+    reason: str
+    points: int
+
+
+HISTORY_COLUMNS = (
+    "account_id",
+    "from_tier_id",
+    "to_tier_id",
+    "reason",
+    "qualifying_points",
+    "created_at",
+)
+
+
+def _kept_until(tier: Tier | None, valid_until: datetime.datetime | None):
+    """The entry tier, or no tier at all, cannot be lost: nothing to keep it valid for."""
+    return valid_until if tier is not None and tier.threshold > 0 else None
+
+
+def _record_moves(moves: list[TierMove], *, now: datetime.datetime) -> list[TierChange]:
+    """Writes moves: one UPDATE per target tier, one INSERT of the history rows (COPY for a
+    batch, without instances), the `tier.changed` webhooks. Returns the history rows of a small
+    change."""
     valid_until = valid_until_from(now)
     by_target: dict[int | None, list[int]] = {}
-    records = []
-    for account, to_tier, reason, points in changes:
-        records.append(
+    targets: dict[int | None, Tier | None] = {}
+    for move in moves:
+        key = move.to_tier.pk if move.to_tier else None
+        by_target.setdefault(key, []).append(move.account_id)
+        targets[key] = move.to_tier
+    for key, account_ids in by_target.items():
+        tier = targets[key]
+        _set_tier(account_ids, tier=tier, valid_until=_kept_until(tier, valid_until), now=now)
+    records: list[TierChange] = []
+    if len(moves) > 100:
+        copy_rows(
+            TierChange,
+            (
+                "account_id",
+                "from_tier_id",
+                "to_tier_id",
+                "reason",
+                "qualifying_points",
+                "created_at",
+            ),
+            [
+                (
+                    move.account_id,
+                    move.from_tier.pk if move.from_tier else None,
+                    move.to_tier.pk if move.to_tier else None,
+                    move.reason,
+                    move.points,
+                    now,
+                )
+                for move in moves
+            ],
+        )
+    else:
+        records = TierChange.objects.bulk_create(
             TierChange(
-                account=account,
-                from_tier=tier_by_id(account.tier_id),
-                to_tier=to_tier,
-                reason=reason,
-                qualifying_points=points,
+                account_id=move.account_id,
+                from_tier=move.from_tier,
+                to_tier=move.to_tier,
+                reason=move.reason,
+                qualifying_points=move.points,
                 created_at=now,
             )
+            for move in moves
         )
-        # The entry tier, or no tier at all, cannot be lost: nothing to keep it valid for.
-        can_be_lost = to_tier is not None and to_tier.threshold > 0
-        account.tier = to_tier
-        account.tier_valid_until = valid_until if can_be_lost else None
-        by_target.setdefault(to_tier.pk if to_tier else None, []).append(account.pk)
-    for tier_pk, account_ids in by_target.items():
-        tier = tier_by_id(tier_pk)
-        PointAccount.objects.filter(pk__in=account_ids).update(
-            tier=tier,
-            tier_valid_until=valid_until if tier is not None and tier.threshold > 0 else None,
-            updated_at=now,
-        )
-    TierChange.objects.bulk_create(records, batch_size=1000)
     webhooks.emit_many(
         "tier.changed",
-        [
+        (
             (
-                record.account.member_id,
+                move.member_id,
                 {
-                    "from_tier": record.from_tier.name_nl if record.from_tier else None,
-                    "to_tier": record.to_tier.name_nl if record.to_tier else None,
-                    "reason": record.reason,
+                    "from_tier": move.from_tier.name_nl if move.from_tier else None,
+                    "to_tier": move.to_tier.name_nl if move.to_tier else None,
+                    "reason": move.reason,
                 },
             )
-            for record in records
-        ],
+            for move in moves
+        ),
     )
-    for record in records:
-        tier_changed.send(
-            sender=PointAccount,
-            account=record.account,
-            from_tier=record.from_tier,
-            to_tier=record.to_tier,
-            reason=record.reason,
-        )
     return records
+
+
+def _set_tier(
+    account_ids: list[int],
+    *,
+    tier: Tier | None,
+    valid_until: datetime.datetime | None,
+    now: datetime.datetime,
+    keep: bool = False,
+) -> None:
+    """One UPDATE of the tier (unless `keep`) and its end for a list of accounts."""
+    if not account_ids:
+        return
+    chosen, params = id_in("id", account_ids)
+    ops = connection.ops
+    assignments = "tier_valid_until = %s, updated_at = %s"
+    values: list = [ops.adapt_datetimefield_value(valid_until), ops.adapt_datetimefield_value(now)]
+    if not keep:
+        assignments += ", tier_id = %s"
+        values.append(tier.pk if tier else None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {PointAccount._meta.db_table} SET {assignments} WHERE {chosen}",
+            [*values, *params],
+        )
 
 
 def _change_tier(
@@ -91,7 +154,16 @@ def _change_tier(
     points: int,
     now: datetime.datetime,
 ) -> TierChange:
-    return _change_tiers([(account, to_tier, reason, points)], now=now)[0]
+    """Moves one locked account (upgrade, entry tier) and sends `tier_changed`."""
+    from_tier = tier_by_id(account.tier_id)
+    move = TierMove(account.pk, account.member_id, from_tier, to_tier, reason, points)
+    record = _record_moves([move], now=now)[0]
+    account.tier = to_tier
+    account.tier_valid_until = _kept_until(to_tier, valid_until_from(now))
+    tier_changed.send(
+        sender=PointAccount, account=account, from_tier=from_tier, to_tier=to_tier, reason=reason
+    )
+    return record
 
 
 def tier_upgrade_if_qualified(account: PointAccount) -> TierChange | None:
@@ -167,58 +239,62 @@ def _evaluate(now, batch_size, progress) -> "TierEvaluationRun":
     )
     # A merged member's account is closed: its tier no longer matters (nor tells anyone).
     due = due.filter(merged_at__isnull=True)
+    by_id = {tier.pk: tier for tier in tiers}
     last_id = 0
     while True:
-        ids = list(
-            due.filter(pk__gt=last_id).order_by("pk").values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            break
-        last_id = ids[-1]
         with transaction.atomic(durable=True):
-            accounts = list(
-                PointAccount.objects.filter(pk__in=ids)
-                .only("id", "member_id", "tier_id", "tier_valid_until")
+            # The next batch of due accounts, locked in pk order: one query, tuples, no models.
+            rows = list(
+                due.filter(pk__gt=last_id)
                 .order_by("pk")
                 .select_for_update(no_key=True)
+                .values_list("pk", "member_id", "tier_id", "tier_valid_until")[:batch_size]
             )
+            if not rows:
+                break
+            last_id = rows[-1][0]
             if tiers_by_spend():
-                spend = qualifying_spend_by_member([a.member_id for a in accounts], now)
-                totals = {a.pk: spend.get(a.member_id, 0) for a in accounts}
+                spend = qualifying_spend_by_member([row[1] for row in rows], now)
+                totals = {pk: spend.get(member_id, 0) for pk, member_id, *_rest in rows}
             else:
                 totals = dict(
                     qualifying_entries(now)
                     # A range, not IN (ids): PostgreSQL misjudges long IN lists and scans the
                     # table.
-                    .filter(account_id__gte=ids[0], account_id__lte=ids[-1])
+                    .filter(account_id__gte=rows[0][0], account_id__lte=last_id)
                     .values("account_id")
                     .annotate(total=qualifying_sum())
                     .values_list("account_id", "total")
                 )
-            changes: list[tuple[PointAccount, Tier | None, str, int]] = []
+            moves: list[TierMove] = []
             renewals: list[int] = []
-            for account in accounts:
-                points = max(0, totals.get(account.pk) or 0)
+            for pk, member_id, tier_id, valid_until in rows:
+                points = max(0, totals.get(pk) or 0)
                 target = tier_for_points(points, tiers)
-                current = tier_by_id(account.tier_id)
+                current = by_id.get(tier_id) if tier_id is not None else None
                 run.evaluated += 1
                 if current is None:
                     if target is not None:
-                        changes.append((account, target, TierChange.Reason.ENTRY, points))
+                        moves.append(
+                            TierMove(pk, member_id, None, target, TierChange.Reason.ENTRY, points)
+                        )
                         run.assigned += 1
-                elif account.tier_valid_until is None or account.tier_valid_until > now:
+                elif valid_until is None or valid_until > now:
                     continue  # not due (matched by the tier-less filter only)
                 elif target is not None and target.rank >= current.rank:
-                    renewals.append(account.pk)
+                    renewals.append(pk)
                     run.renewed += 1
                 else:
-                    changes.append((account, target, TierChange.Reason.DOWNGRADE, points))
+                    moves.append(
+                        TierMove(
+                            pk, member_id, current, target, TierChange.Reason.DOWNGRADE, points
+                        )
+                    )
                     run.downgraded += 1
-            if renewals:
-                PointAccount.objects.filter(pk__in=renewals).update(
-                    tier_valid_until=valid_until_from(now), updated_at=now
-                )
-            _change_tiers(changes, now=now)
+            _set_tier(renewals, keep=True, tier=None, valid_until=valid_until_from(now), now=now)
+            # No `tier_changed` per account here: its listeners act on upgrades, which only
+            # earning makes (points/signals.py); the moves are in TierChange and the webhooks.
+            _record_moves(moves, now=now)
         if progress:
             progress(run)
     return run

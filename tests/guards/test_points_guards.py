@@ -73,7 +73,7 @@ def test_tier_evaluation_locks_the_accounts_it_moves(monkeypatch):
     store, member = StoreFactory(), MemberFactory()
     interleave = Interleave()
     monkeypatch.setattr(
-        tiers_module, "_change_tiers", interleave.pause_before(tiers_module._change_tiers)
+        tiers_module, "_record_moves", interleave.pause_before(tiers_module._record_moves)
     )
     # when the member's purchase reaches silver meanwhile
     evaluated, bought = interleave.run(

@@ -176,3 +176,30 @@ def test_evaluation_places_members_without_a_tier(tiers):
     run = tiers_evaluate_due()
     assert run.assigned >= 1
     assert account_of(member).tier.name_nl == "Brons"
+
+
+def test_a_large_evaluation_writes_every_move_and_its_history(tiers):
+    """More than 100 moves in a batch take the set-wise path (history rows by COPY on
+    PostgreSQL, without model instances): every account moves, and every move is recorded."""
+    members = MemberFactory.create_batch(130)
+    silver, gold = tiers[1], tiers[2]
+    ended = timezone.now() - datetime.timedelta(days=1)
+    # given 120 silver and 10 gold members whose period ended, none with qualifying points
+    PointAccount.objects.filter(member__in=members[:120]).update(
+        tier=silver, tier_valid_until=ended
+    )
+    PointAccount.objects.filter(member__in=members[120:]).update(tier=gold, tier_valid_until=ended)
+    before = TierChange.objects.count()
+    # when
+    run = tiers_evaluate_due(batch_size=1000)
+    # then
+    assert run.downgraded == 130
+    assert PointAccount.objects.filter(member__in=members, tier__name_nl="Brons").count() == 130
+    assert not PointAccount.objects.filter(member__in=members, tier_valid_until__isnull=False)
+    moves = TierChange.objects.filter(reason="downgrade")
+    assert TierChange.objects.count() - before == 130
+    assert {(c.from_tier.name_nl, c.to_tier.name_nl, c.qualifying_points) for c in moves} == {
+        ("Zilver", "Brons", 0),
+        ("Goud", "Brons", 0),
+    }
+    assert moves.filter(from_tier=gold).count() == 10
