@@ -319,3 +319,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }.items():
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_key, _value)
 MIDDLEWARE = [*MIDDLEWARE, "loyalty_site.availability.DatabaseErrorMiddleware"]
+
+# A streaming read replica for the dashboard, exports, segment sizes and the portal's history
+# (core/replica.py says which reads go there and which stay on the primary).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+if DATABASE_REPLICA_URL:
+    _replica = env.db("DATABASE_REPLICA_URL")
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        if _key in DATABASES["default"]:
+            _replica.setdefault(_key, DATABASES["default"][_key])
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read the replica's rows from the primary
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+    MIDDLEWARE = ["core.replica.PrimaryPinMiddleware", *MIDDLEWARE]
