@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -320,6 +321,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_key, _value)
 MIDDLEWARE = [*MIDDLEWARE, "loyalty_site.availability.DatabaseErrorMiddleware"]
 
+# Past one machine (docs/scaling.md). DATABASE_POOLING=transaction: the app reaches PostgreSQL
+# through PgBouncer in transaction mode, where one client's consecutive transactions may run on
+# different server connections. So nothing may live in a session: no server-side cursors, no
+# prepared statements (psycopg would prepare a query on its fifth run), no startup `options`
+# (PgBouncer 1.18 refuses them; its `connect_query` sets the web statement timeout instead), and
+# job locks are lease rows instead of session advisory locks (core/locks.py).
+DATABASE_POOLING = env.str("DATABASE_POOLING", default="")
+if DATABASE_POOLING not in {"", "transaction"}:
+    raise ImproperlyConfigured("DATABASE_POOLING must be empty or 'transaction'.")
 # A streaming read replica for the dashboard, exports, segment sizes and the portal's history
 # (core/replica.py says which reads go there and which stay on the primary).
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
@@ -334,3 +344,8 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = _replica
     DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
     MIDDLEWARE = ["core.replica.PrimaryPinMiddleware", *MIDDLEWARE]
+if DATABASE_POOLING == "transaction":
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _database.setdefault("OPTIONS", {})["prepare_threshold"] = None

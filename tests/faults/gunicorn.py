@@ -29,7 +29,9 @@ def request(port: int, method: str, path: str, *, body=None, headers=None):
         connection.close()
 
 
-def start_gunicorn(*, port: int, db_port: int, log_path: Path) -> subprocess.Popen:
+def start_gunicorn(
+    *, port: int, db_port: int, log_path: Path, extra_env: dict | None = None
+) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))},
         # no DJANGO_SETTINGS_MODULE: the WSGI entry point must choose production by itself
@@ -39,6 +41,7 @@ def start_gunicorn(*, port: int, db_port: int, log_path: Path) -> subprocess.Pop
         "DATABASE_URL": database_url(host="127.0.0.1", port=db_port),
         "CACHE_URL": "locmemcache://fault-test",
         "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     log = log_path.open("w")
     return subprocess.Popen(
