@@ -441,16 +441,18 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         Member,
         [
-            Member(
-                external_id=row.external_id,
-                card_number=row.card_number or next(cards),
-                referral_code=row.referral_code or next(codes),
-                enrolled_store_id=row.store_id,
-                enrolled_at=row.enrolled_at or now,
-                updated_at=now,
+            {
+                "external_id": row.external_id,
+                "card_number": row.card_number or next(cards),
+                "referral_code": row.referral_code or next(codes),
+                "enrolled_store_id": row.store_id,
+                "enrolled_at": row.enrolled_at or now,
+                "updated_at": now,
                 **row.contact,
-                **{CONSENT_FIELDS[channel]: moment for channel, moment in row.consents.items()},
-            )
+                **{
+                    CONSENT_FIELDS[channel]: row.consents.get(channel) for channel in CONSENT_FIELDS
+                },
+            }
             for row in rows
         ],
     )
@@ -462,13 +464,13 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         PointAccount,
         [
-            PointAccount(
-                member_id=ids[row.external_id],
-                balance=row.points,
-                tier_id=row.tier_id,
-                tier_valid_until=row.tier_valid_until if row.tier_id else None,
-                updated_at=now,
-            )
+            {
+                "member_id": ids[row.external_id],
+                "balance": row.points,
+                "tier_id": row.tier_id,
+                "tier_valid_until": row.tier_valid_until if row.tier_id else None,
+                "updated_at": now,
+            }
             for row in rows
         ],
     )
@@ -478,17 +480,17 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         PointsEntry,
         [
-            PointsEntry(
-                account_id=accounts[ids[row.external_id]],
-                kind=EntryKind.OPENING,
-                points=row.points,
-                balance_after=row.points,
-                is_qualifying=False,
-                effective_at=now,
-                expires_at=row.points_expire_at,
-                note="import",
-                created_at=now,
-            )
+            {
+                "account_id": accounts[ids[row.external_id]],
+                "kind": EntryKind.OPENING,
+                "points": row.points,
+                "balance_after": row.points,
+                "is_qualifying": False,
+                "effective_at": now,
+                "expires_at": row.points_expire_at,
+                "note": "import",
+                "created_at": now,
+            }
             for row in rows
             if row.points
         ],
@@ -496,13 +498,13 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         ConsentChange,
         [
-            ConsentChange(
-                member_id=ids[row.external_id],
-                channel=channel,
-                is_granted=True,
-                source=ConsentChange.Source.IMPORT,
-                changed_at=moment,
-            )
+            {
+                "member_id": ids[row.external_id],
+                "channel": channel,
+                "is_granted": True,
+                "source": ConsentChange.Source.IMPORT,
+                "changed_at": moment,
+            }
             for row in rows
             for channel, moment in row.consents.items()
         ],
@@ -510,12 +512,12 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         CardAlias,
         [
-            CardAlias(
-                number=row.legacy_card,
-                member_id=ids[row.external_id],
-                reason=CardAlias.Reason.LEGACY,
-                created_at=now,
-            )
+            {
+                "number": row.legacy_card,
+                "member_id": ids[row.external_id],
+                "reason": CardAlias.Reason.LEGACY,
+                "created_at": now,
+            }
             for row in rows
             if row.legacy_card
         ],
