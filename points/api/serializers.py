@@ -12,6 +12,7 @@ from core.api import (
     money_field,
     money_out,
 )
+from core.api_schema import CARD_NUMBER_DESCRIPTION, CARD_NUMBER_PATTERN
 
 from ..earning import BasketLine
 from ..selectors import entry_description
@@ -20,9 +21,9 @@ from ..selectors import entry_description
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": "^[0-9]{11}$",
+        "pattern": CARD_NUMBER_PATTERN,
         "example": "52810473961",
-        "description": "11 digits, the last a Damm check digit (a typo is 400).",
+        "description": CARD_NUMBER_DESCRIPTION,
     }
 )
 class CardNumberField(serializers.CharField):

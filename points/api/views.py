@@ -11,7 +11,12 @@ from accounts.models import ApiScope, Member
 from accounts.normalise import normalise_email, normalise_phone
 from accounts.services import member_enrol
 from core.api import created_or_replayed, run_idempotent
-from core.api_schema import api_operation, idempotency_key_header
+from core.api_schema import (
+    CARD_NUMBER_DESCRIPTION,
+    CARD_NUMBER_PATTERN,
+    api_operation,
+    idempotency_key_header,
+)
 from core.errors import InvalidInput, MemberNotFound
 from core.queries import one_or_none
 
@@ -93,7 +98,9 @@ class MemberLookupApi(PosApiView):
         summary="Find a member by card number, e-mail or phone",
         success={200: s.MemberSummaryOutput},
         parameters=[
-            OpenApiParameter("card_number", str, pattern=r"^[0-9]{11}$"),
+            OpenApiParameter(
+                "card_number", str, pattern=CARD_NUMBER_PATTERN, description=CARD_NUMBER_DESCRIPTION
+            ),
             OpenApiParameter("email", str),
             OpenApiParameter("phone", str),
         ],

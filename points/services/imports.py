@@ -22,6 +22,7 @@ Imported members get no welcome message: `member_enrolled` is not sent for them.
 import csv
 import datetime
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -128,6 +129,8 @@ def batches(rows: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
     if batch:
         yield batch
 
+
+LEGACY_CARD = re.compile(r"[0-9A-Za-z]+")
 
 # Parsing one row -------------------------------------------------------------------------------
 
@@ -265,6 +268,9 @@ def _parse_card(parsed: MemberRow, raw: str, keep_card_numbers: bool) -> None:
         )
     elif len(number) > 32:
         raise RowRejected("card_number", _("longer than 32 characters"))
+    elif not LEGACY_CARD.fullmatch(number):
+        # what the API documents as a card number (core.api_schema.CARD_NUMBER_PATTERN)
+        raise RowRejected("card_number", _("only letters and digits (and spaces, dashes, dots)"))
     else:
         parsed.legacy_card = number
 
