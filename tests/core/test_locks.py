@@ -14,7 +14,7 @@ from tests.markers import postgres_only
 
 pytestmark = [
     postgres_only,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 

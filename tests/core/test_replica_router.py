@@ -23,7 +23,9 @@ def test_without_a_replica_every_read_goes_to_the_primary():
         assert router.db_for_read(PointsEntry) == "default"
 
 
-@pytest.mark.django_db(transaction=True)  # no test transaction around the reads
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # no test transaction around the reads
 def test_only_reads_that_ask_for_it_go_to_the_replica(with_replica):
     assert router.db_for_read(PointsEntry) == "default"
     with replica_reads():
@@ -48,7 +50,9 @@ def _middleware(status: int = 200):
     return PrimaryPinMiddleware(view), seen
 
 
-@pytest.mark.django_db(transaction=True)  # no test transaction around the request
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # no test transaction around the request
 def test_a_browser_that_changed_something_reads_the_primary_for_a_while(with_replica, settings):
     settings.REPLICA_PIN_SECONDS = 15
     factory = RequestFactory()
@@ -66,7 +70,7 @@ def test_a_browser_that_changed_something_reads_the_primary_for_a_while(with_rep
     assert written.cookies[PIN_COOKIE]["httponly"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_refused_change_does_not_pin_the_browser(with_replica):
     middleware, _seen = _middleware(status=400)
 
