@@ -8,6 +8,9 @@ refactoring is checked against the commit before it: run it in both checkouts, e
 loaded bench database (bench.load), one after the other, and compare. It drives the same three
 requests as bench.api's earn, quote and summary scenarios through Django's test client (no HTTP
 server, no network), after bench.api has prepared its key (run `bench.api --only summary` once).
+"DB CPU ms" is what the PostgreSQL server process serving the connection spent per request
+(read from /proc, so only when PostgreSQL runs on this machine): the split docs/scaling.md's
+capacity model uses.
 """
 
 import argparse
@@ -65,21 +68,45 @@ def main() -> None:
     def summary(_i: int):
         return client.get(f"/api/v1/members/{rng.choice(cards)}/")
 
-    print(f"{'scenario':10} {'CPU ms/request':>15} {'wall ms/request':>16} {'queries':>8}")
+    backend = _backend_pid(connection)
+    print(
+        f"{'scenario':10} {'CPU ms/request':>15} {'DB CPU ms':>10} {'wall ms/request':>16} "
+        f"{'queries':>8}"
+    )
     for name, send in (("earn", earn), ("quote", quote), ("summary", summary)):
         for i in range(20):  # warm the caches and the connection
             answer = send(10_000_000 + i)
             assert answer.status_code in (200, 201), (name, answer.status_code, answer.content)
         with CaptureQueriesContext(connection) as queries:
             cpu, wall = time.process_time(), time.perf_counter()
+            database_cpu = _cpu_seconds(backend)
             for i in range(args.requests):
                 send(i)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            database_cpu = _cpu_seconds(backend) - database_cpu
         n = args.requests
         print(
-            f"{name:10} {cpu / n * 1000:15.2f} {wall / n * 1000:16.2f} "
-            f"{len(queries.captured_queries) / n:8.1f}"
+            f"{name:10} {cpu / n * 1000:15.2f} {database_cpu / n * 1000:10.2f} "
+            f"{wall / n * 1000:16.2f} {len(queries.captured_queries) / n:8.1f}"
         )
+
+
+def _backend_pid(connection) -> int:
+    """The PostgreSQL server process serving this connection (on this machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a local process has used: the database's share of a
+    request, measured as the process that did it, whatever else the machine is doing. NaN when
+    the server runs elsewhere."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ReadOnlyAdminMixin, RuleKindAdminMixin
 from core.csv_export import csv_response
 from core.errors import ApplicationError
+from core.replica import reporting_db
 
 from . import selectors, services
 from .models import (
@@ -97,7 +98,8 @@ class SegmentAdmin(admin.ModelAdmin):
     def current_size(self, segment) -> str:
         if segment.pk is None:
             return "–"
-        return f"{selectors.segment_members(segment).count():,}".replace(",", ".")
+        members = selectors.segment_members(segment).using(reporting_db())
+        return f"{members.count():,}".replace(",", ".")
 
     def has_export_csv_permission(self, request) -> bool:
         return request.user.has_perm("campaigns.export_segment")
@@ -119,10 +121,13 @@ class SegmentAdmin(admin.ModelAdmin):
             _("Last purchase"),
         ]
 
+        database = reporting_db()  # chosen now: the rows are read after the view returns
+
         def rows():
             for segment in segments:
                 members = (
                     selectors.segment_members(segment)
+                    .using(database)
                     .order_by("pk")
                     .values_list(
                         "card_number",

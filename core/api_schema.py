@@ -156,12 +156,21 @@ CARD_PATH_ERRORS: dict[int, tuple[str, ...]] = {
     404: ("member_not_found",),
 }
 
+# What the API takes as a card number: ours (11 digits, the last a Damm check digit), or a legacy
+# card kept on import or the card of a merged member (letters and digits, up to 32); spaces,
+# dashes and dots are ignored. A typo in one of ours is 400, an unknown number 404.
+CARD_NUMBER_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z .-]{0,39}$"
+CARD_NUMBER_DESCRIPTION = (
+    "The member's card number: 11 digits, the last a Damm check digit (a typo is 400), or a "
+    "legacy card number kept on import or the card of a merged member (letters and digits, up "
+    "to 32). Spaces, dashes and dots are ignored."
+)
 CARD_NUMBER = OpenApiParameter(
     "card_number",
     str,
     OpenApiParameter.PATH,
-    description="The member's card number: 11 digits, the last a Damm check digit.",
-    pattern=r"^[0-9]{11}$",
+    description=CARD_NUMBER_DESCRIPTION,
+    pattern=CARD_NUMBER_PATTERN,
     examples=[OpenApiExample("card", value="52810473961")],
 )
 REPLAYED = OpenApiParameter(

@@ -85,6 +85,23 @@ class DatabaseIdentity(models.Model):
         return str(self.uuid)
 
 
+class JobLease(models.Model):
+    """A periodic job's lock when the app reaches PostgreSQL through PgBouncer in transaction
+    mode (core/locks.py): one row per held lock, its name the primary key, so two processes
+    can never both hold it; a lease runs out, so a crashed holder blocks the job for
+    `timeout_seconds` at most. Not in admin: nobody edits it."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    token = models.CharField(max_length=32)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("job lease")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class IdempotencyRecord(models.Model):
     """The first answer to a write sent with an idempotency key, replayed on retries.
 

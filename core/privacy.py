@@ -40,6 +40,7 @@ def _erase_outbox_payloads(subject: Subject) -> None:
 
 register("core.IdempotencyRecord", ["response_content"], _erase_idempotency_answers)
 not_personal("core.IdempotencyRecord", response_headers="the answer's HTTP headers")
+not_personal("core.JobLease", name="a periodic job's name, e.g. tiers_evaluate")
 register("core.OutboxJob", ["payload", "last_error"], _erase_outbox_payloads)
 
 

@@ -41,7 +41,9 @@ def limit_web_statements() -> None:
     connection a web process opens carries the limit (no extra round trip per request).
     """
     timeout_ms = settings.DATABASE_STATEMENT_TIMEOUT_MS
-    if not timeout_ms:
+    if not timeout_ms or settings.DATABASE_POOLING:
+        # Behind PgBouncer the pooler's `connect_query` sets it (docs/scaling.md): PgBouncer
+        # refuses a startup `options` parameter.
         return
     for alias in connections:
         settings_dict = connections.settings[alias]

@@ -39,10 +39,11 @@ def _database_state() -> str:
             params = connection.get_connection_params()
             params.update(
                 connect_timeout=READY_DATABASE_TIMEOUT,
-                options=f"-c statement_timeout={READY_DATABASE_TIMEOUT * 1000}",
                 tcp_user_timeout=READY_DATABASE_TIMEOUT * 1000,
                 autocommit=True,
             )
+            if not settings.DATABASE_POOLING:  # PgBouncer refuses startup `options`
+                params["options"] = f"-c statement_timeout={READY_DATABASE_TIMEOUT * 1000}"
             with psycopg.connect(**params) as probe:
                 probe.execute("SELECT 1")
         else:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.csv_export import csv_response
+from core.replica import reads_from_replica
 from insights import figures
 from insights.models import KpiRefresh
 from points.models import LoyaltyProgram
@@ -48,6 +49,7 @@ class KpiDashboardAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return presentation.KpiFilterForm.from_query(request.GET, timezone.localdate())
 
+    @reads_from_replica
     def changelist_view(self, request, extra_context=None):
         form = self._form(request)
         context = {
@@ -71,6 +73,7 @@ class KpiDashboardAdmin(admin.ModelAdmin):
             )
         return TemplateResponse(request, "admin/kpis/dashboard.html", context)
 
+    @reads_from_replica  # the tables are lists, read before the view returns
     def export_view(self, request, figure: str):
         form = self._form(request)
         export = tables.EXPORTS.get(figure)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -356,3 +357,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }.items():
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(_key, _value)
 MIDDLEWARE = [*MIDDLEWARE, "loyalty_site.availability.DatabaseErrorMiddleware"]
+
+# Past one machine (docs/scaling.md). DATABASE_POOLING=transaction: the app reaches PostgreSQL
+# through PgBouncer in transaction mode, where one client's consecutive transactions may run on
+# different server connections. So nothing may live in a session: no server-side cursors, no
+# prepared statements (psycopg would prepare a query on its fifth run), no startup `options`
+# (PgBouncer 1.18 refuses them; its `connect_query` sets the web statement timeout instead), and
+# job locks are lease rows instead of session advisory locks (core/locks.py).
+DATABASE_POOLING = env.str("DATABASE_POOLING", default="")
+if DATABASE_POOLING not in {"", "transaction"}:
+    raise ImproperlyConfigured("DATABASE_POOLING must be empty or 'transaction'.")
+# A streaming read replica for the dashboard, exports, segment sizes and the portal's history
+# (core/replica.py says which reads go there and which stay on the primary).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+if DATABASE_REPLICA_URL:
+    _replica = env.db("DATABASE_REPLICA_URL")
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        if _key in DATABASES["default"]:
+            _replica.setdefault(_key, DATABASES["default"][_key])
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read the replica's rows from the primary
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+    MIDDLEWARE = ["core.replica.PrimaryPinMiddleware", *MIDDLEWARE]
+if DATABASE_POOLING == "transaction":
+    for _database in DATABASES.values():
+        if _database["ENGINE"] == "django.db.backends.postgresql":
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _database.setdefault("OPTIONS", {})["prepare_threshold"] = None

@@ -14,6 +14,7 @@ from core.api import (
     money_field,
     money_out,
 )
+from core.api_schema import CARD_NUMBER_DESCRIPTION, CARD_NUMBER_PATTERN
 
 from .. import extensions
 from ..earning import BasketLine
@@ -23,9 +24,9 @@ from ..selectors import entry_description, pending_points_text
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": "^[0-9]{11}$",
+        "pattern": CARD_NUMBER_PATTERN,
         "example": "52810473961",
-        "description": "11 digits, the last a Damm check digit (a typo is 400).",
+        "description": CARD_NUMBER_DESCRIPTION,
     }
 )
 class CardNumberField(serializers.CharField):

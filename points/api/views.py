@@ -10,7 +10,12 @@ from accounts.api.permissions import require_scope
 from accounts.models import ApiScope, Member
 from accounts.services import member_enrol
 from core.api import created_or_replayed, run_idempotent
-from core.api_schema import api_operation, idempotency_key_header
+from core.api_schema import (
+    CARD_NUMBER_DESCRIPTION,
+    CARD_NUMBER_PATTERN,
+    api_operation,
+    idempotency_key_header,
+)
 from core.errors import InvalidInput
 
 from .. import selectors, services
@@ -91,7 +96,9 @@ class MemberLookupApi(PosApiView):
         summary="Find a member by card number, e-mail or phone",
         success={200: s.MemberSummaryOutput},
         parameters=[
-            OpenApiParameter("card_number", str, pattern=r"^[0-9]{11}$"),
+            OpenApiParameter(
+                "card_number", str, pattern=CARD_NUMBER_PATTERN, description=CARD_NUMBER_DESCRIPTION
+            ),
             OpenApiParameter("email", str),
             OpenApiParameter("phone", str),
         ],

@@ -22,6 +22,7 @@ Imported members get no welcome message: `member_enrolled` is not sent for them.
 import csv
 import datetime
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -171,6 +172,8 @@ def batches(rows: Iterable, size: int = BATCH_SIZE) -> Iterator[list]:
         yield batch
 
 
+LEGACY_CARD = re.compile(r"[0-9A-Za-z]+")
+
 # Parsing one row -------------------------------------------------------------------------------
 
 
@@ -307,6 +310,9 @@ def _parse_card(parsed: MemberRow, raw: str, keep_card_numbers: bool) -> None:
         )
     elif len(number) > 32:
         raise RowRejected("card_number", _("longer than 32 characters"))
+    elif not LEGACY_CARD.fullmatch(number):
+        # what the API documents as a card number (core.api_schema.CARD_NUMBER_PATTERN)
+        raise RowRejected("card_number", _("only letters and digits (and spaces, dashes, dots)"))
     else:
         parsed.legacy_card = number
 
@@ -483,16 +489,18 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         Member,
         [
-            Member(
-                external_id=row.external_id,
-                card_number=row.card_number or next(cards),
-                referral_code=row.referral_code or next(codes),
-                enrolled_store_id=row.store_id,
-                enrolled_at=row.enrolled_at or now,
-                updated_at=now,
+            {
+                "external_id": row.external_id,
+                "card_number": row.card_number or next(cards),
+                "referral_code": row.referral_code or next(codes),
+                "enrolled_store_id": row.store_id,
+                "enrolled_at": row.enrolled_at or now,
+                "updated_at": now,
                 **row.contact,
-                **{CONSENT_FIELDS[channel]: moment for channel, moment in row.consents.items()},
-            )
+                **{
+                    CONSENT_FIELDS[channel]: row.consents.get(channel) for channel in CONSENT_FIELDS
+                },
+            }
             for row in rows
         ],
     )
@@ -504,13 +512,13 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         PointAccount,
         [
-            PointAccount(
-                member_id=ids[row.external_id],
-                balance=row.points,
-                tier_id=row.tier_id,
-                tier_valid_until=row.tier_valid_until if row.tier_id else None,
-                updated_at=now,
-            )
+            {
+                "member_id": ids[row.external_id],
+                "balance": row.points,
+                "tier_id": row.tier_id,
+                "tier_valid_until": row.tier_valid_until if row.tier_id else None,
+                "updated_at": now,
+            }
             for row in rows
         ],
     )
@@ -520,17 +528,17 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         PointsEntry,
         [
-            PointsEntry(
-                account_id=accounts[ids[row.external_id]],
-                kind=EntryKind.OPENING,
-                points=row.points,
-                balance_after=row.points,
-                is_qualifying=False,
-                effective_at=now,
-                expires_at=row.points_expire_at,
-                note="import",
-                created_at=now,
-            )
+            {
+                "account_id": accounts[ids[row.external_id]],
+                "kind": EntryKind.OPENING,
+                "points": row.points,
+                "balance_after": row.points,
+                "is_qualifying": False,
+                "effective_at": now,
+                "expires_at": row.points_expire_at,
+                "note": "import",
+                "created_at": now,
+            }
             for row in rows
             if row.points
         ],
@@ -538,13 +546,13 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         ConsentChange,
         [
-            ConsentChange(
-                member_id=ids[row.external_id],
-                channel=channel,
-                is_granted=True,
-                source=ConsentChange.Source.IMPORT,
-                changed_at=moment,
-            )
+            {
+                "member_id": ids[row.external_id],
+                "channel": channel,
+                "is_granted": True,
+                "source": ConsentChange.Source.IMPORT,
+                "changed_at": moment,
+            }
             for row in rows
             for channel, moment in row.consents.items()
         ],
@@ -552,12 +560,12 @@ def _create_members(rows: list[MemberRow], now: datetime.datetime) -> None:
     insert_new(
         CardAlias,
         [
-            CardAlias(
-                number=row.legacy_card,
-                member_id=ids[row.external_id],
-                reason=CardAlias.Reason.LEGACY,
-                created_at=now,
-            )
+            {
+                "number": row.legacy_card,
+                "member_id": ids[row.external_id],
+                "reason": CardAlias.Reason.LEGACY,
+                "created_at": now,
+            }
             for row in rows
             if row.legacy_card
         ],

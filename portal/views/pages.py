@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
+from core.replica import reads_from_replica
 from rewards.selectors import is_personal_offer
 from rewards.services import reward_redeem
 
@@ -55,6 +56,7 @@ def card_scan_view(request):
 
 
 @member_required
+@reads_from_replica
 def history_view(request):
     form = forms.HistoryFilterForm(request.GET or None)
     filters = {}
@@ -82,6 +84,7 @@ def history_view(request):
 
 
 @member_required
+@reads_from_replica
 def credit_history_view(request):
     history = selectors.credit_history_for(request.member)
     page = Paginator(history.entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -244,13 +244,29 @@ def code_revoke_unused(*, issued_id: int, reason: str) -> bool:
     return True
 
 
-def codes_expire_due(*, now: datetime.datetime | None = None) -> int:
-    """Marks codes past their date as expired (one set-based UPDATE). Returns how many."""
+def codes_expire_due(*, now: datetime.datetime | None = None, batch_size: int = 5000) -> int:
+    """Marks codes past their date as expired, a batch at a time. Returns how many.
+
+    Codes are locked in primary-key order, the order a checkout locks them in, so this job and
+    a till never deadlock; a code a till holds (a checkout between validating and using it) is
+    skipped rather than waited for: the till decides it, and the next run expires it if it is
+    still unused.
+    """
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        return IssuedReward.objects.filter(
-            status=IssuedReward.Status.ISSUED, expires_at__lte=now
-        ).update(status=IssuedReward.Status.EXPIRED)
+    due = IssuedReward.objects.filter(status=IssuedReward.Status.ISSUED, expires_at__lte=now)
+    expired = 0
+    while True:
+        with transaction.atomic(durable=True):
+            ids = list(
+                due.order_by("pk")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            expired += IssuedReward.objects.filter(pk__in=ids).update(
+                status=IssuedReward.Status.EXPIRED
+            )
+        if len(ids) < batch_size:
+            return expired
 
 
 def tier_gifts_issue(*, member: Member, tier) -> list[IssuedReward]:

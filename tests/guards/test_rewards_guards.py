@@ -1,10 +1,13 @@
 """Guards of codes, store credit and stock: each row lock raced on PostgreSQL, each constraint
 hit past the services (docs/architecture.md, "Guards and the tests that defend them")."""
 
+import datetime
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
 
 from points.models import PointAccount
 from points.services import points_adjust
@@ -14,6 +17,7 @@ from rewards.models import CodeUse, IssuedReward, Reward, StoreCreditAccount, St
 from rewards.services import (
     CodeAlreadyUsed,
     code_revoke,
+    codes_expire_due,
     credit_account_lock,
     reward_redeem,
     store_credit_adjust,
@@ -221,3 +225,39 @@ def test_the_database_refuses_a_percentage_discount_over_100():
     with pytest.raises(IntegrityError), transaction.atomic():
         Reward.objects.filter(pk=reward.pk).update(value=Decimal("101"))
     assert Reward.objects.get(pk=reward.pk).value == Decimal("50.00")
+
+
+@postgres_only
+@race
+def test_expiring_codes_skips_a_code_a_till_holds_instead_of_waiting_for_it():
+    # given two codes past their date, one of them locked by a till between checkout's
+    # validation and its use (another connection holds the row lock)
+    member = MemberFactory()
+    past = timezone.now() - datetime.timedelta(days=31)
+    held, free = issue(member, RewardFactory(), now=past), issue(member, RewardFactory(), now=past)
+    till = connections.create_connection("default")
+    expired: list[int] = []
+    try:
+        till.set_autocommit(False)
+        with till.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM rewards_issuedreward WHERE id = %s FOR UPDATE", [held.pk]
+            )
+
+        # when the nightly job runs meanwhile
+        job = threading.Thread(target=lambda: expired.append(codes_expire_due()), daemon=True)
+        job.start()
+        job.join(timeout=10)
+        finished_while_held = not job.is_alive()
+    finally:
+        till.rollback()
+        till.close()
+    job.join(timeout=10)
+
+    # then it finished without waiting for the till (an UPDATE of both would have), expiring
+    # the free code and leaving the held one to the till and the next run
+    assert finished_while_held
+    assert expired == [1]
+    assert IssuedReward.objects.get(pk=free.pk).status == IssuedReward.Status.EXPIRED
+    assert IssuedReward.objects.get(pk=held.pk).status == IssuedReward.Status.ISSUED
+    assert codes_expire_due() == 1  # the next run takes it

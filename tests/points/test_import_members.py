@@ -3,6 +3,7 @@
 import csv
 import datetime
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone, translation
 
 from accounts.cards import generate_card_number
 from accounts.models import CardAlias, ConsentChange, Member
+from core.api_schema import CARD_NUMBER_PATTERN
 from core.errors import InvalidInput
 from points.models import EntryKind, PointsEntry, Purchase
 from points.selectors import ledger_mismatches, member_get_by_card
@@ -198,6 +200,24 @@ def test_legacy_card_numbers_are_kept_and_found_at_the_till(tmp_path, store, pos
     response = pos.get("/api/v1/members/12345678/")
     assert response.status_code == 200, response.json()
     assert response.json()["points_balance"] == 1250
+
+
+def test_a_kept_legacy_card_is_one_the_api_documents_and_finds(tmp_path, store, pos):
+    rows = [
+        ann(card_number="AB-12 34"),
+        ann(external_id="L-2", email="", phone="", card_number="AB#1234"),
+    ]
+    with pytest.raises(CommandError, match="1 row"):
+        run(write_csv(tmp_path / "m.csv", rows), "--keep-card-numbers")
+
+    errors = list(csv.DictReader((tmp_path / "m.csv.errors.csv").open()))
+    assert [(e["external_id"], e["field"]) for e in errors] == [("L-2", "card_number")]
+    assert "only letters and digits" in errors[0]["reason"]
+    # what the till sends matches the documented pattern, and finds the member
+    assert re.fullmatch(CARD_NUMBER_PATTERN, "AB-12 34")
+    assert pos.get("/api/v1/members/AB-12%2034/").status_code == 200
+    found = pos.get("/api/v1/members/lookup/", {"card_number": "AB1234"})
+    assert found.json()["card_number"] == Member.objects.get(external_id="L-1").card_number
 
 
 def test_a_mistyped_number_without_an_alias_is_still_refused():
