@@ -389,7 +389,12 @@ def purchase_input_fast(data, *, quote: bool = False) -> dict | None:
     amount = _decimal(data.get("amount"), _MONEY_TEXT, _CENT)
     if amount is None:
         return None
-    result = {"card_number": card, "amount": amount, "currency": currency}
+    result = {
+        "card_number": card,
+        "amount": amount,
+        "currency": currency,
+        "store_credit_mode": extensions.STORE_CREDIT_EXACT,  # the serializer's default
+    }
     if "transaction_id" in data:
         result["transaction_id"] = transaction_id
     if "lines" in data:
