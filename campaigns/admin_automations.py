@@ -17,7 +17,7 @@ from rewards.models import Reward
 
 from . import messaging, services, templating
 from .forms import AutomationForm
-from .models import Automation, Trigger
+from .models import Automation, EscalationStep, Trigger
 
 
 def _pricing_note(automation: Automation, result: services.DryRun) -> str:
@@ -78,6 +78,19 @@ def _dry_run_context(automation: Automation, result: services.DryRun) -> dict:
     }
 
 
+class EscalationStepInline(admin.TabularInline):
+    """The offer again on the next consented channel (e-mail → WhatsApp → SMS)."""
+
+    model = EscalationStep
+    extra = 0
+    fields = ["position", "after_days", "condition"]
+    verbose_name = _("escalation step")
+    verbose_name_plural = _(
+        "Escalation: the same offer again on the next consented channel (e-mail → WhatsApp → "
+        "SMS) after N days, while it has not worked"
+    )
+
+
 @admin.register(Automation)
 class AutomationAdmin(admin.ModelAdmin):
     list_display = [
@@ -94,6 +107,7 @@ class AutomationAdmin(admin.ModelAdmin):
     list_filter = ["trigger", "is_active", "channel"]
     search_fields = ["name"]
     form = AutomationForm
+    inlines = [EscalationStepInline]
     actions = ["dry_run", "run_now", "pause", "resume"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "starts_at", "ends_at"]}),
@@ -203,6 +217,7 @@ class AutomationAdmin(admin.ModelAdmin):
                 "previews": messaging.previews(automation, member),
                 "preview_member": member,
                 **_dry_run_context(automation, result),
+                "escalation_response": services.escalation_response(automation),
                 "placeholders": templating.PLACEHOLDERS,
                 "send_test_url": reverse(
                     "admin:campaigns_automation_send_test", args=[automation.pk]

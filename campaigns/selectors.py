@@ -13,7 +13,7 @@ from accounts.models import ConsentChange, Erasure, LoginToken, Member
 from points.models import Activity, LoyaltyProgram, PointsEntry, Purchase
 from points.selectors import Coverage, label_in_language
 
-from . import bonus, lifecycle
+from . import attitude, bonus, lifecycle
 from .models import Automation, Delivery, Segment, SurveyResponse, Trigger
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
@@ -73,6 +73,11 @@ def segment_members(
     if segment.consent_channel:
         members = members.filter(reachable_on(segment.consent_channel))
     members = _filter_by_purchases_in_period(members, segment, now)
+    if segment.attitude:
+        members = attitude.members_with_attitude(members, now=now).filter(attitude=segment.attitude)
+    if segment.behaviour:
+        loyal = lifecycle.loyal_members(now=now, days=LoyaltyProgram.current().dormant_after_days)
+        members = members.filter(loyal if segment.behaviour == "loyal" else ~loyal)
     return members
 
 

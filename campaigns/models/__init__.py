@@ -5,12 +5,19 @@ from .automations import (
     AutomationQuerySet,
     AutomationRun,
     Delivery,
+    EscalationSend,
+    EscalationStep,
     MessageChannel,
     OutboundMessage,
     Trigger,
 )
 from .segments import SCORE, BonusCampaign, MemberStats, Segment
-from .surveys import SurveyResponse
+from .surveys import (
+    SatisfactionChannel,
+    SatisfactionInvitation,
+    SatisfactionResponse,
+    SurveyResponse,
+)
 
 __all__ = [
     "SCORE",
@@ -19,9 +26,14 @@ __all__ = [
     "AutomationRun",
     "BonusCampaign",
     "Delivery",
+    "EscalationSend",
+    "EscalationStep",
     "MemberStats",
     "MessageChannel",
     "OutboundMessage",
+    "SatisfactionChannel",
+    "SatisfactionInvitation",
+    "SatisfactionResponse",
     "Segment",
     "SurveyResponse",
     "Trigger",
