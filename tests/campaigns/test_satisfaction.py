@@ -190,3 +190,14 @@ def test_the_database_allows_one_answer_per_purchase(store):
     SatisfactionResponse.objects.create(member=member, purchase=purchase, score=5)
     with pytest.raises(IntegrityError), transaction.atomic():
         SatisfactionResponse.objects.create(member=member, purchase=purchase, score=6)
+
+
+def test_the_database_allows_one_question_per_purchase(store):
+    """The guard (docs/architecture.md): SatisfactionInvitation.purchase is unique."""
+    from django.db import IntegrityError, transaction
+
+    member = MemberFactory()
+    purchase = purchase_of(member, store)
+    SatisfactionInvitation.objects.create(member=member, purchase=purchase, channel="email")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SatisfactionInvitation.objects.create(member=member, purchase=purchase, channel="sms")
