@@ -160,11 +160,11 @@ def survey_offer_for(member: Member) -> SurveyOffer:
     return SurveyOffer(is_open=next_due is None, points=survey_points(), next_due=next_due)
 
 
-def satisfaction_purchase(member: Member, purchase_id: str | None):
+def satisfaction_purchase(member: Member, purchase_id: str | None) -> Purchase | None:
     """The purchase to ask about: the one a message link names, when it is still one the
     member may answer about; else the latest the question is due for (or None)."""
     due = satisfaction_purchase_for(member)
-    if due is None or not (purchase_id or "").isdigit():
+    if due is None or purchase_id is None or not (purchase_id.isascii() and purchase_id.isdigit()):
         return due
     named = (
         Purchase.objects.filter(

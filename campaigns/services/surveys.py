@@ -179,11 +179,15 @@ def satisfaction_answer(
     if channel not in SatisfactionChannel.values:
         raise InvalidInput(_("Unknown channel."), code="invalid_choice", field="channel")
     now = timezone.now()
-    purchase = Purchase.objects.filter(
-        pk=purchase_id if isinstance(purchase_id, int) else None,
-        member=member,
-        occurred_at__gte=now - datetime.timedelta(days=SATISFACTION_ASK_WITHIN_DAYS),
-    ).first()
+    purchase = (
+        Purchase.objects.filter(
+            pk=purchase_id,
+            member=member,
+            occurred_at__gte=now - datetime.timedelta(days=SATISFACTION_ASK_WITHIN_DAYS),
+        ).first()
+        if isinstance(purchase_id, int) and not isinstance(purchase_id, bool)
+        else None
+    )
     if purchase is None:
         raise InvalidInput(
             _("This is not one of your recent purchases."), code="invalid", field="purchase"

@@ -17,7 +17,7 @@ from .helpers import bought_days_ago
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def everyone() -> figures.KpiFilter:
