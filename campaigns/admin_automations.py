@@ -4,8 +4,9 @@ Apart from campaigns/admin.py because it is most of it: the page a marketer work
 """
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.formats import number_format
@@ -78,10 +79,34 @@ def _dry_run_context(automation: Automation, result: services.DryRun) -> dict:
     }
 
 
+class EscalationStepFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        """Steps go in order: a later step waits longer after the first message."""
+        super().clean()
+        steps = sorted(
+            (form.cleaned_data["position"], form.cleaned_data["after_days"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("position")
+            and form.cleaned_data.get("after_days")
+        )
+        for (_position, before), (position, after) in zip(steps, steps[1:], strict=False):
+            if after <= before:
+                raise ValidationError(
+                    _(
+                        "Step %(position)s must come more days after the first message than the "
+                        "step before it."
+                    )
+                    % {"position": position}
+                )
+
+
 class EscalationStepInline(admin.TabularInline):
     """The offer again on the next consented channel (e-mail → WhatsApp → SMS)."""
 
     model = EscalationStep
+    formset = EscalationStepFormSet
     extra = 0
     fields = ["position", "after_days", "condition"]
     verbose_name = _("escalation step")

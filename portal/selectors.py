@@ -164,11 +164,13 @@ def satisfaction_purchase(member: Member, purchase_id: str | None) -> Purchase |
     """The purchase to ask about: the one a message link names, when it is still one the
     member may answer about; else the latest the question is due for (or None)."""
     due = satisfaction_purchase_for(member)
-    if due is None or purchase_id is None or not (purchase_id.isascii() and purchase_id.isdigit()):
+    text = purchase_id or ""
+    # 18 digits at most: within a bigint
+    if due is None or not (text.isascii() and text.isdigit() and len(text) <= 18):
         return due
     named = (
         Purchase.objects.filter(
-            pk=int(purchase_id),
+            pk=int(text),
             member=member,
             occurred_at__gte=timezone.now() - datetime.timedelta(days=SATISFACTION_ASK_WITHIN_DAYS),
             satisfaction_response__isnull=True,

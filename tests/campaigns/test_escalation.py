@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.messaging import MemoryBackend
@@ -18,10 +19,13 @@ from campaigns.services import (
     escalations_queue_due,
     escalations_send,
 )
+from loyalty_site import roles
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory
 from tests.helpers import buy
+from tests.staff.helpers import login
 
 from .helpers import bought_days_ago
+from .test_message_templates import _form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +273,52 @@ def test_the_automation_page_shows_the_steps_and_the_response(
     body = page.content.decode()
     assert "escalation_steps-0-after_days" in body
     assert 'id="automation-response"' in body
+
+
+def _steps(*steps) -> dict:
+    data = {
+        "escalation_steps-TOTAL_FORMS": str(len(steps)),
+        "escalation_steps-INITIAL_FORMS": "0",
+        "escalation_steps-MIN_NUM_FORMS": "0",
+        "escalation_steps-MAX_NUM_FORMS": "1000",
+    }
+    for index, (position, after_days, condition) in enumerate(steps):
+        data |= {
+            f"escalation_steps-{index}-position": position,
+            f"escalation_steps-{index}-after_days": after_days,
+            f"escalation_steps-{index}-condition": condition,
+        }
+    return data
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [("1", "7", "no_purchase"), ("2", "5", "no_purchase")],  # the later step comes sooner
+        [("1", "0", "no_purchase")],  # after 0 days
+        [("1", "7", "no_purchase"), ("1", "9", "code_unused")],  # the same step twice
+        [("1", "7", "whenever")],  # no such condition
+        [("zero", "7", "no_purchase")],
+    ],
+)
+def test_bad_escalation_steps_are_form_errors_and_nothing_is_saved(client, steps):
+    login(client, roles.MARKETING)
+    response = client.post(
+        reverse("admin:campaigns_automation_add"), {**_form_data(), **_steps(*steps)}
+    )
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.total_error_count()
+    assert not EscalationStep.objects.exists()
+
+
+def test_good_escalation_steps_are_saved(client):
+    login(client, roles.MARKETING)
+    response = client.post(
+        reverse("admin:campaigns_automation_add"),
+        {**_form_data(), **_steps(("1", "7", "code_unused"), ("2", "14", "no_purchase"))},
+    )
+    assert response.status_code == 302
+    assert list(EscalationStep.objects.values_list("position", "after_days", "condition")) == [
+        (1, 7, "code_unused"),
+        (2, 14, "no_purchase"),
+    ]

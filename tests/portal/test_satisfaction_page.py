@@ -82,3 +82,12 @@ def test_the_question_in_english(portal, member, store):
     portal.cookies["django_language"] = "en"
     page = portal.get(reverse("portal:satisfaction")).content.decode()
     assert "Are you satisfied with your purchase?" in page
+
+
+@pytest.mark.parametrize("named", ["abc", "²", "9" * 30, "-1", ""])
+def test_a_mangled_link_asks_about_the_latest_purchase(portal, member, store, named):
+    purchase = latest_purchase(member, store)
+    page = portal.get(reverse("portal:satisfaction") + f"?purchase={named}&via=nonsense")
+    assert page.status_code == 200
+    assert page.context["purchase"] == purchase
+    assert page.context["form"]["via"].value() == "portal"
