@@ -65,6 +65,9 @@ def _form_data(**overrides) -> dict:
         "message_body_nl": HOI,
         "cooldown_days": "90",
         "conversion_days": "30",
+        # the escalation steps' inline, empty
+        "escalation_steps-TOTAL_FORMS": "0",
+        "escalation_steps-INITIAL_FORMS": "0",
     }
     return {**data, **overrides}
 
