@@ -258,6 +258,7 @@ def test_an_automation_made_without_texts_shows_the_standard_text_it_sends(clien
         if value is not None and name not in ("created_at", "updated_at")
     }
     data["reward"] = automation.reward_id
+    data |= {"escalation_steps-TOTAL_FORMS": "0", "escalation_steps-INITIAL_FORMS": "0"}
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     automation.refresh_from_db()
