@@ -15,6 +15,8 @@ from .models import (
     BonusCampaign,
     Delivery,
     OutboundMessage,
+    SatisfactionInvitation,
+    SatisfactionResponse,
     Segment,
     SurveyResponse,
 )
@@ -92,6 +94,17 @@ class SegmentAdmin(admin.ModelAdmin):
             },
         ),
         (_("Consent"), {"fields": ["consent_channel"]}),
+        (
+            _("Attitude and behaviour"),
+            {
+                "fields": ["attitude", "behaviour"],
+                "description": _(
+                    "Satisfaction is not loyalty: pick 'satisfied' and 'not loyal' to reach "
+                    "satisfied members who do not come back, or 'dissatisfied' and 'loyal' for "
+                    "loyal members who are unhappy."
+                ),
+            },
+        ),
     ]
 
     @admin.display(description=_("members now"))
@@ -291,6 +304,24 @@ class SurveyResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["recommend_score"]
     search_fields = ["=member__card_number", "comment"]
     list_select_related = ["member"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(SatisfactionResponse)
+class SatisfactionResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "member", "purchase", "score", "channel", "comment"]
+    list_filter = ["score", "channel"]
+    search_fields = ["=member__card_number", "comment"]
+    list_select_related = ["member", "purchase"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(SatisfactionInvitation)
+class SatisfactionInvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "member", "purchase", "channel", "status", "sent_at"]
+    list_filter = ["status", "channel"]
+    search_fields = ["=member__card_number"]
+    list_select_related = ["member", "purchase"]
     date_hierarchy = "created_at"
 
 

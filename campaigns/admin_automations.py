@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.formats import number_format
@@ -20,7 +21,7 @@ from rewards.models import Reward
 
 from . import messaging, services, templating
 from .forms import ArmFormSet, AutomationForm
-from .models import Automation, AutomationArm, Trigger
+from .models import Automation, AutomationArm, EscalationStep, Trigger
 
 
 def _pricing_note(automation: Automation, result: services.DryRun) -> str:
@@ -103,6 +104,43 @@ class AutomationArmInline(admin.TabularInline):
     )
 
 
+class EscalationStepFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        """Steps go in order: a later step waits longer after the first message."""
+        super().clean()
+        steps = sorted(
+            (form.cleaned_data["position"], form.cleaned_data["after_days"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("position")
+            and form.cleaned_data.get("after_days")
+        )
+        for (_position, before), (position, after) in zip(steps, steps[1:], strict=False):
+            if after <= before:
+                raise ValidationError(
+                    _(
+                        "Step %(position)s must come more days after the first message than the "
+                        "step before it."
+                    )
+                    % {"position": position}
+                )
+
+
+class EscalationStepInline(admin.TabularInline):
+    """The offer again on the next consented channel (e-mail → WhatsApp → SMS)."""
+
+    model = EscalationStep
+    formset = EscalationStepFormSet
+    extra = 0
+    fields = ["position", "after_days", "condition"]
+    verbose_name = _("escalation step")
+    verbose_name_plural = _(
+        "Escalation: the same offer again on the next consented channel (e-mail → WhatsApp → "
+        "SMS) after N days, while it has not worked"
+    )
+
+
 @admin.register(Automation)
 class AutomationAdmin(admin.ModelAdmin):
     list_display = [
@@ -119,7 +157,7 @@ class AutomationAdmin(admin.ModelAdmin):
     list_filter = ["trigger", "is_active", "channel"]
     search_fields = ["name"]
     form = AutomationForm
-    inlines = [AutomationArmInline]
+    inlines = [AutomationArmInline, EscalationStepInline]
     actions = ["dry_run", "run_now", "pause", "resume"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "starts_at", "ends_at"]}),
@@ -246,6 +284,7 @@ class AutomationAdmin(admin.ModelAdmin):
                 "previews": messaging.previews(automation, member),
                 "preview_member": member,
                 **_dry_run_context(automation, result),
+                "escalation_response": services.escalation_response(automation),
                 "placeholders": templating.PLACEHOLDERS,
                 "power_form": power_form,
                 "send_test_url": reverse(

@@ -44,3 +44,15 @@ def test_message_job(payload: dict) -> str:
         language=payload["language"],
         key=payload["key"],
     )
+
+
+# The satisfaction question by message; each invitation is sent once (see the service).
+@outbox.handler(services.JOB_SATISFACTION_SEND, atomic=False)
+def satisfaction_send_job(payload: dict) -> int:
+    return services.satisfaction_invitations_send(payload["invitations"])
+
+
+# Escalation steps; each is sent once per delivery (see the service).
+@outbox.handler(services.JOB_ESCALATION_SEND, atomic=False)
+def escalation_send_job(payload: dict) -> int:
+    return services.escalations_send(payload["sends"])

@@ -23,7 +23,7 @@ only move up.
 import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -97,3 +97,14 @@ def ladder_stage(*, purchases: int, has_referred: bool) -> str:
     if purchases >= RETURNING_FROM_PURCHASE:
         return "returning"
     return "new"
+
+
+def loyal_members(*, now: datetime.datetime, days: int) -> Q:
+    """Behaviour (`campaigns.attitude`): on the loyal or ambassador rung (5 purchases or more,
+    or someone they referred joined) and still active (bought within `days` days)."""
+    from accounts.models import Member
+
+    has_referred = Exists(Member.objects.filter(referred_by=OuterRef("pk")))
+    return (Q(stats__purchase_count__gte=LOYAL_FROM_PURCHASE) | Q(has_referred)) & bought_within(
+        now=now, days=days
+    )

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.html import escape
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -126,6 +127,36 @@ def render(*, delivery, channel: str) -> Message:
         body,
         html,
         key=delivery_key(delivery.pk),
+        sender=sender_address(Branding.current()),
+        unsubscribe_url=url,
+    )
+
+
+def satisfaction_message(invitation) -> Message:
+    """The satisfaction question (CSAT) about one purchase, in the member's language, with a
+    link to answer it on the portal and the unsubscribe footer. Its key is the same on every
+    try (`satisfaction-<id>`)."""
+    member, purchase, channel = invitation.member, invitation.purchase, invitation.channel
+    language = member_language(member)
+    with translation.override(language):
+        day = formats.date_format(timezone.localtime(purchase.occurred_at), "SHORT_DATE_FORMAT")
+        link = settings.LOYALTY_SITE_URL.rstrip("/") + (
+            f"{reverse('portal:satisfaction')}?purchase={purchase.pk}&via={channel}"
+        )
+        text = _(
+            "Are you satisfied with your purchase of %(day)s at %(store)s? Give us a score "
+            "from 1 to 10: %(link)s"
+        ) % {"day": day, "store": purchase.store.name, "link": link}
+        subject = _("Are you satisfied with your purchase?") if channel == "email" else ""
+        url = unsubscribe_url(member_id=member.pk, channel=channel)
+        body, html = _with_unsubscribe_footer(text, "", url, channel)
+    return Message(
+        channel,
+        member.email if channel == "email" else member.phone,
+        subject,
+        body,
+        html,
+        key=f"satisfaction-{invitation.pk}",
         sender=sender_address(Branding.current()),
         unsubscribe_url=url,
     )

@@ -17,7 +17,7 @@ from points.selectors import Coverage, label_in_language, purchases_counting
 from points.tiers import qualifying_entries
 from rewards.models import IssuedReward, StoreCreditAccount
 
-from . import bonus, lifecycle
+from . import attitude, bonus, lifecycle
 from .models import NPS_HIGHEST, NPS_LOWEST, Automation, Delivery, Segment, SurveyResponse, Trigger
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
@@ -78,6 +78,11 @@ def segment_members(
         members = members.filter(reachable_on(segment.consent_channel))
     members = _filter_by_engagement(members, segment, now)
     members = _filter_by_purchases_in_period(members, segment, now)
+    if segment.attitude:
+        members = attitude.members_with_attitude(members, now=now).filter(attitude=segment.attitude)
+    if segment.behaviour:
+        loyal = lifecycle.loyal_members(now=now, days=LoyaltyProgram.current().dormant_after_days)
+        members = members.filter(loyal if segment.behaviour == "loyal" else ~loyal)
     return members
 
 

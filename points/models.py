@@ -78,6 +78,14 @@ class LoyaltyProgram(CachedSingleton):
         default=90,
         help_text=_("How often a member may be asked the short survey on the portal."),
     )
+    satisfaction_interval_days = models.PositiveSmallIntegerField(
+        _("satisfaction question at most every (days)"),
+        default=30,
+        help_text=_(
+            'After a purchase a member is asked "Are you satisfied with …?" (CSAT) on the '
+            "portal and by message, at most once in this many days."
+        ),
+    )
     # Retention (GDPR art. 5(1)(e)): how long personal data is kept, purged nightly
     # (campaigns.services.retention; docs/privacy.md). 0 = kept until the member is erased.
     message_retention_days = models.PositiveSmallIntegerField(

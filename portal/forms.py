@@ -130,6 +130,35 @@ class SurveyForm(forms.Form):
     )
 
 
+class SatisfactionForm(forms.Form):
+    """The satisfaction question (CSAT, seed 004); its label names the purchase."""
+
+    purchase_id = forms.IntegerField(widget=forms.HiddenInput)
+    via = forms.ChoiceField(
+        choices=[
+            ("portal", "portal"),
+            ("email", "email"),
+            ("sms", "sms"),
+            ("whatsapp", "whatsapp"),
+        ],
+        widget=forms.HiddenInput,
+        initial="portal",
+    )
+    score = forms.TypedChoiceField(
+        label=_("Are you satisfied with your purchase?"),
+        choices=SCORES[1:],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("1 = very dissatisfied, 10 = very satisfied"),
+    )
+    comment = forms.CharField(
+        label=_("Anything else you would like to tell us?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class ClosureForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are you leaving? (optional)"),

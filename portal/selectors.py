@@ -17,8 +17,14 @@ from django.utils.translation import gettext as _
 from accounts.models import ConsentChange, Member
 from accounts.selectors import consent_changes_for
 from campaigns.models import BonusCampaign
-from campaigns.services import survey_is_open_to, survey_next_due, survey_points
-from points.models import EarningRule, PointsEntry, Tier
+from campaigns.services import (
+    satisfaction_purchase_for,
+    survey_is_open_to,
+    survey_next_due,
+    survey_points,
+)
+from campaigns.services.surveys import SATISFACTION_ASK_WITHIN_DAYS
+from points.models import EarningRule, PointsEntry, Purchase, Tier
 from points.selectors import (
     MemberSummary,
     entry_description,
@@ -154,6 +160,27 @@ def survey_offer_for(member: Member) -> SurveyOffer:
     return SurveyOffer(is_open=next_due is None, points=survey_points(), next_due=next_due)
 
 
+def satisfaction_purchase(member: Member, purchase_id: str | None) -> Purchase | None:
+    """The purchase to ask about: the one a message link names, when it is still one the
+    member may answer about; else the latest the question is due for (or None)."""
+    due = satisfaction_purchase_for(member)
+    text = purchase_id or ""
+    # 18 digits at most: within a bigint
+    if due is None or not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return due
+    named = (
+        Purchase.objects.filter(
+            pk=int(text),
+            member=member,
+            occurred_at__gte=timezone.now() - datetime.timedelta(days=SATISFACTION_ASK_WITHIN_DAYS),
+            satisfaction_response__isnull=True,
+        )
+        .select_related("store")
+        .first()
+    )
+    return named or due
+
+
 @dataclass(frozen=True)
 class Dashboard:
     summary: MemberSummary
@@ -163,6 +190,7 @@ class Dashboard:
     unlocks: list[Reward]
     chart: dict
     survey: SurveyOffer
+    satisfaction_purchase: Purchase | None
     unused_codes: int
     balance_value: Decimal  # what the balance is worth in rewards
     next_reward: NextReward | None
@@ -179,6 +207,7 @@ def dashboard_for(member: Member) -> Dashboard:
         unlocks=rewards_unlocked_by(summary.tier.next_tier),
         chart=charts.monthly_points_chart(member),
         survey=survey_offer_for(member),
+        satisfaction_purchase=satisfaction_purchase_for(member),
         unused_codes=unused_codes_for(member=member).count(),
         balance_value=points_money_value(max(0, summary.points_balance)),
         next_reward=next_reward_for(

@@ -28,6 +28,7 @@ urlpatterns = [
     path("profile/my-data.json", views.export_view, name="export"),
     path("profile/close/", views.close_view, name="close"),
     path("survey/", views.survey_view, name="survey"),
+    path("satisfaction/", views.satisfaction_view, name="satisfaction"),
     path("earn/", views.earn_view, name="earn"),
     path("tiers/", views.tiers_view, name="tiers"),
     path("invite/", views.referral_view, name="referral"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Store
+from campaigns.attitude import Attitude, Behaviour
 from campaigns.lifecycle import STAGE_LABELS
 from insights import figures
 
@@ -22,7 +23,9 @@ from .tables import (
     Table,
     _labels,
     activity_table,
+    attitude_table,
     churn_table,
+    csat_table,
     ladder_table,
     liability_table,
     moves_table,
@@ -119,7 +122,22 @@ def tiles(board: figures.Dashboard) -> list[Tile]:
         Tile(_("Repeat-purchase rate"), board.repeat.at_end.repeat_rate, "%"),
         Tile(_("Upsell rate"), board.repeat.at_end.upsell_rate, "%"),
         Tile(_("NPS"), board.nps.score, _("%(count)s answers") % {"count": board.nps.responses}),
+        Tile(
+            _("CSAT"),
+            board.csat.score,
+            _("%% satisfied (8–10), %(count)s answers") % {"count": board.csat.responses},
+        ),
         Tile(_("Customer loyalty index"), board.loyalty_index.index, _("1–10")),
+        Tile(
+            _("Satisfied but not loyal"),
+            board.attitude.satisfied_not_loyal_share,
+            _("%% of %(count)s members who answered") % {"count": board.attitude.members},
+        ),
+        Tile(
+            _("Loyal but dissatisfied"),
+            board.attitude.loyal_dissatisfied_share,
+            _("%% of %(count)s members who answered") % {"count": board.attitude.members},
+        ),
     ]
 
 
@@ -308,6 +326,55 @@ def sections(board: figures.Dashboard) -> list[Section]:
                             [board.nps.promoters, board.nps.passives, board.nps.detractors],
                         )
                     ],
+                )
+            ],
+        ),
+        Section(
+            "csat",
+            _("Customer satisfaction (CSAT)"),
+            _(
+                "From the answers to 'Are you satisfied with …?' (1–10) after a purchase, given "
+                "in the period on the portal or through the link in a message. CSAT: the share "
+                "of answers from 8 to 10; the mean answer beside it."
+            ),
+            csat_table(board.csat),
+            [
+                charts.bar_chart(
+                    _("Satisfaction answers"),
+                    _("Satisfied (8–10) and other answers in the period."),
+                    [_("Satisfied (8–10)"), _("Other (1–7)")],
+                    [
+                        Series(
+                            _("Answers"),
+                            [board.csat.satisfied, board.csat.responses - board.csat.satisfied],
+                        )
+                    ],
+                )
+            ],
+        ),
+        Section(
+            "attitude",
+            _("Attitude and behaviour"),
+            _(
+                "Satisfaction is not loyalty. Members by their last NPS or satisfaction answer "
+                "of the past year (satisfied: NPS 9–10 or CSAT 8–10; dissatisfied: NPS 0–6 or "
+                "CSAT 1–5; neutral in between) and by what they do (loyal: on the loyal or "
+                "ambassador rung of the ladder and still active). As of now, like the RFM grid. "
+                "Segments can pick each cell as an automation audience."
+            ),
+            attitude_table(board.attitude),
+            [
+                charts.heat_grid(
+                    _("Members per attitude and behaviour"),
+                    _("Attitude in rows, behaviour in columns."),
+                    [str(label) for _value, label in Attitude.choices],
+                    [str(label) for _value, label in Behaviour.choices],
+                    [
+                        [board.attitude.count(attitude, behaviour) for behaviour in Behaviour]
+                        for attitude in Attitude
+                    ],
+                    row_axis=_("Attitude"),
+                    column_axis=_("Behaviour"),
                 )
             ],
         ),

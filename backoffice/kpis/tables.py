@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from campaigns.attitude import Attitude, Behaviour
 from campaigns.lifecycle import STAGE_LABELS
 from insights import figures
 
@@ -164,6 +165,33 @@ def nps_table(nps: figures.Nps, index: figures.LoyaltyIndex) -> Table:
     )
 
 
+def csat_table(csat: figures.Csat) -> Table:
+    return Table(
+        header=[
+            _("Answers"),
+            _("Satisfied (8–10)"),
+            _("CSAT (satisfied, in %)"),
+            _("Mean answer (1–10)"),
+        ],
+        rows=[[csat.responses, csat.satisfied, csat.score, csat.mean]],
+    )
+
+
+def attitude_table(grid: figures.AttitudeGrid) -> Table:
+    return Table(
+        header=[_("Attitude"), _("Loyal"), _("Not loyal"), _("Members")],
+        rows=[
+            [
+                str(label),
+                grid.count(attitude, Behaviour.LOYAL),
+                grid.count(attitude, Behaviour.NOT_LOYAL),
+                grid.count(attitude, Behaviour.LOYAL) + grid.count(attitude, Behaviour.NOT_LOYAL),
+            ]
+            for attitude, label in Attitude.choices
+        ],
+    )
+
+
 def reactivation_table(reactivation: figures.Reactivation) -> Table:
     rows = [*reactivation.rows, reactivation.total] if reactivation.rows else []
     return Table(
@@ -272,6 +300,8 @@ EXPORTS: dict[str, Callable[[figures.KpiFilter], Table]] = {
     "ladder-moves": lambda f: moves_table(figures.ladder(f)),
     "rfm": lambda f: rfm_table(figures.rfm_grid(f)),
     "nps": lambda f: nps_table(figures.nps(f), figures.loyalty_index(f)),
+    "csat": lambda f: csat_table(figures.csat(f)),
+    "attitude": lambda f: attitude_table(figures.attitude_grid(f)),
     "reactivation": lambda f: reactivation_table(figures.reactivation(f)),
     "uplift": lambda f: uplift_table(figures.uplift(f)),
     "liability": lambda f: liability_table(figures.liability()),

@@ -6,12 +6,22 @@ from .automations import (
     AutomationQuerySet,
     AutomationRun,
     Delivery,
+    EscalationSend,
+    EscalationStep,
     MessageChannel,
     OutboundMessage,
     Trigger,
 )
 from .segments import SCORE, BonusCampaign, MemberStats, Segment
-from .surveys import NPS_HIGHEST, NPS_LOWEST, NpsCategory, SurveyResponse
+from .surveys import (
+    NPS_HIGHEST,
+    NPS_LOWEST,
+    NpsCategory,
+    SatisfactionChannel,
+    SatisfactionInvitation,
+    SatisfactionResponse,
+    SurveyResponse,
+)
 
 __all__ = [
     "NPS_HIGHEST",
@@ -24,9 +34,14 @@ __all__ = [
     "AutomationRun",
     "BonusCampaign",
     "Delivery",
+    "EscalationSend",
+    "EscalationStep",
     "MemberStats",
     "MessageChannel",
     "OutboundMessage",
+    "SatisfactionChannel",
+    "SatisfactionInvitation",
+    "SatisfactionResponse",
     "Segment",
     "SurveyResponse",
     "Trigger",

@@ -460,3 +460,94 @@ class OutboundMessage(AppendOnlyModel):
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
+
+
+class EscalationStep(models.Model):
+    """Sending the same offer again on the next consented channel (e-mail → WhatsApp → SMS)
+    when it has not worked after some days. Steps are taken in order; each is sent at most once
+    per delivery (`EscalationSend`)."""
+
+    class Condition(models.TextChoices):
+        CODE_UNUSED = "code_unused", _("The code is still unused")
+        NO_PURCHASE = "no_purchase", _("The member has not bought since the first message")
+
+    automation = models.ForeignKey(
+        Automation,
+        on_delete=models.CASCADE,
+        related_name="escalation_steps",
+        verbose_name=_("automation"),
+    )
+    position = models.PositiveSmallIntegerField(
+        _("step"), validators=[MinValueValidator(1)], help_text=_("1 = the first reminder.")
+    )
+    after_days = models.PositiveIntegerField(
+        _("after (days)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("Days after the first message."),
+    )
+    condition = models.CharField(
+        _("only when"), max_length=16, choices=Condition.choices, default=Condition.NO_PURCHASE
+    )
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation steps")
+        ordering = ["automation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["automation", "position"], name="escalation_step_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1, after_days__gte=1),
+                name="escalation_step_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Step %(position)s after %(days)s days") % {
+            "position": self.position,
+            "days": self.after_days,
+        }
+
+
+class EscalationSend(models.Model):
+    """One escalation step of one delivery: the offer again, on the next consented channel.
+
+    (delivery, step) is unique: a repeated beat, an overlapping run or a retried job can never
+    send a step twice for the same delivery."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+
+    class SkipReason(models.TextChoices):
+        NO_CHANNEL = "no_channel", _("No further consented channel")
+        RESPONDED = "responded", _("The member responded (code used or bought)")
+        EXPIRED = "expired", _("The offer expired")
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.PROTECT, related_name="escalations", verbose_name=_("delivery")
+    )
+    # PROTECT: a step with sends keeps its history; delete it by deactivating the automation.
+    step = models.ForeignKey(
+        EscalationStep, on_delete=models.PROTECT, related_name="sends", verbose_name=_("step")
+    )
+    position = models.PositiveSmallIntegerField(_("step"))
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    skip_reason = models.CharField(
+        _("why skipped"), max_length=16, choices=SkipReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation message")
+        verbose_name_plural = _("escalation messages")
+        ordering = ["delivery", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "step"], name="escalation_once_per_step")
+        ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ConsentChannel, Member, Store, TranslatedNameMixin
 from points.models import MONEY, Channel, Tier
 
+from ..attitude import Attitude, Behaviour
 from ..lifecycle import STAGE_LABELS, STAGES
 from .surveys import NpsCategory
 
@@ -160,6 +161,27 @@ class Segment(models.Model):
         choices=ConsentChannel.choices,
         blank=True,
         help_text=_("Only members who agreed to messages on this channel."),
+    )
+    attitude = models.CharField(
+        _("attitude"),
+        max_length=16,
+        choices=Attitude.choices,
+        blank=True,
+        help_text=_(
+            "Members by their last survey or satisfaction answer of the past year: satisfied "
+            "(NPS 9–10, CSAT 8–10), neutral, or dissatisfied (NPS 0–6, CSAT 1–5)."
+        ),
+    )
+    behaviour = models.CharField(
+        _("behaviour"),
+        max_length=16,
+        choices=Behaviour.choices,
+        blank=True,
+        help_text=_(
+            "Loyal: on the loyal or ambassador rung of the ladder and still active. With "
+            "'satisfied' and 'not loyal': satisfied but not loyal; with 'dissatisfied' and "
+            "'loyal': loyal but dissatisfied."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

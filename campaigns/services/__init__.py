@@ -29,6 +29,13 @@ from .dry_run import (
     power_estimate,
     sample_member,
 )
+from .escalations import (
+    JOB_ESCALATION_SEND,
+    StepResponse,
+    escalation_response,
+    escalations_queue_due,
+    escalations_send,
+)
 from .events import (
     on_member_enrolled,
     on_purchase_recorded,
@@ -39,12 +46,29 @@ from .messages import JOB_TEST_MESSAGE, automation_test_queue, automation_test_s
 from .retention import personal_data_purge
 from .staff import automation_set_active, delivery_resend_by_staff
 from .stats import member_stats_record_purchase, member_stats_record_refund, member_stats_refresh
-from .surveys import survey_answer, survey_is_open_to, survey_next_due, survey_points
+from .surveys import (
+    JOB_SATISFACTION_SEND,
+    satisfaction_answer,
+    satisfaction_invitations_queue,
+    satisfaction_invitations_send,
+    satisfaction_next_due,
+    satisfaction_purchase_for,
+    survey_answer,
+    survey_is_open_to,
+    survey_next_due,
+    survey_points,
+)
 from .unwinding import JOB_UNWIND, deliveries_unwind_for_purchase
 
 __all__ = [
     "JOB_UNWIND",
     "deliveries_unwind_for_purchase",
+    "JOB_ESCALATION_SEND",
+    "StepResponse",
+    "escalation_response",
+    "escalations_queue_due",
+    "escalations_send",
+    "JOB_SATISFACTION_SEND",
     "JOB_TEST_MESSAGE",
     "MAX_SEND_ATTEMPTS",
     "DeliveryBusy",
@@ -81,6 +105,11 @@ __all__ = [
     "period_key",
     "personal_data_purge",
     "sample_member",
+    "satisfaction_answer",
+    "satisfaction_invitations_queue",
+    "satisfaction_invitations_send",
+    "satisfaction_next_due",
+    "satisfaction_purchase_for",
     "survey_answer",
     "survey_is_open_to",
     "survey_next_due",

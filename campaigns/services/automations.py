@@ -19,6 +19,8 @@ from points.models import Purchase
 from .. import selectors
 from ..models import Automation, AutomationRun, Delivery, Trigger
 from .deliveries import deliveries_fulfil_matching, delivery_queue
+from .escalations import escalations_queue_due
+from .surveys import satisfaction_invitations_queue
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +178,8 @@ def automations_run_due(
     now: datetime.datetime | None = None,
     progress: Callable[[Automation, RunProgress], None] | None = None,
 ) -> list[AutomationRun]:
-    """Runs every live scheduled automation once (what Celery beat calls)."""
+    """Runs every live scheduled automation once, then queues the escalation steps that are due
+    and asks recent buyers the satisfaction question (what Celery beat calls every hour)."""
     now = now or timezone.now()
     runs = []
     for automation in (
@@ -191,6 +194,8 @@ def automations_run_due(
                 progress=functools.partial(progress, automation) if progress else None,
             )
         )
+    escalations_queue_due(now=now)
+    satisfaction_invitations_queue(now=now)
     return runs
 
 

@@ -10,12 +10,14 @@ channel): their points, tiers, purchases, answers and offers, wherever they happ
 
 One module per section of the dashboard: `series` (the filter, its buckets and the daily
 summaries every figure over time starts from), `points`, `members` (tiers, activity, churn,
-repeat purchases), `ladder`, `rfm`, `surveys` (NPS, loyalty index), `reactivation`, and
-`dashboard` (all of them at once). Import the figures from here.
+repeat purchases), `ladder`, `rfm`, `surveys` (NPS, loyalty index, CSAT), `attitude`
+(attitude × behaviour), `reactivation`, and `dashboard` (all of them at once). Import the
+figures from here.
 """
 
 from campaigns.lifecycle import STAGES
 
+from .attitude import AttitudeGrid, attitude_grid
 from .dashboard import Dashboard, dashboard
 from .ladder import Ladder, ladder
 from .liability import Liability, LiabilityRow, liability
@@ -46,10 +48,14 @@ from .series import (
     mean,
     percent,
 )
-from .surveys import LoyaltyIndex, Nps, loyalty_index, nps
+from .surveys import Csat, LoyaltyIndex, Nps, csat, loyalty_index, nps
 from .uplift import MIN_MEMBERS, Uplift, UpliftRow, uplift
 
 __all__ = [
+    "AttitudeGrid",
+    "Csat",
+    "attitude_grid",
+    "csat",
     "Activity",
     "ActivityCounts",
     "Bucket",

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from ..models import KpiRefresh
+from .attitude import AttitudeGrid, attitude_grid
 from .ladder import Ladder, ladder
 from .liability import Liability, liability
 from .members import (
@@ -19,7 +20,7 @@ from .points import PointsFlow, points_flow
 from .reactivation import Reactivation, reactivation
 from .rfm import RfmGrid, rfm_grid
 from .series import KpiFilter, daily_series, latest_refresh
-from .surveys import LoyaltyIndex, Nps, loyalty_index, nps
+from .surveys import Csat, LoyaltyIndex, Nps, csat, loyalty_index, nps
 from .uplift import Uplift, uplift
 
 
@@ -36,6 +37,8 @@ class Dashboard:
     rfm: RfmGrid
     nps: Nps
     loyalty_index: LoyaltyIndex
+    csat: Csat
+    attitude: AttitudeGrid
     reactivation: Reactivation
     uplift: Uplift
     liability: Liability
@@ -57,6 +60,8 @@ def dashboard(kpi_filter: KpiFilter) -> Dashboard:
         rfm=rfm_grid(kpi_filter),
         nps=nps(kpi_filter),
         loyalty_index=loyalty_index(kpi_filter),
+        csat=csat(kpi_filter),
+        attitude=attitude_grid(kpi_filter),
         reactivation=reactivation(kpi_filter),
         uplift=uplift(kpi_filter),
         liability=liability(),

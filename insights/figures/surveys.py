@@ -1,4 +1,4 @@
-"""Surveys: the NPS and the customer loyalty index."""
+"""Surveys: the NPS, the customer loyalty index and the satisfaction score (CSAT)."""
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,9 +9,10 @@ from django.db.models import (
     Sum,
 )
 
-from campaigns.models import SurveyResponse
+from campaigns.attitude import CSAT_SATISFIED_FROM
+from campaigns.models import SatisfactionResponse, SurveyResponse
 
-from .series import ONE_DECIMAL, KpiFilter, mean
+from .series import ONE_DECIMAL, KpiFilter, mean, percent
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,31 @@ def loyalty_index(kpi_filter: KpiFilter) -> LoyaltyIndex:
     given = [value for value in means if value is not None]
     index = (sum(given) / len(given)).quantize(ONE_DECIMAL, ROUND_HALF_UP) if given else None
     return LoyaltyIndex(row["responses"], *means, index=index)
+
+
+@dataclass(frozen=True)
+class Csat:
+    responses: int
+    satisfied: int  # 8–10
+    score: Decimal | None  # % of the answers that are 8–10
+    mean: Decimal | None  # the mean answer, 1–10 (shown beside it)
+
+
+def csat(kpi_filter: KpiFilter) -> Csat:
+    """Customer Satisfaction Score (seed 004, "Bent u tevreden met …?", 1–10) of the answers
+    given in the period: the share of satisfied answers (8–10) in percent; the mean answer
+    beside it (docs/kpis.md)."""
+    start, end = kpi_filter.instants()
+    row = SatisfactionResponse.objects.filter(
+        kpi_filter.member_scope(), created_at__gte=start, created_at__lt=end
+    ).aggregate(
+        responses=Count("pk"),
+        satisfied=Count("pk", filter=Q(score__gte=CSAT_SATISFIED_FROM)),
+        total=Sum("score"),
+    )
+    return Csat(
+        responses=row["responses"],
+        satisfied=row["satisfied"],
+        score=percent(row["satisfied"], row["responses"]),
+        mean=mean(row["total"], row["responses"]),
+    )

@@ -23,6 +23,7 @@ from .profile import (
     export_view,
     password_view,
     profile_view,
+    satisfaction_view,
     survey_view,
 )
 from .programme import earn_view, referral_view, tiers_view
@@ -61,6 +62,7 @@ __all__ = [
     "reward_redeem_view",
     "rewards_view",
     "signup_view",
+    "satisfaction_view",
     "survey_view",
     "tiers_view",
     "unsubscribe_view",

@@ -1,4 +1,5 @@
-"""The member's profile: contact, consent, password, data export, closing, survey."""
+"""The member's profile: contact, consent, password, data export, closing, survey and the
+satisfaction question."""
 
 import json
 
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import portal as accounts_portal
 from accounts.models import ConsentChange
 from accounts.services import member_consents_set, member_update_contact
-from campaigns.services import survey_answer
+from campaigns.services import satisfaction_answer, survey_answer
 from core.errors import ApplicationError
 
 from .. import export, forms, selectors
@@ -162,3 +163,40 @@ def survey_view(request):
             messages.success(request, _("Thank you for your answer!"))
         return redirect("portal:dashboard")
     return render(request, "portal/survey.html", {"form": form, "offer": offer})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def satisfaction_view(request):
+    """ "Are you satisfied with your purchase of … at …?" (1–10), about the purchase the link
+    names (a message) or else the member's latest unanswered one; one service call."""
+    member = request.member
+    purchase = selectors.satisfaction_purchase(member, request.GET.get("purchase"))
+    form = forms.SatisfactionForm(
+        request.POST or None,
+        initial={
+            "purchase_id": purchase.pk if purchase else None,
+            "via": request.GET.get("via")
+            if request.GET.get("via") in {"email", "sms", "whatsapp"}
+            else "portal",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            satisfaction_answer(
+                member=member,
+                purchase_id=form.cleaned_data["purchase_id"],
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+                channel=form.cleaned_data["via"],
+            )
+        except ApplicationError as error:
+            if error.field in form.fields:
+                form.add_error(error.field, str(error.message))
+            else:
+                messages.info(request, str(error.message))
+                return redirect("portal:dashboard")
+        else:
+            messages.success(request, _("Thank you for your answer!"))
+            return redirect("portal:dashboard")
+    return render(request, "portal/satisfaction.html", {"form": form, "purchase": purchase})

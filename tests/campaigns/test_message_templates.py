@@ -68,6 +68,9 @@ def _form_data(**overrides) -> dict:
         "holdout_percent": "0",
         "arms-TOTAL_FORMS": "0",
         "arms-INITIAL_FORMS": "0",
+        # the escalation steps' inline, empty
+        "escalation_steps-TOTAL_FORMS": "0",
+        "escalation_steps-INITIAL_FORMS": "0",
     }
     return {**data, **overrides}
 
@@ -259,6 +262,7 @@ def test_an_automation_made_without_texts_shows_the_standard_text_it_sends(clien
     }
     data["reward"] = automation.reward_id
     data |= {"arms-TOTAL_FORMS": "0", "arms-INITIAL_FORMS": "0"}  # no variants
+    data |= {"escalation_steps-TOTAL_FORMS": "0", "escalation_steps-INITIAL_FORMS": "0"}
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     automation.refresh_from_db()

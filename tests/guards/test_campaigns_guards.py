@@ -5,11 +5,12 @@ sending and resending deliveries are defended with the outbox work (#11)."""
 import pytest
 from django.db import IntegrityError, transaction
 
-from campaigns.models import Delivery, SurveyResponse
+from campaigns.models import Delivery, SatisfactionResponse, SurveyResponse
 from campaigns.services import deliveries as deliveries_module
-from campaigns.services import deliveries_fulfil, survey_answer
+from campaigns.services import deliveries_fulfil, satisfaction_answer, survey_answer
 from campaigns.services import surveys as surveys_module
 from core.errors import Conflict
+from points.models import Purchase
 from rewards.models import IssuedReward, Reward
 from tests.factories import AutomationFactory, MemberFactory, RewardFactory, StoreFactory
 from tests.helpers import buy
@@ -73,6 +74,33 @@ def test_a_survey_answer_locks_the_member(monkeypatch):
     assert isinstance(first, SurveyResponse)
     assert isinstance(second, Conflict)
     assert SurveyResponse.objects.filter(member=member).count() == 1
+
+
+@postgres_only
+@race
+def test_a_satisfaction_answer_locks_the_member(monkeypatch):
+    # given two recent purchases, and answers that stop after they found the member may answer
+    member, store = MemberFactory(), StoreFactory()
+    buy(member, store, "10.00")
+    buy(member, store, "12.00")
+    first_purchase, second_purchase = Purchase.objects.filter(member=member).order_by("pk")
+    interleave = Interleave()
+    monkeypatch.setattr(
+        surveys_module,
+        "satisfaction_next_due",
+        interleave.pause_after(surveys_module.satisfaction_next_due),
+    )
+    # when the member answers about both at once (two tabs)
+    results = interleave.run(
+        lambda: satisfaction_answer(member=member, purchase_id=first_purchase.pk, score=9),
+        lambda: satisfaction_answer(member=member, purchase_id=second_purchase.pk, score=3),
+    )
+    # then one answer counts: one per member per period
+    assert sorted(type(result).__name__ for result in results) == [
+        "Conflict",
+        "SatisfactionResponse",
+    ]
+    assert SatisfactionResponse.objects.filter(member=member).count() == 1
 
 
 # Constraints

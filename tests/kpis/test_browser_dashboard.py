@@ -23,7 +23,8 @@ def test_a_manager_opens_the_kpi_dashboard_with_demo_data_in_a_real_browser(page
     page.wait_for_selector(".kpi-tiles")
     # then: every figure has its chart (with a title for screen readers) and its table
     charts = page.locator("svg.kpi-chart[role=img]")
-    assert charts.count() == 13  # uplift: three (the demo holdout is large enough); liability
+    # uplift: three (the demo holdout is large enough); liability; CSAT; attitude x behaviour
+    assert charts.count() == 15
     assert page.locator("svg.kpi-chart title").first.text_content()
     assert page.locator(".kpi-section table").count() >= 10
     assert page.locator(".kpi-tile .value").first.inner_text() not in ("", "–")

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.models import Delivery, MemberStats, SurveyResponse
+from campaigns.models import Delivery, MemberStats, SatisfactionResponse, SurveyResponse
 from insights import figures as kpis
 from points.models import PointAccount
 from rewards.models import IssuedReward
@@ -259,6 +259,47 @@ def test_nps_without_answers_is_empty_not_zero(db):
     score = kpis.nps(MARCH)
     assert (score.responses, score.score) == (0, None)
     assert kpis.loyalty_index(MARCH).index is None
+
+
+def test_csat_is_the_share_of_satisfied_answers_with_the_mean_beside_it(programme, shop, webshop):
+    # 10 8 7 5 in the shop's members: satisfied (8–10) 2 of 4 → 50.0 %; mean 30 / 4 = 7.5
+    for score in (10, 8, 7, 5):
+        member = member_on("2025-01-01", store=shop)
+        SatisfactionResponse.objects.create(
+            member=member,
+            purchase=purchase(member, shop, "2025-03-10"),
+            score=score,
+            created_at=at(d("2025-03-11")),
+        )
+    # outside the period, and another store's member
+    late = member_on("2025-01-01", store=shop)
+    SatisfactionResponse.objects.create(
+        member=late,
+        purchase=purchase(late, shop, "2025-03-31"),
+        score=1,
+        created_at=at(d("2025-04-01")),
+    )
+    elsewhere = member_on("2025-01-01", store=webshop)
+    SatisfactionResponse.objects.create(
+        member=elsewhere,
+        purchase=purchase(elsewhere, webshop, "2025-03-02"),
+        score=9,
+        created_at=at(d("2025-03-02")),
+    )
+    in_shop = kpis.KpiFilter(MARCH.start, MARCH.end, store_id=shop.pk)
+    # when
+    score = kpis.csat(in_shop)
+    # then
+    assert (score.responses, score.satisfied, score.score, score.mean) == (
+        4,
+        2,
+        Decimal("50.0"),
+        Decimal("7.5"),
+    )
+    # everyone: 3 of 5 → 60.0 %
+    assert kpis.csat(MARCH).score == Decimal("60.0")
+    # no answers: empty, not zero
+    assert kpis.csat(kpis.KpiFilter(d("2024-01-01"), d("2024-01-31"))).score is None
 
 
 def test_the_rfm_grid_counts_members_per_recency_and_frequency(programme, shop):
