@@ -262,6 +262,7 @@ CELERY_BATCH_TASKS = (
     "campaigns.personal_data_purge",
     "campaigns.kpi_summaries_refresh",
     "points.expire",
+    "points.pending_release",
     "points.tiers_evaluate",
     "points.ledger_check",
     "rewards.codes_expire",

@@ -93,9 +93,9 @@ def _write_expiries(
     chosen, chosen_params = id_in("a.id", account_ids)
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = (
-        f"INSERT INTO {PointsEntry._meta.db_table} (account_id, kind, points, balance_after, "
-        "is_qualifying, effective_at, reason, note, created_at) "
-        "SELECT a.id, %s, COALESCE(v.total, 0) - a.balance, COALESCE(v.total, 0), %s, %s, "
+        f"INSERT INTO {PointsEntry._meta.db_table} (account_id, kind, points, pending_points, "
+        "balance_after, is_qualifying, effective_at, reason, note, created_at) "
+        "SELECT a.id, %s, COALESCE(v.total, 0) - a.balance, 0, COALESCE(v.total, 0), %s, %s, "
         "'', '', %s "
         f"FROM {accounts} a LEFT JOIN ({valid_sql}) v ON v.account_id = a.id "
         f"WHERE {chosen} AND a.balance > COALESCE(v.total, 0) "

@@ -307,7 +307,12 @@ def test_bad_escalation_steps_are_form_errors_and_nothing_is_saved(client, steps
         reverse("admin:campaigns_automation_add"), {**_form_data(), **_steps(*steps)}
     )
     assert response.status_code == 200
-    assert response.context["inline_admin_formsets"][0].formset.total_error_count()
+    (escalation,) = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "escalation_steps"
+    ]
+    assert escalation.total_error_count()
     assert not EscalationStep.objects.exists()
 
 
