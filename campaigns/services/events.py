@@ -12,7 +12,7 @@ from points.selectors import refund_completes_purchase
 from ..models import Delivery, Trigger
 from ..selectors import stamp_purchases
 from .automations import delivery_create_for_event, live_event_automations
-from .conversions import conversions_record
+from .conversions import conversions_record, conversions_record_refund
 from .stats import FIRST_AGAIN, member_stats_record_purchase, member_stats_record_refund
 from .unwinding import JOB_UNWIND
 
@@ -85,10 +85,12 @@ def _reward_referral(newcomer: Member, purchase: Purchase, again: str) -> None:
 
 
 def on_refund_recorded(refund: Refund) -> None:
-    """Less spend; when the refund completes the purchase, what the purchase earned through
-    automations is unwound after commit (an outbox job: it locks the deliveries before the
-    point accounts, as the lock order wants, which the refund's transaction cannot)."""
+    """Less spend, also in the offer windows it falls in; when the refund completes the
+    purchase, what the purchase earned through automations is unwound after commit (an outbox
+    job: it locks the deliveries before the point accounts, as the lock order wants, which the
+    refund's transaction cannot)."""
     purchase = refund.purchase
+    conversions_record_refund(refund)
     completes = refund_completes_purchase(purchase=purchase, refund_amount=refund.amount)
     member_stats_record_refund(refund, completes_purchase=completes)
     if completes:
