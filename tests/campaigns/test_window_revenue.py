@@ -7,14 +7,16 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from campaigns.models import Delivery
 from campaigns.services import automation_run
+from campaigns.services.merge import member_merge
 from points.models import Purchase
 from points.services.refunds import RefundRequest, refund_record
-from tests.factories import AutomationFactory, MemberFactory
+from tests.factories import AutomationFactory, MemberFactory, UserFactory
 from tests.helpers import buy
 
 from .helpers import bought_days_ago
@@ -127,3 +129,20 @@ def test_the_migration_fills_in_the_deliveries_that_converted_before_it(offer, s
     migration.backfill(apps, None)
     assert _stored() == expected
     assert set(expected.values()) == {Decimal("40.00")}
+
+
+def test_a_member_merge_recounts_the_windows_of_both_members(offer, store):
+    _offer, members = offer
+    duplicate, survivor = members[0], members[1]
+    now = timezone.now()
+    buy(survivor, store, "40.00", occurred_at=now - 25 * DAY)  # converts the survivor's
+    buy(duplicate, store, "30.00", occurred_at=now - 20 * DAY)  # converts the duplicate's
+    with transaction.atomic():
+        member_merge(
+            duplicate=duplicate, survivor=survivor, reason="Same card", actor=UserFactory()
+        )
+    assert _stored() == _from_purchases()
+    # The duplicate's purchase moved into the survivor's window; the duplicate's own delivery
+    # (the same automation and period: it stays behind) has no purchases left.
+    assert Delivery.objects.get(member=survivor).window_revenue == Decimal("70.00")
+    assert Delivery.objects.get(member=duplicate).window_revenue == Decimal("0.00")
