@@ -11,10 +11,12 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
+from accounts.models import Member
 from campaigns.models import Delivery
 from campaigns.services import automation_run
 from campaigns.services.merge import member_merge
 from points.models import Purchase
+from points.services.imports import import_file
 from points.services.refunds import RefundRequest, refund_record
 from tests.factories import AutomationFactory, MemberFactory, UserFactory
 from tests.helpers import buy
@@ -146,3 +148,21 @@ def test_a_member_merge_recounts_the_windows_of_both_members(offer, store):
     # (the same automation and period: it stays behind) has no purchases left.
     assert Delivery.objects.get(member=survivor).window_revenue == Decimal("70.00")
     assert Delivery.objects.get(member=duplicate).window_revenue == Decimal("0.00")
+
+
+def test_imported_historic_purchases_in_a_window_are_counted(offer, store, tmp_path):
+    _offer, members = offer
+    member = members[0]
+    Member.objects.filter(pk=member.pk).update(external_id="L-1")
+    now = timezone.now()
+    buy(member, store, "40.00", occurred_at=now - 25 * DAY)  # converts
+    rows = tmp_path / "p.csv"
+    rows.write_text(
+        "external_id;store_code;transaction_id;occurred_at;amount\n"
+        f"L-1;{store.code};H-1;{(now - 22 * DAY).isoformat()};24,95\n"
+        f"L-1;{store.code};H-2;{(now - 2 * DAY).isoformat()};10,00\n"
+    )
+    report = import_file(rows, kind="purchases")
+    assert report.created == 2
+    assert Delivery.objects.get(member=member).window_revenue == Decimal("64.95")
+    assert _stored() == _from_purchases()
