@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.signals import member_enrolled
-from points.signals import purchase_recorded, refund_recorded, tier_changed
+from points.signals import purchase_recorded, purchases_imported, refund_recorded, tier_changed
 
 from . import services
 from .bonus import bonus_campaigns_cache_clear
@@ -25,6 +25,11 @@ def on_purchase(sender, purchase, **kwargs) -> None:
 @receiver(refund_recorded, dispatch_uid="campaigns.refund")
 def on_refund(sender, refund, **kwargs) -> None:
     services.on_refund_recorded(refund)
+
+
+@receiver(purchases_imported, dispatch_uid="campaigns.purchases_imported")
+def on_purchases_import(sender, member_ids, **kwargs) -> None:
+    services.on_purchases_imported(member_ids)
 
 
 @receiver(tier_changed, dispatch_uid="campaigns.tier")

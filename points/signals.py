@@ -12,3 +12,6 @@ purchase_recorded = Signal()
 tier_changed = Signal()
 # sender=Refund, refund=Refund, purchase=Purchase
 refund_recorded = Signal()
+# sender=Purchase, member_ids=set[int]: historic purchases imported (no `purchase_recorded`, no
+# earning), after their rows are written, in the import batch's transaction.
+purchases_imported = Signal()

@@ -73,7 +73,8 @@ def test_purchase_earn(pos, members):
         for name, m in members.items()
     }
     assert counts["fresh"] == counts["seasoned"]
-    assert counts["seasoned"] <= 10, counts
+    # 11: one of them adds the purchase to the window revenue of converted offers (#19).
+    assert counts["seasoned"] <= 11, counts
 
 
 def test_purchase_replay(pos, members):
@@ -157,4 +158,5 @@ def test_refund(pos, members, store):
             )
         )
     assert counts[0] == counts[1]
-    assert counts[1] <= 11, counts
+    # 12: one of them takes the refund off the window revenue of converted offers (#19).
+    assert counts[1] <= 12, counts

@@ -1,5 +1,7 @@
 """Automations and messaging: triggers, runs, deliveries and the messages they send."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -405,6 +407,16 @@ class Delivery(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("converting purchase"),
+    )
+    # What the member spent from the conversion to the end of the offer window (amounts after
+    # refunds), kept by campaigns.services.conversions as purchases and refunds are recorded: the
+    # uplift report sums it instead of looking the purchases up (docs/kpis.md "Uplift").
+    window_revenue = models.DecimalField(
+        _("revenue in the offer window"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
     )
 
     class Meta:

@@ -39,6 +39,7 @@ from .escalations import (
 from .events import (
     on_member_enrolled,
     on_purchase_recorded,
+    on_purchases_imported,
     on_refund_recorded,
     on_tier_changed,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "member_stats_refresh",
     "on_member_enrolled",
     "on_purchase_recorded",
+    "on_purchases_imported",
     "on_refund_recorded",
     "on_tier_changed",
     "period_key",

@@ -12,7 +12,7 @@ from points.selectors import refund_completes_purchase
 from ..models import Delivery, Trigger
 from ..selectors import stamp_purchases
 from .automations import delivery_create_for_event, live_event_automations
-from .conversions import conversions_record
+from .conversions import conversions_record, conversions_record_refund, window_revenue_refresh
 from .stats import FIRST_AGAIN, member_stats_record_purchase, member_stats_record_refund
 from .unwinding import JOB_UNWIND
 
@@ -85,14 +85,22 @@ def _reward_referral(newcomer: Member, purchase: Purchase, again: str) -> None:
 
 
 def on_refund_recorded(refund: Refund) -> None:
-    """Less spend; when the refund completes the purchase, what the purchase earned through
-    automations is unwound after commit (an outbox job: it locks the deliveries before the
-    point accounts, as the lock order wants, which the refund's transaction cannot)."""
+    """Less spend, also in the offer windows it falls in; when the refund completes the
+    purchase, what the purchase earned through automations is unwound after commit (an outbox
+    job: it locks the deliveries before the point accounts, as the lock order wants, which the
+    refund's transaction cannot)."""
     purchase = refund.purchase
+    conversions_record_refund(refund)
     completes = refund_completes_purchase(purchase=purchase, refund_amount=refund.amount)
     member_stats_record_refund(refund, completes_purchase=completes)
     if completes:
         outbox.enqueue(JOB_UNWIND, {"purchase": purchase.pk}, key=f"unwind:{purchase.pk}")
+
+
+def on_purchases_imported(member_ids: set[int]) -> None:
+    """Historic purchases convert nothing, but may fall in the window of an offer that converted:
+    the window revenue of those members' deliveries is counted again from their purchases."""
+    window_revenue_refresh(Delivery.objects.filter(member_id__in=member_ids))
 
 
 def on_tier_changed(*, account: PointAccount, to_tier: Tier | None, reason: str) -> None:

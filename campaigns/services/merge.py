@@ -28,6 +28,7 @@ from points.services.merge import point_accounts_lock_pair, points_merge, points
 from rewards.services.merge import rewards_merge
 
 from ..models import Delivery, SurveyResponse
+from .conversions import window_revenue_refresh
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def member_merge(*, duplicate: Member, survivor: Member, reason: str, actor: Use
         )
         rewards = rewards_merge(duplicate=duplicate, survivor=survivor, actor=actor, reason=reason)
         surveys = SurveyResponse.objects.filter(member=duplicate).update(member=survivor)
+        # The purchases moved with the deliveries: recount what each window holds.
+        window_revenue_refresh(Delivery.objects.filter(member__in=[duplicate, survivor]))
         # Last: it writes unique columns of the members (see `members_lock_for_merge`).
         rows = members_merge_rows(duplicate=duplicate, survivor=survivor, actor=actor)
         counts = {

@@ -1,8 +1,9 @@
 """Uplift of offers: what an automation (and each of its variants) earned over its holdout.
 
-Set-based: one aggregate over the deliveries of the period (members, conversions, and the sum
-and sum of squares of each delivery's revenue, per automation, variant and group) and one over
-the rewards they gave (discount, store credit, bonus points). The statistics are computed from
+Set-based: one aggregate over the deliveries of the period, per automation, variant and group
+(members, conversions, and the sum and sum of squares of each delivery's window revenue, kept on
+the delivery as purchases and refunds are recorded), and one over the rewards the treated ones
+got (discount, store credit, bonus points). The statistics are computed from
 those sums in `insights.stats`. Definitions: docs/kpis.md "Uplift".
 """
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import Automation, AutomationArm, Delivery
 from core import stats
-from points.models import LoyaltyProgram, PointsEntry, Purchase
+from points.models import LoyaltyProgram, PointsEntry
 from rewards.models import CodeUse, IssuedReward
 
 from .points import money
@@ -101,48 +102,38 @@ def _interval_percent(interval: stats.Interval) -> stats.Interval:
     return stats.Interval(interval.estimate * 100, interval.low * 100, interval.high * 100)
 
 
-# Two set-based passes over the period's deliveries of the measured automations, grouped per
-# automation, variant and group (held out or not). Members count only sent and held-out
-# deliveries; costs every treated delivery that got a reward.
-# 1. Members, conversions and costs: one scan, hash joins to the rewards given.
-_COUNTS_SQL = """
+# 1. One aggregate over the period's deliveries of the measured automations, per automation,
+# variant and status: how many, how many converted, and the sum and sum of squares of their
+# window revenue (kept on each delivery by campaigns.services.conversions as purchases and
+# refunds are recorded; a member who did not come back spent 0). No join, no purchase lookup.
+_GROUPS_SQL = """
+SELECT chosen.automation_id, chosen.arm_id, chosen.status, COUNT(*), COUNT(chosen.converted_at),
+       COALESCE(SUM(CASE WHEN chosen.converted_at IS NOT NULL THEN chosen.window_revenue END), 0),
+       COALESCE(SUM(CASE WHEN chosen.converted_at IS NOT NULL
+           THEN chosen.window_revenue * chosen.window_revenue END), 0)
+FROM ({deliveries}) chosen
+GROUP BY 1, 2, 3
+"""
+# 2. Costs: only the treated deliveries that got a reward or bonus points (found by the indexes
+# of those two columns), with hash joins to what was given.
+_COSTS_SQL = """
 SELECT chosen.automation_id, chosen.arm_id,
-       CASE WHEN chosen.status = %s THEN 1 ELSE 0 END AS held_out,
-       SUM(CASE WHEN chosen.status IN (%s, %s) THEN 1 ELSE 0 END),
-       SUM(CASE WHEN chosen.status IN (%s, %s) AND chosen.converted_at IS NOT NULL
-           THEN 1 ELSE 0 END),
        COALESCE(SUM(used.discount), 0),
        COALESCE(SUM(CASE WHEN issued.code IS NULL THEN issued.value END), 0),
        COALESCE(SUM(bonus.points), 0)
-FROM ({deliveries}) chosen
+FROM ({rewarded}) chosen
 LEFT JOIN {issued} issued ON issued.id = chosen.issued_reward_id
 LEFT JOIN {code_use} used ON used.issued_reward_id = chosen.issued_reward_id
     AND used.restored_at IS NULL
 LEFT JOIN {entry} bonus ON bonus.id = chosen.bonus_entry_id
-GROUP BY 1, 2, 3
-"""
-# 2. Revenue: only the converted deliveries (a member who did not come back spent 0), each an
-# index lookup of the member's purchases within its window; the sum and the sum of squares.
-_REVENUE_SQL = """
-SELECT automation_id, arm_id, held_out, COALESCE(SUM(revenue), 0),
-       COALESCE(SUM(revenue * revenue), 0)
-FROM (
-    SELECT chosen.automation_id, chosen.arm_id,
-           CASE WHEN chosen.status = %s THEN 1 ELSE 0 END AS held_out,
-           (SELECT SUM(p.amount - p.refunded_amount) FROM {purchase} p
-            WHERE p.member_id = chosen.member_id AND p.occurred_at >= chosen.converted_at
-              AND p.occurred_at <= chosen.offer_expires_at) AS revenue
-    FROM ({deliveries}) chosen
-    WHERE chosen.converted_at IS NOT NULL AND chosen.status IN (%s, %s)
-    {fence}
-) AS per_delivery
-GROUP BY 1, 2, 3
+GROUP BY 1, 2
 """
 
 
 def uplift(kpi_filter: KpiFilter) -> Uplift:
     """Per automation with a holdout (or variants) and per variant: treated vs held out, for
-    the deliveries made in the period. Two aggregate queries."""
+    the deliveries made in the period. One aggregate over the deliveries, one over the rewards
+    they gave."""
     start, end = kpi_filter.instants()
     held = Delivery.Status.HELD_OUT
     measured = list(
@@ -152,71 +143,52 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
     )
     if not measured:
         return Uplift(rows=[])
-    deliveries = (
-        Delivery.objects.filter(
-            kpi_filter.member_scope(),
-            automation_id__in=measured,
-            created_at__gte=start,
-            created_at__lt=end,
-        )
-        .order_by()
-        .values(
-            "id",
-            "automation_id",
-            "arm_id",
-            "member_id",
-            "status",
-            "converted_at",
-            "offer_expires_at",
-            "issued_reward_id",
-            "bonus_entry_id",
-        )
-    )
-    select_sql, params = deliveries.query.sql_with_params()
-    groups: dict[tuple[int, int | None, bool], Group] = {}
-    costs: dict[tuple[int, int | None], tuple[Decimal, Decimal, int]] = defaultdict(
-        lambda: _NO_COST
+    deliveries = Delivery.objects.filter(
+        kpi_filter.member_scope(),
+        automation_id__in=measured,
+        created_at__gte=start,
+        created_at__lt=end,
+    ).order_by()
+    select_sql, params = deliveries.values(
+        "automation_id", "arm_id", "status", "converted_at", "window_revenue"
+    ).query.sql_with_params()
+    rewarded_sql, rewarded_params = (
+        deliveries.filter(Q(issued_reward__isnull=False) | Q(bonus_entry__isnull=False))
+        .exclude(status=held)
+        .values("automation_id", "arm_id", "issued_reward_id", "bonus_entry_id")
+        .query.sql_with_params()
     )
     tables = {
         "deliveries": select_sql,
-        "purchase": Purchase._meta.db_table,
+        "rewarded": rewarded_sql,
         "issued": IssuedReward._meta.db_table,
         "code_use": CodeUse._meta.db_table,
         "entry": PointsEntry._meta.db_table,
-        # PostgreSQL: OFFSET 0 keeps the revenue lookup from being inlined into each SUM.
-        "fence": "OFFSET 0" if connection.vendor == "postgresql" else "",
     }
-    sent = Delivery.Status.SENT
-    counts: dict[tuple[int, int | None, bool], tuple[int, int]] = {}
-    revenue: dict[tuple[int, int | None, bool], tuple[Decimal, float]] = {}
+    counted = {Delivery.Status.SENT, held}
+    sums: dict[tuple[int, int | None, bool], list] = {}
+    costs: dict[tuple[int, int | None], tuple[Decimal, Decimal, int]] = defaultdict(
+        lambda: _NO_COST
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # PostgreSQL's JIT compiles these plans for seconds (their cost counts every
-            # lookup); the queries themselves run in a fraction of that.
+            # PostgreSQL's JIT compiles these plans for longer than the queries run.
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_COUNTS_SQL.format(**tables), [held, sent, held, sent, held, *params])
-        for (
-            automation_id,
-            arm_id,
-            held_out,
-            members,
-            conversions,
-            discount,
-            credit,
-            points,
-        ) in cursor:
-            counts[(automation_id, arm_id, bool(held_out))] = (
-                int(members or 0),
-                int(conversions or 0),
+        cursor.execute(_GROUPS_SQL.format(**tables), params)
+        for automation_id, arm_id, status, count, converted, total, squares in cursor:
+            part = sums.setdefault(
+                (automation_id, arm_id, status == held), [0, 0, Decimal("0"), 0.0]
             )
-            if not held_out:
-                costs[(automation_id, arm_id)] = (Decimal(discount), Decimal(credit), int(points))
-        cursor.execute(_REVENUE_SQL.format(**tables), [held, *params, sent, held])
-        for automation_id, arm_id, held_out, total, squares in cursor:
-            revenue[(automation_id, arm_id, bool(held_out))] = (Decimal(total), float(squares))
-    for key, (members, conversions) in counts.items():
-        total, squares = revenue.get(key, (Decimal("0"), 0.0))
-        groups[key] = Group(members, conversions, total, squares)
+            # Members, conversions and revenue count only sent and held-out deliveries.
+            if status in counted:
+                part[0] += int(count)
+                part[1] += int(converted)
+                part[2] += Decimal(total)
+                part[3] += float(squares)
+        cursor.execute(_COSTS_SQL.format(**tables), rewarded_params)
+        for automation_id, arm_id, discount, credit, points in cursor:
+            costs[(automation_id, arm_id)] = (Decimal(discount), Decimal(credit), int(points))
+    groups = {key: Group(*part) for key, part in sums.items()}
     # Only automations with held-out members in the period are measured.
     held_ids = {key[0] for key, group in groups.items() if key[2] and group.members}
     groups = {key: group for key, group in groups.items() if key[0] in held_ids}

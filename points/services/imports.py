@@ -48,6 +48,7 @@ from core.errors import InvalidInput
 
 from ..dates import add_months
 from ..models import Channel, EntryKind, LoyaltyProgram, PointAccount, PointsEntry, Purchase, Tier
+from ..signals import purchases_imported
 
 BATCH_SIZE = 5000
 
@@ -622,6 +623,9 @@ def purchases_import_batch(
     if not dry_run and fresh:
         with transaction.atomic(durable=True):
             Purchase.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
+            purchases_imported.send(
+                sender=Purchase, member_ids={purchase.member_id for purchase in fresh}
+            )
     return report
 
 

@@ -63,6 +63,7 @@ def simulate(*, members, holdout_percent, holdout_rate, arm_rates, seed):
         rate = holdout_rate if placed.held_out else rates[placed.arm_id]
         came_back = rng.random() < rate
         bought_at = SENT_AT + datetime.timedelta(days=rng.randint(1, 29))
+        amount = Decimal(str(round(rng.uniform(20, 80), 2))) if came_back else Decimal("0")
         deliveries.append(
             Delivery(
                 automation=offer,
@@ -74,6 +75,8 @@ def simulate(*, members, holdout_percent, holdout_rate, arm_rates, seed):
                 status=Delivery.Status.HELD_OUT if placed.held_out else Delivery.Status.SENT,
                 offer_expires_at=SENT_AT + datetime.timedelta(days=30),
                 converted_at=bought_at if came_back else None,
+                # What recording the purchase keeps on the delivery (bulk_create bypasses it).
+                window_revenue=amount,
             )
         )
         if came_back:
@@ -82,7 +85,7 @@ def simulate(*, members, holdout_percent, holdout_rate, arm_rates, seed):
                     store=store,
                     transaction_id=f"SIM{member.pk}",
                     member=member,
-                    amount=Decimal(str(round(rng.uniform(20, 80), 2))),
+                    amount=amount,
                     currency="EUR",
                     channel="offline",
                     occurred_at=bought_at,
