@@ -21,10 +21,10 @@ from rewards.models import IssuedReward, Reward
 from rewards.services import OutOfStock, codes_issue_bulk, reward_issue
 
 from .. import messaging
-from ..models.budgets import Budget
-from .budgets import budget_give_back, budget_take, offer_cost
 from ..assignment import assignment_for
 from ..models import Automation, Delivery, OutboundMessage
+from ..models.budgets import Budget
+from .budgets import budget_give_back, budget_take, offer_cost
 
 logger = logging.getLogger(__name__)
 
