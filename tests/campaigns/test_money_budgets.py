@@ -171,9 +171,7 @@ def test_the_automation_page_shows_the_budget_the_spending_and_the_dry_run_stop(
 @pytest.mark.parametrize("field", ["budget_per_day", "budget_total"])
 def test_a_negative_budget_is_a_form_error_and_nothing_is_saved(client, field):
     login(client, roles.MARKETING)
-    response = client.post(
-        reverse("admin:campaigns_automation_add"), _form_data(**{field: "-5"})
-    )
+    response = client.post(reverse("admin:campaigns_automation_add"), _form_data(**{field: "-5"}))
     assert response.status_code == 200
     assert field in response.context["adminform"].form.errors
     assert not Automation.objects.exists()

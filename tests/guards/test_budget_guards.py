@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.models import BonusCampaign, BudgetSpend, Delivery
@@ -17,7 +17,7 @@ from tests.factories import AutomationFactory, MemberFactory, StoreFactory
 from tests.helpers import buy
 from tests.markers import postgres_only
 
-pytestmark = [postgres_only, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+race = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _take(budget: Budget) -> int:
@@ -25,6 +25,8 @@ def _take(budget: Budget) -> int:
         return budget_take(budget, unit_cost=Decimal("5.00"), wanted=1)
 
 
+@postgres_only
+@race
 def test_parallel_grants_never_pass_the_budget():
     # given € 15 a day and in all, € 5 a grant
     offer = AutomationFactory(budget_per_day=Decimal("15.00"), budget_total=Decimal("15.00"))
@@ -36,6 +38,8 @@ def test_parallel_grants_never_pass_the_budget():
     assert sorted(BudgetSpend.objects.values_list("spent", flat=True)) == [Decimal("15.00")] * 2
 
 
+@postgres_only
+@race
 def test_parallel_fulfilments_of_one_automation_stay_within_its_budget():
     # given 8 welcome deliveries, each fulfilled by its own job, and money for 3 codes of € 5
     offer = AutomationFactory(trigger="welcome", channel="none", budget_total=Decimal("15.00"))
@@ -54,6 +58,8 @@ def test_parallel_fulfilments_of_one_automation_stay_within_its_budget():
     assert BudgetSpend.objects.get(period="total").spent == Decimal("15.00")
 
 
+@postgres_only
+@race
 def test_parallel_purchases_never_spend_more_of_a_bonus_campaign_than_its_budget():
     # given 100 bonus points (€ 1) per purchase and € 3 in all
     store = StoreFactory()
@@ -77,3 +83,11 @@ def test_parallel_purchases_never_spend_more_of_a_bonus_campaign_than_its_budget
     ]
     assert sorted(campaign_points) == [0] * 5 + [100] * 3
     assert BudgetSpend.objects.get(period="total").spent == Decimal("3.00")
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_budget_row_for_one_period():
+    BudgetSpend.objects.create(owner="automation:1", period="2026-11-30")
+    BudgetSpend.objects.create(owner="automation:1", period="total")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BudgetSpend.objects.create(owner="automation:1", period="2026-11-30", spent="1.00")
