@@ -325,11 +325,11 @@ class AutomationAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_("sent"), ordering="sent_count")
     @admin.display(description=_("spent (€)"))
     def budget_spent(self, automation) -> str:
         return budget_spent_display(automation)
 
+    @admin.display(description=_("sent"), ordering="sent_count")
     def sent(self, automation) -> int:
         return automation.sent_count
 
