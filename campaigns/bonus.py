@@ -54,9 +54,10 @@ def _load_campaigns() -> list[CampaignSpec]:
             segment_id=campaign.segment_id,
             budget=Budget.of(campaign),
         )
-        for campaign in BonusCampaign.objects.filter(is_active=True).prefetch_related(
-            "stores", "tiers"
-        )
+        # In one order everywhere: a purchase locks the budget rows of its campaigns in it.
+        for campaign in BonusCampaign.objects.filter(is_active=True)
+        .order_by("-starts_at", "pk")
+        .prefetch_related("stores", "tiers")
     ]
 
 
