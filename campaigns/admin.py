@@ -10,6 +10,7 @@ from core.errors import ApplicationError
 from core.replica import reporting_db
 
 from . import selectors, services
+from .admin_budgets import budget_spent_display
 from .models import (
     AutomationRun,
     BonusCampaign,
@@ -288,7 +289,23 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
                 "description": _("Leave empty to cover every store, channel, product and member."),
             },
         ),
+        (
+            _("Budget"),
+            {
+                "fields": ["budget_per_day", "budget_total", "budget_spent"],
+                "description": _(
+                    "The bonus points this campaign adds, at their value in the programme "
+                    "settings. When a budget is spent, purchases earn no campaign points until "
+                    "the next day (budget per day) or at all (budget in total)."
+                ),
+            },
+        ),
     ]
+    readonly_fields = ["budget_spent"]
+
+    @admin.display(description=_("spent (€)"))
+    def budget_spent(self, campaign) -> str:
+        return budget_spent_display(campaign)
 
 
 @admin.register(SurveyResponse)

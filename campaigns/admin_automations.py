@@ -20,6 +20,7 @@ from core.money import money_display
 from rewards.models import Reward
 
 from . import messaging, services, templating
+from .admin_budgets import budget_spent_display
 from .forms import ArmFormSet, AutomationForm
 from .models import Automation, AutomationArm, EscalationStep, Trigger
 
@@ -77,6 +78,7 @@ def _dry_run_context(automation: Automation, result: services.DryRun) -> dict:
             "reward_cost": money_display(result.reward_cost),
             "points_cost": money_display(result.points_cost),
             "total": money_display(result.reward_cost + result.points_cost),
+            "money_left": money_display(result.money_left),
         },
         "dry_run_pricing": _pricing_note(automation, result),
     }
@@ -158,6 +160,7 @@ class AutomationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     form = AutomationForm
     inlines = [AutomationArmInline, EscalationStepInline]
+    readonly_fields = ["budget_spent"]
     actions = ["dry_run", "run_now", "pause", "resume"]
     fieldsets = [
         (None, {"fields": ["name", "is_active", "starts_at", "ends_at"]}),
@@ -201,10 +204,18 @@ class AutomationAdmin(admin.ModelAdmin):
         (
             _("Limits"),
             {
-                "fields": ["cooldown_days", "max_per_day", "max_total"],
+                "fields": [
+                    "cooldown_days",
+                    "max_per_day",
+                    "max_total",
+                    "budget_per_day",
+                    "budget_total",
+                    "budget_spent",
+                ],
                 "description": _(
-                    "Budgets count members (deliveries, the holdout included), not euros; the "
-                    "dry run below shows what they cost."
+                    "Budgets in members count deliveries (the holdout included); budgets in "
+                    "euros count what the rewards and bonus points given cost. Both apply; "
+                    "the dry run below shows where they stop it."
                 ),
             },
         ),
@@ -313,6 +324,10 @@ class AutomationAdmin(admin.ModelAdmin):
                 ),
             )
         )
+
+    @admin.display(description=_("spent (€)"))
+    def budget_spent(self, automation) -> str:
+        return budget_spent_display(automation)
 
     @admin.display(description=_("sent"), ordering="sent_count")
     def sent(self, automation) -> int:

@@ -12,8 +12,10 @@ from accounts.models import Member
 from core.config_cache import cached_config, forget_config
 from points.earning import ExplanationLine, Scope, extra_points, qualifying_amount
 from points.extensions import BonusContext
+from points.selectors import points_money_value
 
 from .models import BonusCampaign
+from .models.budgets import Budget
 
 CACHE_KEY = "campaigns:bonus-campaigns"
 
@@ -32,6 +34,7 @@ class CampaignSpec:
     scope: Scope
     tier_ids: frozenset[int]
     segment_id: int | None
+    budget: Budget
 
 
 def _load_campaigns() -> list[CampaignSpec]:
@@ -49,10 +52,12 @@ def _load_campaigns() -> list[CampaignSpec]:
             scope=Scope.of(campaign),
             tier_ids=frozenset(tier.pk for tier in campaign.tiers.all()),
             segment_id=campaign.segment_id,
+            budget=Budget.of(campaign),
         )
-        for campaign in BonusCampaign.objects.filter(is_active=True).prefetch_related(
-            "stores", "tiers"
-        )
+        # In one order everywhere: a purchase locks the budget rows of its campaigns in it.
+        for campaign in BonusCampaign.objects.filter(is_active=True)
+        .order_by("-starts_at", "pk")
+        .prefetch_related("stores", "tiers")
     ]
 
 
@@ -72,6 +77,19 @@ def in_segment(segment_id: int, member_id: int | None) -> bool:
         return False
     segment = Segment.objects.get(pk=segment_id)
     return segment_members(segment, base=Member.objects.filter(pk=member_id)).exists()
+
+
+def _within_budget(campaign: CampaignSpec, points: int, context: BonusContext) -> bool:
+    """Whether the campaign's euro budget pays for these points. A purchase being recorded
+    spends it (locking the budget rows in the purchase's transaction); a quote only looks."""
+    from .selectors import budget_state
+    from .services.budgets import budget_take
+
+    cost = points_money_value(points)
+    if context.is_final:
+        return budget_take(campaign.budget, unit_cost=cost, wanted=1) == 1
+    left = budget_state(campaign.budget).left
+    return left is None or left >= cost
 
 
 def campaign_bonus_lines(context: BonusContext) -> list[ExplanationLine]:
@@ -95,6 +113,8 @@ def campaign_bonus_lines(context: BonusContext) -> list[ExplanationLine]:
             multiplier=campaign.multiplier,
             bonus_points=campaign.bonus_points,
         )
+        if points and campaign.budget.is_set and not _within_budget(campaign, points, context):
+            continue
         if points:
             lines.append(
                 ExplanationLine(

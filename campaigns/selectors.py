@@ -18,7 +18,17 @@ from points.tiers import qualifying_entries
 from rewards.models import IssuedReward, StoreCreditAccount
 
 from . import attitude, bonus, lifecycle
-from .models import NPS_HIGHEST, NPS_LOWEST, Automation, Delivery, Segment, SurveyResponse, Trigger
+from .models import (
+    NPS_HIGHEST,
+    NPS_LOWEST,
+    Automation,
+    BudgetSpend,
+    Delivery,
+    Segment,
+    SurveyResponse,
+    Trigger,
+)
+from .models.budgets import TOTAL, Budget
 
 CHANNEL_FALLBACK = getattr(settings, "LOYALTY_CHANNEL_FALLBACK", ["email", "whatsapp", "sms"])
 
@@ -464,3 +474,37 @@ def stamp_cards_progress(member: Member) -> list[StampCardProgress]:
             )
         )
     return cards
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    per_day: Decimal | None
+    total: Decimal | None
+    spent_today: Decimal
+    spent_total: Decimal
+
+    @property
+    def left(self) -> Decimal | None:
+        """What can still be spent today, or None without a budget."""
+        lefts = [
+            cap - spent
+            for cap, spent in ((self.per_day, self.spent_today), (self.total, self.spent_total))
+            if cap is not None
+        ]
+        return max(Decimal("0.00"), min(lefts)) if lefts else None
+
+
+def budget_state(budget: Budget, *, now: datetime.datetime | None = None) -> BudgetState:
+    """What an automation or bonus campaign has spent today and in all (reads only)."""
+    day = local_today(now or timezone.now()).isoformat()
+    spent = dict(
+        BudgetSpend.objects.filter(owner=budget.owner, period__in=[TOTAL, day]).values_list(
+            "period", "spent"
+        )
+    )
+    return BudgetState(
+        per_day=budget.per_day,
+        total=budget.total,
+        spent_today=spent.get(day, Decimal("0.00")),
+        spent_total=spent.get(TOTAL, Decimal("0.00")),
+    )

@@ -179,7 +179,10 @@ def compute_points(
     tier_multiplier: Decimal = Decimal("1"),
     tier_label: str = "",
     tier_id: int | None = None,
+    is_final: bool = False,
 ) -> EarningResult:
+    """The points a basket earns, line by line. `is_final`: the purchase is being recorded, so
+    bonus providers spend their budgets (`BonusContext.is_final`)."""
     in_force = sorted(
         (rule for rule in rules if rule.is_in_force(basket.occurred_at)),
         key=lambda rule: (-rule.priority, rule.id),
@@ -227,7 +230,11 @@ def compute_points(
 
     subtotal = sum(line.points for line in lines)
     context = BonusContext(
-        basket=basket, base_rate=base_rate, subtotal=subtotal, labels=language_label
+        basket=basket,
+        base_rate=base_rate,
+        subtotal=subtotal,
+        labels=language_label,
+        is_final=is_final,
     )
     for provider in bonus_providers:
         lines.extend(line for line in provider(context) if line.points)

@@ -107,12 +107,16 @@ def checkout_hook() -> CheckoutHook | None:
 
 @dataclass(frozen=True)
 class BonusContext:
-    """What a bonus provider gets: the basket, the base rate in force and the points so far."""
+    """What a bonus provider gets: the basket, the base rate in force and the points so far.
+
+    `is_final` is set when the points are being recorded (a purchase, inside its transaction),
+    not only quoted: a provider with a budget spends it then, and only then."""
 
     basket: Basket
     base_rate: Decimal
     subtotal: int
     labels: Callable[[str, str], str] = field(repr=False)
+    is_final: bool = False
 
 
 # Callables (context) -> iterable of ExplanationLine; campaigns registers one at start-up.

@@ -12,6 +12,7 @@ from .automations import (
     OutboundMessage,
     Trigger,
 )
+from .budgets import BudgetSpend
 from .segments import SCORE, BonusCampaign, MemberStats, Segment
 from .surveys import (
     NPS_HIGHEST,
@@ -33,6 +34,7 @@ __all__ = [
     "AutomationQuerySet",
     "AutomationRun",
     "BonusCampaign",
+    "BudgetSpend",
     "Delivery",
     "EscalationSend",
     "EscalationStep",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Member
 from core.append_only import AppendOnlyModel
-from points.models import PointsEntry, Purchase, Tier
+from points.models import MONEY, PointsEntry, Purchase, Tier
 from rewards.models import IssuedReward, Reward
 
 from .segments import Segment
@@ -172,6 +172,28 @@ class Automation(models.Model):
             "euros). Empty = no limit. The dry run below shows what that costs."
         ),
     )
+    budget_per_day = models.DecimalField(
+        _("budget per day (€)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "At most this many euros a day (local date) in discounts, store credit and bonus "
+            "points at their value; when it is spent, the day's other members are skipped "
+            '("budget spent"). Codes already given keep working. Empty = no limit.'
+        ),
+        **MONEY,
+    )
+    budget_total = models.DecimalField(
+        _("budget in total (€)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "At most this many euros in all, counted like the budget per day. Empty = no limit."
+        ),
+        **MONEY,
+    )
     holdout_percent = models.PositiveSmallIntegerField(
         _("holdout (%)"),
         default=0,
@@ -319,6 +341,7 @@ class Delivery(models.Model):
         OUT_OF_STOCK = "out_of_stock", _("The reward is out of stock")
         BLOCKED = "blocked", _("The member is blocked")
         REFUNDED = "refunded", _("The purchase that earned it was refunded")
+        BUDGET_SPENT = "budget_spent", _("The budget in euros is spent")
 
     class Unwound(models.TextChoices):
         """What became of a delivery whose purchase was fully refunded (#18)."""

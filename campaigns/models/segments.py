@@ -255,6 +255,28 @@ class BonusCampaign(TranslatedNameMixin, models.Model):
         verbose_name=_("segment"),
         help_text=_("Only for members of this segment."),
     )
+    budget_per_day = models.DecimalField(
+        _("budget per day (€)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "At most this many euros of bonus points a day (local date), at their value in the "
+            "programme settings; when it is spent, the campaign adds no more points that day. "
+            "Empty = no limit."
+        ),
+        **MONEY,
+    )
+    budget_total = models.DecimalField(
+        _("budget in total (€)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "At most this many euros in all, counted like the budget per day. Empty = no limit."
+        ),
+        **MONEY,
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

@@ -5,6 +5,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,6 +23,8 @@ from rewards.services import OutOfStock, codes_issue_bulk, reward_issue
 from .. import messaging
 from ..assignment import assignment_for
 from ..models import Automation, Delivery, OutboundMessage
+from ..models.budgets import Budget
+from .budgets import budget_give_back, budget_take, offer_cost
 
 logger = logging.getLogger(__name__)
 
@@ -189,10 +192,21 @@ def _fulfil_group(automation: Automation, offer: _Offer, rows: list[_Row], now) 
         # Lock order (docs/architecture.md): point accounts before the reward's stock row, as
         # redemption takes them; locking them per member after the stock could deadlock.
         _lock_point_accounts([row.member_id for row in active])
+    unit_cost = Decimal("0")
+    budget = Budget.of(automation)
+    if active and budget.is_set:
+        # The euro budget after the point accounts and before the stock (docs/architecture.md
+        # "Lock order"); what the stock then refuses is given back.
+        unit_cost = offer_cost(reward, offer.bonus_points, now=now)
+        fits = budget_take(budget, unit_cost=unit_cost, wanted=len(active), now=now)
+        for row in active[fits:]:
+            row.skip(Delivery.SkipReason.BUDGET_SPENT)
+        active = active[:fits]
     if reward is not None and reward.gives_code and active:
         taken = _take_stock(reward, len(active))
         for row in active[taken:]:
             row.skip(Delivery.SkipReason.OUT_OF_STOCK)
+        budget_give_back(budget, unit_cost=unit_cost, count=len(active) - taken, now=now)
         active = active[:taken]
         if active:
             _issue_codes(automation, reward, active, now)
@@ -208,6 +222,7 @@ def _fulfil_group(automation: Automation, offer: _Offer, rows: list[_Row], now) 
                 )
             except OutOfStock:
                 row.skip(Delivery.SkipReason.OUT_OF_STOCK)
+                budget_give_back(budget, unit_cost=unit_cost, count=1, now=now)
                 continue
             row.issued_reward_id = issued.pk
         if offer.bonus_points:

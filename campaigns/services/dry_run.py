@@ -33,6 +33,7 @@ from rewards.models import RewardKind
 
 from .. import messaging, selectors
 from ..models import Automation, Delivery, Trigger
+from ..models.budgets import Budget
 
 SAMPLE_SIZE = 10
 # The members' usual basket: their average purchase; the programme's average purchase of this
@@ -68,6 +69,8 @@ class DryRun:
     is_event_trigger: bool
     sample: list[DryRunMember] = field(default_factory=list)
     power: "PowerEstimate | None" = None
+    money_left: Decimal | None = None  # euros the budgets leave today; None: no euro budget
+    stops_after: int | None = None  # members the euro budget pays for, when fewer than would_get
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,8 @@ def automation_dry_run(
                 skip_reason=reason,
             )
         )
+    points_cost = (point_value * automation.bonus_points * would_get).quantize(CENT)
+    money_left = selectors.budget_state(Budget.of(automation), now=now).left
     return DryRun(
         members=count,
         budget_left=left,
@@ -266,11 +271,22 @@ def automation_dry_run(
         average_basket=average,
         without_history=without,
         bonus_points=automation.bonus_points * would_get,
-        points_cost=(point_value * automation.bonus_points * would_get).quantize(CENT),
+        points_cost=points_cost,
         is_event_trigger=automation.trigger not in Trigger.scheduled(),
         sample=sample,
         power=power_estimate(automation, uplift_points=uplift_points, would_get=would_get),
+        money_left=money_left,
+        stops_after=_stops_after(money_left, cost + points_cost, would_get),
     )
+
+
+def _stops_after(money_left: Decimal | None, cost: Decimal, would_get: int) -> int | None:
+    """How many members the euro budget left pays for at the forecast's average cost per
+    member, when that is fewer than would get it; None when it pays for all."""
+    if money_left is None or not would_get or cost <= money_left:
+        return None
+    per_member = cost / would_get
+    return int(money_left // per_member)
 
 
 def first_recipient(automation: Automation) -> int | None:

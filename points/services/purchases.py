@@ -206,6 +206,7 @@ def _evaluate(
         tier_multiplier=tier.multiplier,
         tier_label=tier.label,
         tier_id=tier.tier_id,
+        is_final=for_update,
     )
     return decision, result
 

@@ -392,6 +392,9 @@ class RewardsCheckoutHook:
     def apply(self, *, purchase: Purchase, decision: extensions.CheckoutDecision) -> None:
         result: CheckoutResult = decision.state
         now = purchase.created_at
+        # A code an automation issued is honoured whatever its euro budget says now: the
+        # budget paid for it when it was issued (campaigns.services.budgets), so no budget
+        # is checked or locked here.
         for verdict in result.applied:
             assert verdict.issued is not None  # an applied code is an issued reward
             consumed = IssuedReward.objects.filter(
