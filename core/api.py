@@ -66,6 +66,16 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string; not a number DRF would turn into one (`0` for `"0"`), which the schema
+    does not allow and schemathesis rightly reports as accepted."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")  # CharField's own "Not a valid string."
+        return super().to_internal_value(data)
+
+
 def money_field(**kwargs) -> serializers.DecimalField:
     """Money in, as a plain decimal string with at most two decimals; out as a string."""
     options = {**MONEY, "min_value": 0, **kwargs}

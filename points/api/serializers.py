@@ -10,6 +10,7 @@ from accounts.models import ConsentChannel, Store
 from core.api import (
     OutputSerializer,
     StrictBooleanField,
+    StrictCharField,
     StrictDecimalField,
     money_field,
     money_out,
@@ -29,7 +30,7 @@ from ..selectors import entry_description, pending_points_text
         "description": CARD_NUMBER_DESCRIPTION,
     }
 )
-class CardNumberField(serializers.CharField):
+class CardNumberField(StrictCharField):
     def __init__(self, **kwargs):
         super().__init__(max_length=32, **kwargs)
 
@@ -41,16 +42,16 @@ class ConsentsInput(serializers.Serializer):
 
 
 class MemberEnrolInput(serializers.Serializer):
-    email = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=254)
-    phone = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=32)
-    first_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
-    last_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    email = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=254)
+    phone = StrictCharField(required=False, allow_null=True, allow_blank=True, max_length=32)
+    first_name = StrictCharField(required=False, allow_blank=True, max_length=100, default="")
+    last_name = StrictCharField(required=False, allow_blank=True, max_length=100, default="")
     birth_date = serializers.DateField(required=False, allow_null=True)
     language = serializers.ChoiceField(
         choices=[code for code, _name in settings.LANGUAGES], required=False, default="nl"
     )
     consents = ConsentsInput(required=False)
-    referral_code = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    referral_code = StrictCharField(required=False, allow_blank=True, max_length=32)
 
     def consent_map(self, data: dict) -> dict[str, bool]:
         consents = data.get("consents") or {}
@@ -65,7 +66,7 @@ class ExpiringSerializer(serializers.Serializer):
 class TierOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.SerializerMethodField()
-    colour = serializers.CharField()
+    colour = StrictCharField()
     threshold = serializers.IntegerField()
     earn_multiplier = serializers.DecimalField(max_digits=4, decimal_places=2)
 
@@ -74,8 +75,8 @@ class TierOutput(serializers.Serializer):
 
 
 class StampCardOutput(serializers.Serializer):
-    name = serializers.CharField(help_text="The stamp card (the automation's name).")
-    category = serializers.CharField(help_text='Product category counted; "" = every purchase.')
+    name = StrictCharField(help_text="The stamp card (the automation's name).")
+    category = StrictCharField(help_text='Product category counted; "" = every purchase.')
     collected = serializers.IntegerField(help_text="Stamps towards the next reward.")
     needed = serializers.IntegerField(help_text="Stamps the card needs for its reward.")
 
@@ -83,15 +84,15 @@ class StampCardOutput(serializers.Serializer):
 class PendingPointsOutput(serializers.Serializer):
     points = serializers.IntegerField()
     release_at = serializers.DateTimeField()
-    transaction_id = serializers.CharField(allow_null=True)
+    transaction_id = StrictCharField(allow_null=True)
 
 
 class MemberSummaryOutput(serializers.Serializer):
-    card_number = serializers.CharField(source="member.card_number")
-    first_name = serializers.CharField(source="member.first_name")
-    last_name = serializers.CharField(source="member.last_name")
-    language = serializers.CharField(source="member.language")
-    status = serializers.CharField(source="member.status")
+    card_number = StrictCharField(source="member.card_number")
+    first_name = StrictCharField(source="member.first_name")
+    last_name = StrictCharField(source="member.last_name")
+    language = StrictCharField(source="member.language")
+    status = StrictCharField(source="member.status")
     enrolled_at = serializers.DateTimeField(source="member.enrolled_at")
     points_balance = serializers.IntegerField(help_text="Spendable points.")
     points_pending = PendingPointsOutput(
@@ -147,7 +148,7 @@ class MemberSummaryOutput(serializers.Serializer):
 
 class LedgerEntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
-    kind = serializers.CharField()
+    kind = StrictCharField()
     points = serializers.IntegerField()
     pending_points = serializers.IntegerField(
         help_text="Change of the pending points: + earned inside a return window, - released "
@@ -158,7 +159,7 @@ class LedgerEntryOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     effective_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
-    transaction_id = serializers.CharField(
+    transaction_id = StrictCharField(
         source="purchase.transaction_id", default=None, allow_null=True
     )
     description = serializers.SerializerMethodField()
@@ -175,8 +176,8 @@ class LedgerPageOutput(serializers.Serializer):
 
 
 class LineInput(serializers.Serializer):
-    sku = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    sku = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
+    category = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
     quantity = StrictDecimalField(
         max_digits=10, decimal_places=3, min_value=0, required=False, default=Decimal("1")
     )
@@ -209,39 +210,39 @@ def store_credit_mode_field() -> serializers.ChoiceField:
 
 
 class PurchaseInput(serializers.Serializer):
-    transaction_id = serializers.CharField(max_length=64)
+    transaction_id = StrictCharField(max_length=64)
     card_number = CardNumberField()
     amount = money_field()
-    currency = serializers.CharField(max_length=3, min_length=3)
+    currency = StrictCharField(max_length=3, min_length=3)
     occurred_at = serializers.DateTimeField(required=False)
     channel = serializers.ChoiceField(choices=Store.Channel.choices, required=False)
     lines = LineInput(many=True, required=False, max_length=1000)
     codes = serializers.ListField(
-        child=serializers.CharField(max_length=32), required=False, max_length=10
+        child=StrictCharField(max_length=32), required=False, max_length=10
     )
     store_credit = money_field(required=False)
     store_credit_mode = store_credit_mode_field()
 
 
 class QuoteInput(PurchaseInput):
-    transaction_id = serializers.CharField(max_length=64, required=False)
+    transaction_id = StrictCharField(max_length=64, required=False)
 
 
 class ExplanationLineOutput(OutputSerializer):
-    source = serializers.CharField()
+    source = StrictCharField()
     source_id = serializers.IntegerField(allow_null=True)
-    label = serializers.CharField()
+    label = StrictCharField()
     points = serializers.IntegerField()
 
 
 class CodeVerdictOutput(OutputSerializer):
-    code = serializers.CharField()
+    code = StrictCharField()
     status = serializers.ChoiceField(choices=["applied", "rejected"])
     discount = money_out()
-    reason = serializers.CharField(allow_null=True)
-    reward = serializers.CharField(required=False)
-    message = serializers.CharField(required=False)
-    conflicts_with = serializers.CharField(required=False)
+    reason = StrictCharField(allow_null=True)
+    reward = StrictCharField(required=False)
+    message = StrictCharField(required=False)
+    conflicts_with = StrictCharField(required=False)
 
 
 class StoreCreditVerdictOutput(OutputSerializer):
@@ -251,19 +252,19 @@ class StoreCreditVerdictOutput(OutputSerializer):
         help_text="What was actually used: with `store_credit_mode` `available`, "
         "at most what the member had."
     )
-    reason = serializers.CharField(allow_null=True)
-    message = serializers.CharField(required=False)
+    reason = StrictCharField(allow_null=True)
+    message = StrictCharField(required=False)
     mode = serializers.ChoiceField(
         choices=extensions.STORE_CREDIT_MODES, help_text="The `store_credit_mode` applied."
     )
 
 
 class PurchaseOutput(OutputSerializer):
-    transaction_id = serializers.CharField()
-    card_number = serializers.CharField()
-    store = serializers.CharField()
+    transaction_id = StrictCharField()
+    card_number = StrictCharField()
+    store = StrictCharField()
     amount = money_out()
-    currency = serializers.CharField()
+    currency = StrictCharField()
     occurred_at = serializers.DateTimeField()
     points_earned = serializers.IntegerField()
     explanation = ExplanationLineOutput(many=True)
@@ -284,9 +285,9 @@ class PurchaseOutput(OutputSerializer):
 
 
 class QuoteOutput(OutputSerializer):
-    card_number = serializers.CharField()
+    card_number = StrictCharField()
     amount = money_out()
-    currency = serializers.CharField()
+    currency = StrictCharField()
     points_earned = serializers.IntegerField()
     explanation = ExplanationLineOutput(many=True)
     points_balance = serializers.IntegerField()
@@ -299,10 +300,10 @@ class QuoteOutput(OutputSerializer):
 
 
 class RefundInput(serializers.Serializer):
-    refund_id = serializers.CharField(
+    refund_id = StrictCharField(
         max_length=64, help_text="The refunding store's own id: unique per store and purchase."
     )
-    store_code = serializers.CharField(
+    store_code = StrictCharField(
         max_length=32,
         required=False,
         help_text="The code of the store that recorded the purchase, when another store of the "
@@ -313,28 +314,28 @@ class RefundInput(serializers.Serializer):
 
 
 class RefundOutput(OutputSerializer):
-    transaction_id = serializers.CharField()
-    refund_id = serializers.CharField()
+    transaction_id = StrictCharField()
+    refund_id = StrictCharField()
     amount = money_out()
     points_reversed = serializers.IntegerField()
     points_balance = serializers.IntegerField()
     refunded_total = money_out()
     # When the purchase used store credit or codes: what the refund gave back.
-    codes_restored = serializers.ListField(child=serializers.CharField(), required=False)
+    codes_restored = serializers.ListField(child=StrictCharField(), required=False)
     store_credit_returned = money_out(required=False)
 
 
 class ActivityInput(serializers.Serializer):
     card_number = CardNumberField()
-    activity_type = serializers.CharField(max_length=50)
-    reference = serializers.CharField(max_length=100)
+    activity_type = StrictCharField(max_length=50)
+    reference = StrictCharField(max_length=100)
     occurred_at = serializers.DateTimeField(required=False)
 
 
 class ActivityOutput(OutputSerializer):
-    card_number = serializers.CharField()
-    activity_type = serializers.CharField()
-    reference = serializers.CharField()
+    card_number = StrictCharField()
+    activity_type = StrictCharField()
+    reference = StrictCharField()
     points_earned = serializers.IntegerField()
     points_balance = serializers.IntegerField()
 

@@ -1,14 +1,14 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from core.api import money_field, money_out
+from core.api import StrictCharField, money_field, money_out
 from points.api.serializers import CardNumberField, LineInput, MemberSummaryOutput
 from rewards.api.serializers import IssuedCodeOutput
 
 
 class MemberTokenInput(serializers.Serializer):
     card_number = CardNumberField(required=False)
-    email = serializers.CharField(
+    email = StrictCharField(
         required=False,
         max_length=254,
         help_text="An address the shop verified (the member signed in with it).",
@@ -16,7 +16,7 @@ class MemberTokenInput(serializers.Serializer):
 
 
 class MemberTokenOutput(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Bearer <token>`.")
+    token = StrictCharField(help_text="Send as `Authorization: Bearer <token>`.")
     token_type = serializers.ChoiceField(choices=["Bearer"])
     expires_at = serializers.DateTimeField()
     expires_in = serializers.IntegerField(help_text="Seconds the token lasts.")
@@ -37,7 +37,7 @@ class MeQuoteInput(serializers.Serializer):
     """A basket in the shop: what would it earn this member?"""
 
     amount = money_field()
-    currency = serializers.CharField(
+    currency = StrictCharField(
         max_length=3, min_length=3, required=False, default=settings.LOYALTY_CURRENCY
     )
     lines = LineInput(many=True, required=False, max_length=1000)

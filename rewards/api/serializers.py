@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.api import OutputSerializer, money_field, money_out
+from core.api import OutputSerializer, StrictCharField, money_field, money_out
 from points.api.serializers import (
     CardNumberField,
     CodeVerdictOutput,
@@ -16,7 +16,7 @@ class RewardOutput(serializers.Serializer):
     id = serializers.IntegerField(source="reward.pk")
     name = serializers.SerializerMethodField()
     description = serializers.SerializerMethodField()
-    kind = serializers.CharField(source="reward.kind")
+    kind = StrictCharField(source="reward.kind")
     value = serializers.DecimalField(source="reward.value", max_digits=12, decimal_places=2)
     minimum_spend = serializers.DecimalField(
         source="reward.minimum_spend", max_digits=12, decimal_places=2
@@ -25,7 +25,7 @@ class RewardOutput(serializers.Serializer):
     minimum_tier = serializers.SerializerMethodField()
     is_exclusive = serializers.BooleanField()
     is_affordable = serializers.BooleanField()
-    stacking = serializers.CharField(source="reward.stacking")
+    stacking = StrictCharField(source="reward.stacking")
     validity_days = serializers.IntegerField(source="reward.validity_days")
 
     def get_name(self, item) -> str:
@@ -45,17 +45,17 @@ def masked(code: str) -> str:
 
 
 class IssuedCodeOutput(serializers.Serializer):
-    code = serializers.CharField(
+    code = StrictCharField(
         help_text="The code in full with the key scope `codes:read`; otherwise masked: "
         "`********PT4W` (the last 4 characters)."
     )
-    display_code = serializers.CharField(
+    display_code = StrictCharField(
         help_text="Grouped for reading (`7KQ2-HX9M-PT4W`); masked like `code` (`****-****-PT4W`)."
     )
     is_masked = serializers.SerializerMethodField()
     reward_id = serializers.IntegerField()
     reward = serializers.SerializerMethodField()
-    kind = serializers.CharField(source="reward.kind")
+    kind = StrictCharField(source="reward.kind")
     value = serializers.DecimalField(max_digits=12, decimal_places=2)
     status = serializers.SerializerMethodField()
     issued_at = serializers.DateTimeField()
@@ -92,9 +92,9 @@ class RedemptionInput(serializers.Serializer):
 
 class RedemptionOutput(OutputSerializer):
     reward_id = serializers.IntegerField()
-    reward = serializers.CharField()
-    kind = serializers.CharField()
-    code = serializers.CharField(allow_null=True)
+    reward = StrictCharField()
+    kind = StrictCharField()
+    code = StrictCharField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)
     points_spent = serializers.IntegerField()
     points_balance = serializers.IntegerField()
@@ -106,10 +106,10 @@ class RedemptionOutput(OutputSerializer):
 class CheckoutInput(serializers.Serializer):
     card_number = CardNumberField()
     amount = money_field()
-    currency = serializers.CharField(max_length=3, min_length=3, required=False)
+    currency = StrictCharField(max_length=3, min_length=3, required=False)
     lines = LineInput(many=True, required=False, max_length=1000)
     codes = serializers.ListField(
-        child=serializers.CharField(max_length=32), required=False, max_length=10
+        child=StrictCharField(max_length=32), required=False, max_length=10
     )
     store_credit = money_field(required=False, min_value=Decimal("0"))
     store_credit_mode = store_credit_mode_field()

@@ -201,3 +201,29 @@ def test_amounts_in_dutch_messages_have_a_decimal_comma(pos, member):
     assert response.status_code == 422
     assert "€\xa060,00" in response.json()["message"]
     assert response.json()["refundable_amount"] == "60.00"
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "body"),
+    [
+        ("/api/v1/purchases/", "transaction_id", {"transaction_id": 12}),
+        ("/api/v1/purchases/", "lines.0.category", {"lines": [{"category": 0, "amount": "1"}]}),
+        ("/api/v1/purchases/quote/", "lines.0.sku", {"lines": [{"sku": 7, "amount": "1"}]}),
+    ],
+)
+def test_texts_are_json_strings_only(pos, member, path, field, body):
+    # DRF would read 0 as "0"; the schema says string, so a number is refused
+    response = pos.post(path, {**purchase_body(member.card_number), **body}, format="json")
+    assert response.status_code == 400, response.json()
+    assert (response.json()["code"], response.json()["field"]) == ("invalid", field)
+    assert ledger_counts() == (0, 0)
+
+
+def test_a_refund_id_is_a_json_string_only(pos, member):
+    bought = pos.post("/api/v1/purchases/", purchase_body(member.card_number), format="json")
+    assert bought.status_code == 201
+    response = pos.post(
+        "/api/v1/purchases/T-1001/refunds/", {"refund_id": 0, "amount": "1.00"}, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    assert (response.json()["code"], response.json()["field"]) == ("invalid", "refund_id")
