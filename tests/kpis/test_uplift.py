@@ -53,10 +53,13 @@ def simulate(*, members, holdout_percent, holdout_rate, arm_rates, seed):
         for index in range(members)
     )
     deliveries, purchases = [], []
-    for member in created:
+    for index, member in enumerate(created, 1):
+        # Placed by the member's position, not its id: ids differ from run to run (PostgreSQL's
+        # sequences never go back), and so would the sample, and with it whether a 95 %
+        # interval covers the truth (it misses 1 time in 20). The same data every run.
         placed = assignment_for(
-            automation_id=offer.pk,
-            member_id=member.pk,
+            automation_id=1,
+            member_id=index,
             holdout_percent=holdout_percent,
             arms=splits,
         )
