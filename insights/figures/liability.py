@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from points.models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry, Purchase
 from rewards.models import IssuedReward, RewardKind, StoreCreditAccount
+from rewards.selectors import code_fates
 
 from .points import money
 
@@ -107,14 +108,7 @@ def liability(*, now: datetime.datetime | None = None) -> Liability:
             value = max(Decimal(basket), minimum) * value / 100
         code_value += value * count
         code_count += count
-    fates = IssuedReward.objects.filter(code__isnull=False).aggregate(
-        used=Count("pk", filter=Q(used_at__gte=since, used_at__lte=now)),
-        expired=Count(
-            "pk",
-            filter=Q(expires_at__gte=since, expires_at__lte=now, used_at__isnull=True)
-            & ~Q(status=IssuedReward.Status.REVOKED),
-        ),
-    )
+    fates = code_fates(since=since, now=now)
     return Liability(
         rows=[
             LiabilityRow(
@@ -143,7 +137,7 @@ def liability(*, now: datetime.datetime | None = None) -> Liability:
                 _("Unused codes"),
                 money(code_value),
                 code_count,
-                _percent(fates["expired"], fates["used"] + fates["expired"]),
+                fates.expired_percent,
             ),
         ]
     )
