@@ -228,3 +228,18 @@ def test_the_bonus_campaign_page_shows_the_forecast_and_how_it_was_priced(client
     assert "the forecast passes it" in page
     assert "Priced from the last comparable period" in page
     assert "Shown once the campaign is saved" in empty
+
+
+def test_the_forecast_speaks_dutch_with_dutch_money(client, shop_history):
+    campaign = _campaign(
+        shop_history, kind="multiplier", multiplier=Decimal("2"), budget_total=Decimal("1.00")
+    )
+    login(client, roles.MARKETING)
+    client.cookies["django_language"] = "nl"
+
+    page = client.get(
+        reverse("admin:campaigns_bonuscampaign_change", args=[campaign.pk])
+    ).content.decode()
+
+    assert "€\xa01,50</strong> voor de hele periode (150 punten)." in page
+    assert "de verwachting gaat erboven" in page
