@@ -17,7 +17,12 @@ from campaigns.services.budgets import budget_take
 from rewards.budgets import codes_budget_settle
 from rewards.models import IssuedReward
 from tests.concurrency import run_in_parallel
-from tests.factories import AutomationFactory, MemberFactory, RewardFactory, StoreFactory
+from tests.factories import (
+    AutomationFactory,
+    MemberFactory,
+    RewardFactory,
+    StoreFactory,
+)
 from tests.helpers import buy
 from tests.markers import postgres_only
 
@@ -213,3 +218,55 @@ def test_one_purchase_sent_twice_at_once_settles_its_code_once():
     # then one records it, the other replays it, and the budget counts the € 8 once
     assert sorted(outcome.replayed for outcome in outcomes) == [False, True], outcomes
     assert BudgetSpend.objects.get(period="total").spent == Decimal("8.00")
+
+
+@postgres_only
+@race
+def test_a_code_used_while_it_is_revoked_leaves_the_budget_matching_what_happened(monkeypatch):
+    # given a 10 % code that reserved € 2 (a € 20 usual basket), and a checkout that holds the
+    # code a moment after settling its budget
+    from rewards.services import checkout as checkout_module
+    from rewards.services import code_revoke_unused
+
+    store = StoreFactory()
+    member = MemberFactory()
+    offer = AutomationFactory(
+        trigger="welcome",
+        channel="none",
+        bonus_points=0,
+        reward=RewardFactory(points_cost=0, value=Decimal("10.00")),
+        budget_total=Decimal("100.00"),
+    )
+    buy(member, store, "20.00")
+    delivery = Delivery.objects.create(automation=offer, member=member, period_key="once")
+    deliveries_fulfil([delivery.pk], queue_sends=False)
+    code = IssuedReward.objects.get()
+    settle = checkout_module.codes_budget_settle
+
+    def slow_settle(targets):
+        changes = settle(targets)
+        time.sleep(0.3)
+        return changes
+
+    monkeypatch.setattr(checkout_module, "codes_budget_settle", slow_settle)
+
+    # when the member uses it on € 80 while the system revokes it a moment later (as after a
+    # refund: no point account lock, only the code's)
+    def work(index):
+        if index == 0:
+            return buy(member, store, "80.00", codes=(code.code,))
+        time.sleep(0.1)
+        with transaction.atomic(durable=True):
+            return code_revoke_unused(issued_id=code.pk, reason="Race")
+
+    results = run_in_parallel(work, 2)
+
+    # then one of them happened, and the code and the budget say which: € 8 used, or € 0 revoked
+    code.refresh_from_db()
+    spent = BudgetSpend.objects.get(period="total").spent
+    purchase, revoked = results
+    if isinstance(purchase, Exception):
+        assert (revoked, code.status, spent) == (True, "revoked", Decimal("0.00")), results
+    else:
+        assert purchase.receipt.discount_total == Decimal("8.00")
+        assert (revoked, code.status, spent) == (False, "used", Decimal("8.00")), results
