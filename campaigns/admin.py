@@ -10,7 +10,7 @@ from core.errors import ApplicationError
 from core.replica import reporting_db
 
 from . import selectors, services
-from .admin_budgets import budget_spent_display
+from .admin_budgets import bonus_forecast_display, budget_spent_display
 from .models import (
     AutomationRun,
     BonusCampaign,
@@ -292,7 +292,7 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
         (
             _("Budget"),
             {
-                "fields": ["budget_per_day", "budget_total", "budget_spent"],
+                "fields": ["budget_per_day", "budget_total", "budget_spent", "forecast"],
                 "description": _(
                     "The bonus points this campaign adds, at their value in the programme "
                     "settings. When a budget is spent, purchases earn no campaign points until "
@@ -301,11 +301,15 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = ["budget_spent"]
+    readonly_fields = ["budget_spent", "forecast"]
 
     @admin.display(description=_("spent (€)"))
     def budget_spent(self, campaign) -> str:
         return budget_spent_display(campaign)
+
+    @admin.display(description=_("forecast cost (€)"))
+    def forecast(self, campaign) -> str:
+        return bonus_forecast_display(campaign)
 
 
 @admin.register(SurveyResponse)

@@ -23,6 +23,7 @@ from . import messaging, services, templating
 from .admin_budgets import budget_spent_display
 from .forms import ArmFormSet, AutomationForm
 from .models import Automation, AutomationArm, EscalationStep, Trigger
+from .services.forecasts import REDEMPTION_MIN_CODES
 
 
 def _pricing_note(automation: Automation, result: services.DryRun) -> str:
@@ -66,8 +67,39 @@ def _pricing_note(automation: Automation, result: services.DryRun) -> str:
         for text in (
             note,
             _("Bonus points at their value in the programme settings."),
-            _("Assumes every reward is used; in practice fewer are."),
+            _redemption_note(result),
         )
+    )
+
+
+def _redemption_note(result: services.DryRun) -> str:
+    """How many of the codes are expected to be used, and from what history."""
+    redemption = result.redemption
+    if redemption is None:
+        return str(_("Store credit is always used: its cost is its value."))
+    if redemption.percent is None:
+        return str(
+            _(
+                "No history of similar codes yet (fewer than %(minimum)s used or expired in the "
+                "last 365 days): every code is assumed to be used."
+            )
+            % {"minimum": REDEMPTION_MIN_CODES}
+        )
+    whose = (
+        _("this reward's codes given by automations")
+        if redemption.source == "reward"
+        else _("codes of this kind given by automations")
+    )
+    return str(
+        _(
+            "Expected cost: %(percent)s %% of the codes used, as of %(whose)s in the last 365 "
+            "days (%(count)s codes used or expired)."
+        )
+        % {
+            "percent": number_format(redemption.percent, 1),
+            "whose": whose,
+            "count": number_format(redemption.decided, 0, force_grouping=True),
+        }
     )
 
 
@@ -78,6 +110,8 @@ def _dry_run_context(automation: Automation, result: services.DryRun) -> dict:
             "reward_cost": money_display(result.reward_cost),
             "points_cost": money_display(result.points_cost),
             "total": money_display(result.reward_cost + result.points_cost),
+            "expected_reward_cost": money_display(result.expected_reward_cost),
+            "expected_total": money_display(result.expected_cost),
             "money_left": money_display(result.money_left),
         },
         "dry_run_pricing": _pricing_note(automation, result),

@@ -10,14 +10,17 @@ class CampaignsConfig(AppConfig):
         from django.db.models.signals import m2m_changed
 
         from points.extensions import register_bonus_provider, register_stamp_card_provider
+        from rewards.budgets import register_budget_settler
 
         from . import receivers
         from .bonus import campaign_bonus_lines
         from .models import BonusCampaign
         from .selectors import stamp_cards_progress
+        from .services.budgets import budget_settle
 
         register_bonus_provider(campaign_bonus_lines)
         register_stamp_card_provider(stamp_cards_progress)
+        register_budget_settler(budget_settle)
         for through in (BonusCampaign.stores.through, BonusCampaign.tiers.through):
             m2m_changed.connect(
                 receivers.forget_cached_bonus_campaigns,

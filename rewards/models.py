@@ -258,6 +258,15 @@ class IssuedReward(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+    # The euro budget that paid for this code (#19): its owner (`automation:<id>`; empty when
+    # no budget did), the budget rows it was charged to ("total" and/or a local day, space
+    # separated) and what it counts for in them now: the estimate taken when it was issued,
+    # the real discount once used, 0 once it expired or was revoked
+    # (`rewards.budgets.codes_budget_settle`). Setting a target, never adding, keeps a replay
+    # from settling twice.
+    budget_owner = models.CharField(_("paid by budget"), max_length=32, blank=True)
+    budget_periods = models.CharField(_("budget periods"), max_length=24, blank=True)
+    budget_cost = models.DecimalField(_("budget cost (€)"), default=Decimal("0.00"), **MONEY)
 
     class Meta:
         verbose_name = _("issued reward")

@@ -263,3 +263,46 @@ def member_rewards_for(*, member: Member) -> MemberRewards:
         codes=unused_codes_for(member=member),
         store_credit=store_credit_balance(member=member),
     )
+
+
+@dataclass(frozen=True)
+class CodeFates:
+    """Codes whose fate was decided in a period: used, or expired unused (revoked ones are
+    left out: staff took them back, the member never had the choice)."""
+
+    used: int
+    expired: int
+
+    @property
+    def decided(self) -> int:
+        return self.used + self.expired
+
+    @property
+    def used_percent(self) -> Decimal | None:
+        """The redemption rate; None without history."""
+        if not self.decided:
+            return None
+        return (Decimal(self.used) * 100 / Decimal(self.decided)).quantize(Decimal("0.1"))
+
+    @property
+    def expired_percent(self) -> Decimal | None:
+        """The breakage of codes; None without history."""
+        if not self.decided:
+            return None
+        return (Decimal(self.expired) * 100 / Decimal(self.decided)).quantize(Decimal("0.1"))
+
+
+def code_fates(*, since, now, codes=None) -> CodeFates:
+    """How many of `codes` (all codes by default) were used, or expired unused, between `since`
+    and `now`: the history the liability's breakage and the dry run's redemption rate learn
+    from (docs/kpis.md)."""
+    codes = IssuedReward.objects.all() if codes is None else codes
+    counts = codes.filter(code__isnull=False).aggregate(
+        used=Count("pk", filter=Q(used_at__gte=since, used_at__lte=now)),
+        expired=Count(
+            "pk",
+            filter=Q(expires_at__gte=since, expires_at__lte=now, used_at__isnull=True)
+            & ~Q(status=IssuedReward.Status.REVOKED),
+        ),
+    )
+    return CodeFates(used=counts["used"], expired=counts["expired"])

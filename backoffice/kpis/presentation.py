@@ -408,10 +408,12 @@ def sections(board: figures.Dashboard) -> list[Section]:
             _("Full liability now"),
             _(
                 "What members can still spend, in euros, today: points at the point value, "
-                "store credit, and unused valid codes at their value (a percentage code at the "
-                "average purchase of the last year). Expected breakage: of the past year, the "
-                "share of points that expired rather than being redeemed and of codes that "
-                "expired unused; store credit does not expire. Not filtered by the period."
+                "pending points (inside a return window) at the point value, store credit, and "
+                "unused valid codes at their value (a percentage code at the average purchase "
+                "of the last year). Expected breakage: of the past year, the share of points "
+                "that expired rather than being redeemed, of pending points cancelled by "
+                "refunds rather than released (and then the points' breakage), and of codes "
+                "that expired unused; store credit does not expire. Not filtered by the period."
             ),
             liability_table(board.liability),
             [

@@ -32,6 +32,10 @@ class Budget:
     def is_set(self) -> bool:
         return self.per_day is not None or self.total is not None
 
+    def periods(self, day: str) -> tuple[str, ...]:
+        """The rows a grant on `day` is charged to, in their lock order."""
+        return tuple(period for period, _cap in self.caps(day))
+
     def caps(self, day: str) -> list[tuple[str, Decimal]]:
         """(period, budget) of the budgets set: the total first, the lock order of its rows."""
         return [

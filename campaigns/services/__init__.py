@@ -43,6 +43,12 @@ from .events import (
     on_refund_recorded,
     on_tier_changed,
 )
+from .forecasts import (
+    BonusForecast,
+    RedemptionRate,
+    bonus_campaign_forecast,
+    code_redemption_rate,
+)
 from .messages import JOB_TEST_MESSAGE, automation_test_queue, automation_test_send
 from .retention import personal_data_purge
 from .staff import automation_set_active, delivery_resend_by_staff
@@ -62,6 +68,10 @@ from .surveys import (
 from .unwinding import JOB_UNWIND, deliveries_unwind_for_purchase
 
 __all__ = [
+    "BonusForecast",
+    "RedemptionRate",
+    "bonus_campaign_forecast",
+    "code_redemption_rate",
     "JOB_UNWIND",
     "deliveries_unwind_for_purchase",
     "JOB_ESCALATION_SEND",

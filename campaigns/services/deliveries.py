@@ -24,7 +24,8 @@ from .. import messaging
 from ..assignment import assignment_for
 from ..models import Automation, Delivery, OutboundMessage
 from ..models.budgets import Budget
-from .budgets import budget_give_back, budget_take, offer_cost
+from ..selectors import local_today
+from .budgets import budget_give_back, budget_take, offer_cost, reward_reservation
 
 logger = logging.getLogger(__name__)
 
@@ -193,11 +194,19 @@ def _fulfil_group(automation: Automation, offer: _Offer, rows: list[_Row], now) 
         # redemption takes them; locking them per member after the stock could deadlock.
         _lock_point_accounts([row.member_id for row in active])
     unit_cost = Decimal("0")
+    reserved: CodeReservation | None = None
     budget = Budget.of(automation)
     if active and budget.is_set:
         # The euro budget after the point accounts and before the stock (docs/architecture.md
         # "Lock order"); what the stock then refuses is given back.
         unit_cost = offer_cost(reward, offer.bonus_points, now=now)
+        if reward is not None and reward.gives_code:
+            # Each code records its share, settled to its real discount when used (#19).
+            reserved = CodeReservation(
+                owner=budget.owner,
+                periods=budget.periods(local_today(now).isoformat()),
+                cost=reward_reservation(reward, now=now),
+            )
         fits = budget_take(budget, unit_cost=unit_cost, wanted=len(active), now=now)
         for row in active[fits:]:
             row.skip(Delivery.SkipReason.BUDGET_SPENT)
@@ -209,7 +218,7 @@ def _fulfil_group(automation: Automation, offer: _Offer, rows: list[_Row], now) 
         budget_give_back(budget, unit_cost=unit_cost, count=len(active) - taken, now=now)
         active = active[:taken]
         if active:
-            _issue_codes(automation, reward, active, now)
+            _issue_codes(automation, reward, active, now, reserved)
     for row in active:
         if reward is not None and not reward.gives_code:
             try:
@@ -243,7 +252,22 @@ def _fulfil_group(automation: Automation, offer: _Offer, rows: list[_Row], now) 
     return waiting
 
 
-def _issue_codes(automation: Automation, reward: Reward, rows: list[_Row], now) -> None:
+@dataclass(frozen=True)
+class CodeReservation:
+    """What the automation's budget reserved for each code: recorded on the codes."""
+
+    owner: str
+    periods: tuple[str, ...]
+    cost: Decimal
+
+
+def _issue_codes(
+    automation: Automation,
+    reward: Reward,
+    rows: list[_Row],
+    now,
+    reserved: CodeReservation | None = None,
+) -> None:
     """One code per delivery, inserted in bulk and linked by one UPDATE … FROM per batch."""
     expires_at = now + datetime.timedelta(
         days=automation.reward_validity_days or reward.validity_days
@@ -270,6 +294,9 @@ def _issue_codes(automation: Automation, reward: Reward, rows: list[_Row], now) 
             source_reference=f"automation:{automation.pk}",
             issued_at=now,
             expires_at=expires_at,
+            budget_owner=reserved.owner if reserved else "",
+            budget_periods=reserved.periods if reserved else (),
+            budget_cost=reserved.cost if reserved else Decimal("0.00"),
         )
         # The outcome goes with the link: one pass over the deliveries.
         update_from_values(

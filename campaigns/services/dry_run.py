@@ -34,6 +34,7 @@ from rewards.models import RewardKind
 from .. import messaging, selectors
 from ..models import Automation, Delivery, Trigger
 from ..models.budgets import Budget
+from .forecasts import RedemptionRate, code_redemption_rate
 
 SAMPLE_SIZE = 10
 # The members' usual basket: their average purchase; the programme's average purchase of this
@@ -71,6 +72,18 @@ class DryRun:
     power: "PowerEstimate | None" = None
     money_left: Decimal | None = None  # euros the budgets leave today; None: no euro budget
     stops_after: int | None = None  # members the euro budget pays for, when fewer than would_get
+    # Codes: the share of similar codes used (forecasts.code_redemption_rate); store credit is
+    # always used. `expected_reward_cost` = reward_cost × that share: what it should really cost.
+    redemption: RedemptionRate | None = None
+    expected_reward_cost: Decimal | None = None
+
+    @property
+    def expected_cost(self) -> Decimal:
+        """Rewards as expected to be used, plus the bonus points."""
+        rewards = (
+            self.reward_cost if self.expected_reward_cost is None else self.expected_reward_cost
+        )
+        return rewards + self.points_cost
 
 
 @dataclass(frozen=True)
@@ -257,6 +270,10 @@ def automation_dry_run(
             )
         )
     points_cost = (point_value * automation.bonus_points * would_get).quantize(CENT)
+    redemption = expected = None
+    if reward is not None and reward.gives_code and pricing != "none":
+        redemption = code_redemption_rate(reward, now=now)
+        expected = (cost * redemption.share).quantize(CENT)
     money_left = selectors.budget_state(Budget.of(automation), now=now).left
     return DryRun(
         members=count,
@@ -277,6 +294,8 @@ def automation_dry_run(
         power=power_estimate(automation, uplift_points=uplift_points, would_get=would_get),
         money_left=money_left,
         stops_after=_stops_after(money_left, cost + points_cost, would_get),
+        redemption=redemption,
+        expected_reward_cost=expected,
     )
 
 

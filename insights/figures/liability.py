@@ -1,5 +1,6 @@
-"""The full liability now: outstanding points, store credit and unused codes in euros, and what
-is expected to be spent of it after breakage (the share history says is never used)."""
+"""The full liability now: outstanding points, pending points, store credit and unused codes in
+euros, and what is expected to be spent of it after breakage (the share history says is never
+used)."""
 
 import datetime
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from points.models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry, Purchase
 from rewards.models import IssuedReward, RewardKind, StoreCreditAccount
+from rewards.selectors import code_fates
 
 from .points import money
 
@@ -19,7 +21,7 @@ HISTORY_DAYS = 365  # breakage is learnt from this many past days
 
 @dataclass(frozen=True)
 class LiabilityRow:
-    kind: str  # points, store_credit, codes
+    kind: str  # points, pending_points, store_credit, codes
     label: str
     outstanding: Decimal  # euros
     quantity: int  # points, members with credit, codes
@@ -50,6 +52,15 @@ def _percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
+def _combined(first: Decimal | None, then: Decimal | None) -> Decimal | None:
+    """The breakage of two losses in a row (percentages): 1 − (1 − a)(1 − b); None without
+    history for either."""
+    if first is None and then is None:
+        return None
+    kept = (1 - (first or Decimal("0")) / 100) * (1 - (then or Decimal("0")) / 100)
+    return ((1 - kept) * 100).quantize(Decimal("0.1"))
+
+
 def liability(*, now: datetime.datetime | None = None) -> Liability:
     now = now or timezone.now()
     since = now - datetime.timedelta(days=HISTORY_DAYS)
@@ -63,6 +74,17 @@ def liability(*, now: datetime.datetime | None = None) -> Liability:
         ),
     )
     expired, redeemed = -(flows["expired"] or 0), -(flows["redeemed"] or 0)
+    points_breakage = _percent(expired, expired + redeemed)
+    # Pending points (inside a return window): a refund cancels some before release, the rest
+    # become points and then break like them. Breakage = 1 − (1 − cancelled share) × (1 − points
+    # breakage), the cancelled share = cancelled ÷ (cancelled + released) of the past year.
+    pending = PointAccount.objects.aggregate(total=Sum("pending_balance"))["total"] or 0
+    pending_flows = PointsEntry.objects.filter(created_at__gte=since).aggregate(
+        cancelled=Sum("pending_points", filter=Q(kind=EntryKind.PENDING_CANCEL)),
+        released=Sum("pending_points", filter=Q(kind=EntryKind.RELEASE)),
+    )
+    cancelled, released = -(pending_flows["cancelled"] or 0), -(pending_flows["released"] or 0)
+    pending_breakage = _combined(_percent(cancelled, cancelled + released), points_breakage)
     # Store credit never expires: no breakage.
     credit = StoreCreditAccount.objects.filter(balance__gt=0).aggregate(
         total=Sum("balance"), members=Count("pk")
@@ -86,14 +108,7 @@ def liability(*, now: datetime.datetime | None = None) -> Liability:
             value = max(Decimal(basket), minimum) * value / 100
         code_value += value * count
         code_count += count
-    fates = IssuedReward.objects.filter(code__isnull=False).aggregate(
-        used=Count("pk", filter=Q(used_at__gte=since, used_at__lte=now)),
-        expired=Count(
-            "pk",
-            filter=Q(expires_at__gte=since, expires_at__lte=now, used_at__isnull=True)
-            & ~Q(status=IssuedReward.Status.REVOKED),
-        ),
-    )
+    fates = code_fates(since=since, now=now)
     return Liability(
         rows=[
             LiabilityRow(
@@ -101,7 +116,14 @@ def liability(*, now: datetime.datetime | None = None) -> Liability:
                 _("Outstanding points"),
                 money(Decimal(points) * point_value),
                 int(points),
-                _percent(expired, expired + redeemed),
+                points_breakage,
+            ),
+            LiabilityRow(
+                "pending_points",
+                _("Pending points"),
+                money(Decimal(pending) * point_value),
+                int(pending),
+                pending_breakage,
             ),
             LiabilityRow(
                 "store_credit",
@@ -115,7 +137,7 @@ def liability(*, now: datetime.datetime | None = None) -> Liability:
                 _("Unused codes"),
                 money(code_value),
                 code_count,
-                _percent(fates["expired"], fates["used"] + fates["expired"]),
+                fates.expired_percent,
             ),
         ]
     )

@@ -22,6 +22,7 @@ from points.earning import BasketLine
 from points.models import PointAccount, Purchase, Refund
 
 from .. import guessing
+from ..budgets import codes_budget_settle
 from ..checkout import Candidate, choose_best, why_left_out
 from ..codes import normalise_code
 from ..models import CodeUse, IssuedReward, StackingPolicy, StoreCreditAccount, StoreCreditEntry
@@ -231,8 +232,10 @@ def checkout_evaluate(
     """Which codes apply, the discount of each, the store credit used and what is left to pay.
 
     Read-only unless `for_update`, which locks the member's codes and credit row (pk order;
-    call with the point account already locked). Unknown codes and other members' codes get the
-    same answer (`not_yours`) and count as failed checks; past the limit checks are refused.
+    call with the point account already locked) and settles the euro budgets that paid for the
+    chosen codes to their discounts (`rewards.budgets`), in the caller's transaction. Unknown
+    codes and other members' codes get the same answer (`not_yours`) and count as failed
+    checks; past the limit checks are refused.
 
     Store credit pays last, at most what is left after the codes. `store_credit_mode` says what
     happens when the member has less than that: `exact` uses none and gives the reason
@@ -292,6 +295,11 @@ def checkout_evaluate(
                 candidate.code, reason=reason, conflicts_with=conflict, issued=issued
             )
     discount_total = chosen.total
+    if for_update:
+        # The budgets that paid for the chosen codes, settled to the discounts they give: after
+        # the codes, before the credit row (lock order, docs/architecture.md). Never a reason to
+        # refuse a code: it was promised.
+        codes_budget_settle((by_code[code].pk, discount) for code, discount in discount_of.items())
 
     requested = store_credit or ZERO
     credit_account = None
@@ -393,8 +401,8 @@ class RewardsCheckoutHook:
         result: CheckoutResult = decision.state
         now = purchase.created_at
         # A code an automation issued is honoured whatever its euro budget says now: the
-        # budget paid for it when it was issued (campaigns.services.budgets), so no budget
-        # is checked or locked here.
+        # budget reserved its cost when it was issued and was settled to its discount in
+        # `checkout_evaluate` (campaigns.services.budgets); nothing here checks it.
         for verdict in result.applied:
             assert verdict.issued is not None  # an applied code is an issued reward
             consumed = IssuedReward.objects.filter(

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -16,6 +17,7 @@ from core.errors import ApplicationError, Conflict, InvalidInput
 from points.models import EntryKind, PointsEntry
 from points.services import account_lock, ledger_append
 
+from ..budgets import codes_budget_settle
 from ..codes import generate_code
 from ..models import IssuedReward, Reward, StoreCreditEntry
 from .credit import credit_account_lock, credit_append
@@ -99,7 +101,8 @@ def reward_issue(
 
 _BULK_COLUMNS = (
     "reward_id, member_id, code, status, source, value, minimum_spend, points_spent, "
-    "source_reference, issued_at, expires_at, revoked_reason"
+    "source_reference, issued_at, expires_at, revoked_reason, budget_owner, budget_periods, "
+    "budget_cost"
 )
 
 
@@ -111,10 +114,14 @@ def codes_issue_bulk(
     source_reference: str,
     issued_at: datetime.datetime,
     expires_at: datetime.datetime,
+    budget_owner: str = "",
+    budget_periods: tuple[str, ...] = (),
+    budget_cost: Decimal = Decimal("0.00"),
     chunk: int = 5000,
 ) -> list[tuple[int, int]]:
     """Issues one code of `reward` to each member, inside the caller's transaction; returns
-    (member id, issued reward id) pairs.
+    (member id, issued reward id) pairs. `budget_*`: the euro budget that reserved each code's
+    cost, recorded on the codes (`rewards.budgets`).
 
     For campaigns reaching many members at once: no model instances (stock is the caller's
     business). On PostgreSQL one INSERT … SELECT FROM unnest(arrays) per chunk, elsewhere a
@@ -133,6 +140,9 @@ def codes_issue_bulk(
         issued,
         expires,
         "",
+        budget_owner,
+        " ".join(budget_periods),
+        budget_cost,
     ]
     postgres = connection.vendor == "postgresql"
     size = chunk if postgres else 1000
@@ -144,13 +154,13 @@ def codes_issue_bulk(
             if postgres:
                 sql = (
                     f"INSERT INTO {table} ({_BULK_COLUMNS}) SELECT %s, member_id, code, "
-                    "%s, %s, %s, %s, %s, %s, %s, %s, %s "
+                    "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s "
                     "FROM unnest(%s::bigint[], %s::text[]) AS issued (member_id, code) "
                     "RETURNING member_id, id"
                 )
                 params: list[Any] = [reward.pk, *constant, part, codes]
             else:
-                row = "(" + ", ".join(["%s"] * 12) + ")"
+                row = "(" + ", ".join(["%s"] * 15) + ")"
                 sql = (
                     f"INSERT INTO {table} ({_BULK_COLUMNS}) VALUES "
                     + ", ".join([row] * len(part))
@@ -210,6 +220,7 @@ def code_revoke(*, issued: IssuedReward, actor: User, reason: str) -> IssuedRewa
         issued.status = IssuedReward.Status.REVOKED
         issued.revoked_at, issued.revoked_by, issued.revoked_reason = timezone.now(), actor, reason
         issued.save(update_fields=["status", "revoked_at", "revoked_by", "revoked_reason"])
+        codes_budget_settle([(issued.pk, Decimal("0.00"))])  # its reservation given back
         if issued.points_spent:
             ledger_append(
                 account,
@@ -241,6 +252,7 @@ def code_revoke_unused(*, issued_id: int, reason: str) -> bool:
     issued.status = IssuedReward.Status.REVOKED
     issued.revoked_at, issued.revoked_reason = timezone.now(), reason
     issued.save(update_fields=["status", "revoked_at", "revoked_reason"])
+    codes_budget_settle([(issued.pk, Decimal("0.00"))])  # its reservation given back
     return True
 
 
@@ -264,6 +276,13 @@ def codes_expire_due(*, now: datetime.datetime | None = None, batch_size: int = 
             )
             expired += IssuedReward.objects.filter(pk__in=ids).update(
                 status=IssuedReward.Status.EXPIRED
+            )
+            # Unused: what budgets reserved for them goes back (after the codes, lock order).
+            codes_budget_settle(
+                (pk, Decimal("0.00"))
+                for pk in IssuedReward.objects.filter(pk__in=ids, budget_cost__gt=0)
+                .exclude(budget_owner="")
+                .values_list("pk", flat=True)
             )
         if len(ids) < batch_size:
             return expired

@@ -295,3 +295,101 @@ def test_the_liability_counts_points_credit_and_unused_codes_with_breakage():
     assert (rows["codes"].outstanding, rows["codes"].quantity) == (Decimal("5.00"), 1)
     assert rows["codes"].breakage_percent == Decimal("75.0")
     assert rows["codes"].expected == Decimal("1.25")
+
+
+def test_the_liability_counts_pending_points_with_refund_breakage_in_the_total():
+    from points.models import EntryKind, LoyaltyProgram, PointAccount, PointsEntry
+    from tests.factories import MemberFactory
+
+    # given: a point value of € 0.05, 2,000 pending points (€ 100) and 1,000 points (€ 50)
+    program = LoyaltyProgram.current()
+    program.point_value = Decimal("0.05")
+    program.save()
+    anna = MemberFactory()
+    PointAccount.objects.filter(member=anna).update(balance=1000, pending_balance=2000)
+    account = PointAccount.objects.get(member=anna)
+    now = timezone.now()
+
+    def entry(kind, points=0, pending=0):
+        return PointsEntry.objects.create(
+            account=account,
+            kind=kind,
+            points=points,
+            pending_points=pending,
+            pending_until=now if pending > 0 else None,
+            balance_after=0,
+        )
+
+    # history: of 1,000 pending points decided, 200 were cancelled by refunds (20 %) and 800
+    # released; of the points, 100 expired and 300 were redeemed (25 % breakage)
+    earned = entry(EntryKind.EARN, pending=1000)
+    PointsEntry.objects.create(
+        account=account,
+        kind=EntryKind.PENDING_CANCEL,
+        points=0,
+        pending_points=-200,
+        corrects=earned,
+        balance_after=0,
+    )
+    PointsEntry.objects.create(
+        account=account,
+        kind=EntryKind.RELEASE,
+        points=800,
+        pending_points=-800,
+        corrects=earned,
+        balance_after=0,
+    )
+    entry(EntryKind.EXPIRY, points=-100)
+    entry(EntryKind.REDEMPTION, points=-300)
+
+    # when
+    liability = figures.liability()
+
+    # then: pending breakage = 1 − 0.8 × 0.75 = 40 %; expected € 100 × 0.6 = € 60
+    rows = {row.kind: row for row in liability.rows}
+    pending = rows["pending_points"]
+    assert (pending.outstanding, pending.quantity) == (Decimal("100.00"), 2000)
+    assert (pending.breakage_percent, pending.expected) == (Decimal("40.0"), Decimal("60.00"))
+    assert (liability.outstanding, liability.expected) == (Decimal("150.00"), Decimal("97.50"))
+
+
+def test_pending_points_without_history_have_no_breakage():
+    from points.models import LoyaltyProgram, PointAccount
+    from tests.factories import MemberFactory
+
+    program = LoyaltyProgram.current()
+    program.point_value = Decimal("0.01")
+    program.save()
+    PointAccount.objects.filter(member=MemberFactory()).update(pending_balance=150)
+
+    pending = {row.kind: row for row in figures.liability().rows}["pending_points"]
+
+    assert (pending.outstanding, pending.breakage_percent, pending.expected) == (
+        Decimal("1.50"),
+        None,
+        Decimal("1.50"),
+    )
+
+
+def test_the_liability_csv_and_dashboard_show_the_pending_points_line(client):
+    from points.models import LoyaltyProgram, PointAccount
+    from tests.factories import MemberFactory
+
+    # given: 700 pending points at € 0.01
+    program = LoyaltyProgram.current()
+    program.point_value = Decimal("0.01")
+    program.save()
+    PointAccount.objects.filter(member=MemberFactory()).update(pending_balance=700)
+    client.force_login(UserFactory(role=roles.MANAGER))
+    client.cookies["django_language"] = "en"
+
+    # when
+    page = client.get(reverse("admin:insights_kpirefresh_changelist"), PERIOD).content.decode()
+    response = client.get(reverse("admin:insights_kpirefresh_export", args=["liability"]), PERIOD)
+
+    # then: its own line, in the table, the chart and the CSV
+    assert page.count("Pending points") >= 2
+    lines = b"".join(response.streaming_content).decode("utf-8").splitlines()
+    pending = next(line.split(",") for line in lines if line.startswith("Pending points"))
+    assert pending[1:4] == ["700", "7.00", ""]
+    assert lines[-1].split(",")[2] == "7.00"  # in the total
