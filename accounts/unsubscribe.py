@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
+from core.links import site_url
 
 from .models import CONSENT_FIELDS, ConsentChange, Member
 from .normalise import normalise_phone
@@ -54,7 +55,7 @@ def unsubscribe_url(*, member_id: int, channel: str) -> str:
     path = reverse(
         "portal:unsubscribe", args=[unsubscribe_token(member_id=member_id, channel=channel)]
     )
-    return settings.LOYALTY_SITE_URL.rstrip("/") + path
+    return site_url(path)
 
 
 def unsubscribe_target(token: str) -> tuple[Member, str]:

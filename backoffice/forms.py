@@ -5,19 +5,30 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ContactFieldsMixin
 from accounts.models import Member
+from accounts.services import member_erased_contact_check
 from campaigns.models import Delivery
-from core.errors import ApplicationError
+from core.errors import ApplicationError, InvalidInput
 from points.selectors import member_get_by_card
 from rewards.models import IssuedReward, Reward
 from rewards.selectors import unused_codes_for
 
 
 class MemberAdminForm(ContactFieldsMixin, forms.ModelForm):
-    """Normalises e-mail and phone before the unique checks, as the services do."""
+    """Normalises e-mail and phone before the unique checks, as the services do; refuses
+    personal data for an erased member with a form error (the service refuses it too)."""
 
     class Meta:
         model = Member
         fields = "__all__"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk:
+            try:
+                member_erased_contact_check(member=self.instance, values=cleaned_data)
+            except InvalidInput as error:
+                self.add_error(error.field, str(error.message))
+        return cleaned_data
 
 
 class ReasonForm(forms.Form):

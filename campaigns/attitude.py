@@ -38,10 +38,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from .models.surveys import NPS_LOWEST, NpsCategory
+
 ANSWER_WINDOW_DAYS = 365
 
-NPS_SATISFIED_FROM = 9  # promoters
-NPS_NEUTRAL_FROM = 7  # passives; below: detractors
+# The NPS categories' bounds are defined once, with the categories (campaigns.models).
+NPS_SATISFIED_FROM = NPS_LOWEST[NpsCategory.PROMOTER]
+NPS_NEUTRAL_FROM = NPS_LOWEST[NpsCategory.PASSIVE]  # below: detractors
 CSAT_SATISFIED_FROM = 8  # the CSAT's "satisfied" answers (docs/kpis.md)
 CSAT_NEUTRAL_FROM = 6
 

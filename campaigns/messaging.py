@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.branding import sender_address
 from accounts.models import Branding, Member
 from accounts.unsubscribe import unsubscribe_url
+from core.links import site_url
 
 from . import templating
 
@@ -140,9 +141,7 @@ def satisfaction_message(invitation) -> Message:
     language = member_language(member)
     with translation.override(language):
         day = formats.date_format(timezone.localtime(purchase.occurred_at), "SHORT_DATE_FORMAT")
-        link = settings.LOYALTY_SITE_URL.rstrip("/") + (
-            f"{reverse('portal:satisfaction')}?purchase={purchase.pk}&via={channel}"
-        )
+        link = site_url(f"{reverse('portal:satisfaction')}?purchase={purchase.pk}&via={channel}")
         text = _(
             "Are you satisfied with your purchase of %(day)s at %(store)s? Give us a score "
             "from 1 to 10: %(link)s"

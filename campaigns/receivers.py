@@ -18,13 +18,13 @@ def on_enrolment(sender, member, **kwargs) -> None:
 
 
 @receiver(purchase_recorded, dispatch_uid="campaigns.purchase")
-def on_purchase(sender, purchase, **kwargs) -> None:
-    services.on_purchase_recorded(purchase)
+def on_purchase(sender, purchase, locked=None, **kwargs) -> None:
+    services.on_purchase_recorded(purchase, (locked or {}).get(services.LOCK_PRELUDE))
 
 
 @receiver(refund_recorded, dispatch_uid="campaigns.refund")
-def on_refund(sender, refund, **kwargs) -> None:
-    services.on_refund_recorded(refund)
+def on_refund(sender, refund, locked=None, **kwargs) -> None:
+    services.on_refund_recorded(refund, (locked or {}).get(services.LOCK_PRELUDE))
 
 
 @receiver(purchases_imported, dispatch_uid="campaigns.purchases_imported")

@@ -1,7 +1,11 @@
 """Our own checks for `manage.py check --deploy`: what production needs beyond Django's list."""
 
+import os
+
 from django.conf import settings
 from django.core import checks
+
+from core.links import UNSET_SITE_URL
 
 # Backends that never deliver a message to anyone.
 _UNDELIVERED = {
@@ -37,7 +41,8 @@ def check_production_email(app_configs=None, **kwargs) -> list[checks.CheckMessa
     if not settings.LOYALTY_PORTAL_URL:
         found.append(
             checks.Warning(
-                "LOYALTY_PORTAL_URL is not set: offer e-mails carry no link to the member portal.",
+                "LOYALTY_PORTAL_URL is not set: offer e-mails carry no link to the member portal, "
+                f"and unsubscribe and satisfaction links point at {UNSET_SITE_URL}.",
                 hint="Set LOYALTY_PORTAL_URL to the portal's address, e.g. https://loyalty.example.com/.",
                 id="loyalty.W003",
             )
@@ -48,6 +53,15 @@ def check_production_email(app_configs=None, **kwargs) -> list[checks.CheckMessa
                 f"LOYALTY_PORTAL_URL ({settings.LOYALTY_PORTAL_URL}) is not an https:// address.",
                 hint="Members follow this link from their e-mail; serve the portal over HTTPS.",
                 id="loyalty.W004",
+            )
+        )
+    if os.environ.get("LOYALTY_SITE_URL"):
+        found.append(
+            checks.Warning(
+                "LOYALTY_SITE_URL is deprecated: it is the same address as LOYALTY_PORTAL_URL, "
+                "which wins when both are set.",
+                hint="Rename LOYALTY_SITE_URL to LOYALTY_PORTAL_URL in the environment.",
+                id="loyalty.W005",
             )
         )
     return found

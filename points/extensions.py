@@ -12,10 +12,13 @@ transaction: what an extension writes commits or rolls back with the change that
   to `check_ledger` and the nightly reconciliation.
 - Stamp card providers (any number): `campaigns` reports the member's stamp-card progress for
   the member summary (API, portal, member page).
+- Lock preludes (any number, by name): `campaigns` locks the deliveries a purchase or refund
+  will change before the point account, as the lock order wants.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -170,3 +173,23 @@ def register_stamp_card_provider(provider: StampCardProvider) -> None:
 
 def stamp_cards_for(member) -> tuple[StampCardProgress, ...]:
     return tuple(card for provider in stamp_card_providers for card in provider(member))
+
+
+# Lock preludes
+
+# Callables (member_id, occurred_at) -> what they locked. A purchase's or a refund's
+# transaction runs them first, before it locks the member's point account, so that a higher app
+# locks the rows it changes later in that transaction (in the receivers of `purchase_recorded`
+# and `refund_recorded`) in the documented lock order (docs/architecture.md): campaigns locks
+# the member's deliveries whose offer window holds the purchase. The signals carry what each
+# returned (`locked`, by name).
+LockPrelude = Callable[[int, datetime.datetime], Any]
+_lock_preludes: dict[str, LockPrelude] = {}
+
+
+def register_lock_prelude(name: str, prelude: LockPrelude) -> None:
+    _lock_preludes[name] = prelude
+
+
+def lock_preludes_run(*, member_id: int, occurred_at: datetime.datetime) -> dict[str, Any]:
+    return {name: prelude(member_id, occurred_at) for name, prelude in _lock_preludes.items()}

@@ -67,6 +67,7 @@ def test_email_url_configures_smtp_and_the_sender_comes_from_the_environment():
         ({"DEFAULT_FROM_EMAIL": ""}, "loyalty.W002", "loyalty@example.com"),
         ({"LOYALTY_PORTAL_URL": ""}, "loyalty.W003", "no link to the member portal"),
         ({"LOYALTY_PORTAL_URL": "http://loyalty.shop.test/"}, "loyalty.W004", "not an https://"),
+        ({"LOYALTY_SITE_URL": "https://loyalty.shop.test/"}, "loyalty.W005", "is deprecated"),
     ],
 )
 def test_the_deploy_check_warns_when_members_would_get_no_mail_or_no_portal_link(
@@ -79,6 +80,25 @@ def test_the_deploy_check_warns_when_members_would_get_no_mail_or_no_portal_link
     output = result.stdout + result.stderr
     assert check_id in output
     assert says in output
+
+
+def test_the_former_site_url_setting_still_sets_the_address_of_the_links():
+    # given only the deprecated name
+    env = {key: value for key, value in PRODUCTION.items() if key != "LOYALTY_PORTAL_URL"}
+    env["LOYALTY_SITE_URL"] = "https://old.shop.test/"
+    # when
+    result = run_manage(
+        "shell",
+        "-c",
+        "from accounts.unsubscribe import unsubscribe_url; from django.conf import settings as s;"
+        " print(s.LOYALTY_PORTAL_URL, unsubscribe_url(member_id=1, channel='sms'), sep='|')",
+        **env,
+    )
+    # then both the portal link and the unsubscribe links use it
+    assert result.returncode == 0, result.stderr
+    portal, unsubscribe = result.stdout.strip().splitlines()[-1].split("|")
+    assert portal == "https://old.shop.test/"
+    assert unsubscribe.startswith("https://old.shop.test/unsubscribe/")
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():

@@ -5,6 +5,7 @@ from .members import (
     member_consent_set,
     member_consents_set,
     member_enrol,
+    member_erased_contact_check,
     member_referral_code_ensure,
     member_update_contact,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "member_enrol",
     "member_referral_code_ensure",
     "member_erase",
+    "member_erased_contact_check",
     "member_set_status",
     "member_update_contact",
     "staff_action_record",

@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from ..codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
 from ..models import (
     CONSENT_FIELDS,
     ConsentChange,
+    Erasure,
     Member,
     Store,
 )
@@ -212,6 +214,31 @@ def member_consents_set(*, member: Member, choices: dict[str, bool], source: str
     return current
 
 
+# The personal data on the member row that erasure blanks (accounts.privacy) and staff or the
+# member could type in again.
+ERASED_CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "birth_date")
+
+
+def member_erased_contact_check(
+    *, member: Member, values: dict, is_erased: bool | None = None
+) -> None:
+    """Refuses personal data for an erased member: it went for good (docs/privacy.md), and
+    nobody may type it in again. Raises InvalidInput naming the first such field of `values`
+    that is not empty; passes for a member never erased. One query, unless `is_erased` is
+    given."""
+    filled = [name for name in ERASED_CONTACT_FIELDS if values.get(name)]
+    if not filled:
+        return
+    if is_erased is None:
+        is_erased = Erasure.objects.filter(member_id=member.pk).exists()
+    if is_erased:
+        raise InvalidInput(
+            _("This member was erased: their personal data cannot be entered again."),
+            code="member_erased",
+            field=filled[0],
+        )
+
+
 def member_update_contact(
     *,
     member: Member,
@@ -224,7 +251,8 @@ def member_update_contact(
     preferred_channel: str | None = None,
 ) -> Member:
     """Saves a member's contact details and language, and the preferred channel when given
-    (None leaves it; "" means no preference). Locks the member."""
+    (None leaves it; "" means no preference). Locks the member. An erased member's personal
+    data stays empty (`member_erased_contact_check`)."""
     email = normalise_email(email)
     phone = normalise_phone(phone)
     _validate_birth_date(birth_date)
@@ -235,10 +263,24 @@ def member_update_contact(
             field="preferred_channel",
         )
     fields = ["email", "phone", "first_name", "last_name", "birth_date", "language", "updated_at"]
+    personal = {
+        "email": email,
+        "phone": phone,
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "birth_date": birth_date,
+    }
     # Before the transaction, as in member_enrol: a refusal leaves the caller's one usable.
+    member_erased_contact_check(member=member, values=personal)
     _raise_if_contact_taken(email=email, phone=phone, exclude_pk=member.pk)
     with transaction.atomic(savepoint=False):
-        member = Member.objects.select_for_update().get(pk=member.pk)
+        member = (
+            Member.objects.select_for_update()
+            .annotate(is_erased=Exists(Erasure.objects.filter(member_id=OuterRef("pk"))))
+            .get(pk=member.pk)
+        )
+        # Again under the lock: an erasure that committed meanwhile wins.
+        member_erased_contact_check(member=member, values=personal, is_erased=member.is_erased)
         member.email, member.phone = email, phone
         member.first_name, member.last_name = first_name.strip(), last_name.strip()
         member.birth_date, member.language = birth_date, language

@@ -10,7 +10,7 @@ from .automations import (
     live_event_automations,
     period_key,
 )
-from .conversions import conversions_record
+from .conversions import LOCK_PRELUDE, conversions_record
 from .deliveries import (
     MAX_SEND_ATTEMPTS,
     DeliveryBusy,
@@ -97,6 +97,7 @@ __all__ = [
     "automations_cache_clear",
     "automations_run_due",
     "conversions_record",
+    "LOCK_PRELUDE",
     "deliveries_fulfil",
     "deliveries_send_chunk",
     "delivery_create_for_event",

@@ -3,13 +3,19 @@ ones, and held-out ones (the control group) over the same window.
 
 Each converted delivery also keeps its window revenue: what the member spent (after refunds) from
 the conversion to the end of the offer window, the figure the uplift report sums (docs/kpis.md
-"Uplift"). It is kept in the transaction of the purchase or refund, with F() updates: purchases
-and refunds of one member wait on their point account (docs/architecture.md "Lock order"), so
-none is missed."""
+"Uplift"). It is kept in the transaction of the purchase or refund, with F() updates.
 
+Lock order (docs/architecture.md): a purchase or refund locks the member's deliveries whose
+offer window holds the purchase (`deliveries_lock_in_window`, a lock prelude the points app runs
+before it locks the point account), and its conversions and window revenue then change those
+rows only, so no delivery lock is ever requested while the account is held. Purchases and
+refunds of one member still queue on these rows and on the point account, so none is missed."""
+
+import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core import webhooks
@@ -18,29 +24,60 @@ from points.services import score_record
 
 from ..models import Delivery
 
+# The name campaigns' lock prelude is registered under (`points.extensions`).
+LOCK_PRELUDE = "campaigns.offer_windows"
 
-def conversions_record(purchase: Purchase) -> int:
-    """Inside the purchase's transaction: one indexed read, and one UPDATE when something
-    converted (with a `delivery.converted` webhook and a loyalty-score entry each); one UPDATE
-    adding the purchase to the window revenue of the deliveries converted before it. Returns how
-    many converted."""
+
+@dataclass(frozen=True)
+class WindowDelivery:
+    """A delivery of the member locked because its offer window holds the purchase."""
+
+    pk: int
+    automation_id: int
+    status: str
+    converted_at: datetime.datetime | None
+
+
+def deliveries_lock_in_window(
+    member_id: int, occurred_at: datetime.datetime
+) -> list[WindowDelivery]:
+    """Locks (`FOR NO KEY UPDATE`, pk order) the member's deliveries created by `occurred_at`
+    whose offer window is still open then: every row a purchase at that time may convert or add
+    to, and every row a refund of such a purchase takes off. One indexed read; run before the
+    point account is locked."""
+    return [
+        WindowDelivery(*row)
+        for row in Delivery.objects.filter(
+            member_id=member_id,
+            created_at__lte=occurred_at,
+            offer_expires_at__gte=occurred_at,
+        )
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", "automation_id", "status", "converted_at")
+    ]
+
+
+def conversions_record(purchase: Purchase, locked: list[WindowDelivery] | None = None) -> int:
+    """Inside the purchase's transaction, on the deliveries `deliveries_lock_in_window` locked
+    (it locks them itself when not given): one UPDATE adding the purchase to the window revenue
+    of the deliveries converted before it, and one UPDATE when something converted (with a
+    `delivery.converted` webhook and a loyalty-score entry each). Returns how many converted."""
+    if locked is None:
+        locked = deliveries_lock_in_window(purchase.member_id, purchase.occurred_at)
     _window_revenue_add(
-        member_id=purchase.member_id,
+        locked,
         occurred_at=purchase.occurred_at,
         amount=purchase.amount - purchase.refunded_amount,
     )
-    converted = list(
-        Delivery.objects.filter(
-            member_id=purchase.member_id,
-            converted_at__isnull=True,
-            created_at__lte=purchase.occurred_at,
-            # Only offers that reached the member, and the holdout that is measured alike: a
-            # skipped delivery (no consent, no stock, no message) never counts as a win.
-            status__in=[Delivery.Status.SENT, Delivery.Status.HELD_OUT],
-        )
-        .filter(Q(offer_expires_at__gte=purchase.occurred_at))
-        .values_list("pk", "automation_id")
-    )
+    converted = [
+        (delivery.pk, delivery.automation_id)
+        for delivery in locked
+        # Only offers that reached the member, and the holdout that is measured alike: a
+        # skipped delivery (no consent, no stock, no message) never counts as a win.
+        if delivery.converted_at is None
+        and delivery.status in (Delivery.Status.SENT, Delivery.Status.HELD_OUT)
+    ]
     if not converted:
         return 0
     Delivery.objects.filter(pk__in=[pk for pk, _automation in converted]).update(
@@ -73,26 +110,30 @@ def conversions_record(purchase: Purchase) -> int:
     return len(converted)
 
 
-def conversions_record_refund(refund: Refund) -> int:
+def conversions_record_refund(refund: Refund, locked: list[WindowDelivery] | None = None) -> int:
     """Inside the refund's transaction: takes the refund off the window revenue of the member's
-    deliveries whose window holds the refunded purchase. Returns how many."""
+    deliveries whose window holds the refunded purchase (those `deliveries_lock_in_window`
+    locked; it locks them itself when not given). Returns how many."""
     purchase = refund.purchase
-    return _window_revenue_add(
-        member_id=purchase.member_id, occurred_at=purchase.occurred_at, amount=-refund.amount
-    )
+    if locked is None:
+        locked = deliveries_lock_in_window(purchase.member_id, purchase.occurred_at)
+    return _window_revenue_add(locked, occurred_at=purchase.occurred_at, amount=-refund.amount)
 
 
-def _window_revenue_add(*, member_id: int, occurred_at, amount: Decimal) -> int:
-    """Adds `amount` to the deliveries of the member converted at or before `occurred_at` whose
-    offer window had not ended by then (any status: the report chooses which count)."""
-    if not amount:
+def _window_revenue_add(
+    locked: list[WindowDelivery], *, occurred_at: datetime.datetime, amount: Decimal
+) -> int:
+    """Adds `amount` to those locked deliveries converted at or before `occurred_at` (any
+    status: the report chooses which count); their offer window holds it, or they were not
+    locked."""
+    pks = [
+        delivery.pk
+        for delivery in locked
+        if delivery.converted_at is not None and delivery.converted_at <= occurred_at
+    ]
+    if not amount or not pks:
         return 0
-    return Delivery.objects.filter(
-        member_id=member_id,
-        converted_at__isnull=False,
-        converted_at__lte=occurred_at,
-        offer_expires_at__gte=occurred_at,
-    ).update(window_revenue=F("window_revenue") + amount)
+    return Delivery.objects.filter(pk__in=pks).update(window_revenue=F("window_revenue") + amount)
 
 
 _MONEY = DecimalField(max_digits=12, decimal_places=2)

@@ -12,7 +12,12 @@ from points.selectors import refund_completes_purchase
 from ..models import Delivery, Trigger
 from ..selectors import stamp_purchases
 from .automations import delivery_create_for_event, live_event_automations
-from .conversions import conversions_record, conversions_record_refund, window_revenue_refresh
+from .conversions import (
+    WindowDelivery,
+    conversions_record,
+    conversions_record_refund,
+    window_revenue_refresh,
+)
 from .stats import FIRST_AGAIN, member_stats_record_purchase, member_stats_record_refund
 from .unwinding import JOB_UNWIND
 
@@ -23,15 +28,17 @@ def on_member_enrolled(member: Member) -> None:
         delivery_create_for_event(automation, member=member, key="welcome")
 
 
-def on_purchase_recorded(purchase: Purchase) -> None:
+def on_purchase_recorded(purchase: Purchase, locked: list[WindowDelivery] | None = None) -> None:
     """Member statistics and conversions; on a first purchase the first-purchase and referral
     automations; the stamp-card (nth purchase, optionally of a category) automations. Each
     delivery remembers the purchase that earned it, so a full refund can unwind it.
 
     A purchase after the member's earlier ones were all refunded in full is their first again:
-    its deliveries get keys of their own (the unwound ones keep theirs)."""
+    its deliveries get keys of their own (the unwound ones keep theirs).
+
+    `locked`: the deliveries the purchase locked before its point account (`LOCK_PRELUDE`)."""
     first = member_stats_record_purchase(purchase)
-    conversions_record(purchase)
+    conversions_record(purchase, locked)
     member = purchase.member
     if first:
         again = f":{purchase.pk}" if first == FIRST_AGAIN else ""
@@ -84,13 +91,13 @@ def _reward_referral(newcomer: Member, purchase: Purchase, again: str) -> None:
             )
 
 
-def on_refund_recorded(refund: Refund) -> None:
+def on_refund_recorded(refund: Refund, locked: list[WindowDelivery] | None = None) -> None:
     """Less spend, also in the offer windows it falls in; when the refund completes the
     purchase, what the purchase earned through automations is unwound after commit (an outbox
     job: it locks the deliveries before the point accounts, as the lock order wants, which the
     refund's transaction cannot)."""
     purchase = refund.purchase
-    conversions_record_refund(refund)
+    conversions_record_refund(refund, locked)
     completes = refund_completes_purchase(purchase=purchase, refund_amount=refund.amount)
     member_stats_record_refund(refund, completes_purchase=completes)
     if completes:

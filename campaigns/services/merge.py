@@ -43,7 +43,16 @@ class MergeResult:
 def _deliveries_merge(*, duplicate: Member, survivor: Member) -> tuple[int, int]:
     """Re-points the duplicate's deliveries (step 2 of the lock order, before any point
     account), except one for an automation and period the survivor already has (one per
-    member and period: the survivor's stays, the duplicate's remains as history)."""
+    member and period: the survivor's stays, the duplicate's remains as history).
+
+    Also locks both members' converted deliveries, whose window revenue is recounted once the
+    purchases have moved (after the point accounts): here, in step 2 (member and pk order)."""
+    list(
+        Delivery.objects.filter(member__in=[duplicate, survivor], converted_at__isnull=False)
+        .order_by("member_id", "pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
     theirs = set(
         Delivery.objects.filter(member=survivor).values_list("automation_id", "period_key")
     )
@@ -92,7 +101,8 @@ def member_merge(*, duplicate: Member, survivor: Member, reason: str, actor: Use
         )
         rewards = rewards_merge(duplicate=duplicate, survivor=survivor, actor=actor, reason=reason)
         surveys = SurveyResponse.objects.filter(member=duplicate).update(member=survivor)
-        # The purchases moved with the deliveries: recount what each window holds.
+        # The purchases moved with the deliveries: recount what each window holds (rows locked
+        # by `_deliveries_merge`; a delivery converted meanwhile waits for the point accounts).
         window_revenue_refresh(Delivery.objects.filter(member__in=[duplicate, survivor]))
         # Last: it writes unique columns of the members (see `members_lock_for_merge`).
         rows = members_merge_rows(duplicate=duplicate, survivor=survivor, actor=actor)

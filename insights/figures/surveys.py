@@ -10,7 +10,13 @@ from django.db.models import (
 )
 
 from campaigns.attitude import CSAT_SATISFIED_FROM
-from campaigns.models import SatisfactionResponse, SurveyResponse
+from campaigns.models import (
+    NPS_HIGHEST,
+    NPS_LOWEST,
+    NpsCategory,
+    SatisfactionResponse,
+    SurveyResponse,
+)
 
 from .series import ONE_DECIMAL, KpiFilter, mean, percent
 
@@ -45,8 +51,8 @@ def nps(kpi_filter: KpiFilter) -> Nps:
     detractors (0–6), from −100 to 100."""
     counts = _answers(kpi_filter).aggregate(
         responses=Count("pk"),
-        promoters=Count("pk", filter=Q(recommend_score__gte=9)),
-        detractors=Count("pk", filter=Q(recommend_score__lte=6)),
+        promoters=Count("pk", filter=Q(recommend_score__gte=NPS_LOWEST[NpsCategory.PROMOTER])),
+        detractors=Count("pk", filter=Q(recommend_score__lte=NPS_HIGHEST[NpsCategory.DETRACTOR])),
     )
     responses, promoters, detractors = (
         counts["responses"],

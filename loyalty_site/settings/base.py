@@ -305,15 +305,16 @@ LOYALTY_CURRENCY = env("LOYALTY_CURRENCY", default="EUR")
 # Where member imports uploaded in admin are kept until their run has read them (and their
 # rejected rows after that). Never served to the web; on a shared disk when workers run elsewhere.
 LOYALTY_IMPORT_DIR = env.path("LOYALTY_IMPORT_DIR", default=BASE_DIR / "var" / "imports")
-# Where members find the portal (https://loyalty.example.com/): the link in offer e-mails.
-LOYALTY_PORTAL_URL = env("LOYALTY_PORTAL_URL", default="")
+# The site's public address (https://loyalty.example.com/; the portal is served at its root): the
+# portal link in offer e-mails, and the address of the unsubscribe and satisfaction links in
+# messages. LOYALTY_SITE_URL, its former second name, is still read when this one is unset
+# (deprecated: `check --deploy` warns, loyalty.W005).
+LOYALTY_PORTAL_URL = env("LOYALTY_PORTAL_URL", default=env("LOYALTY_SITE_URL", default=""))
 # A till clock may run a little ahead; anything further in the future is refused.
 LOYALTY_MAX_FUTURE_SKEW_SECONDS = env.int("LOYALTY_MAX_FUTURE_SKEW_SECONDS", default=300)
 # An offline till may send its purchases late, but not years late.
 LOYALTY_MAX_PURCHASE_AGE_DAYS = env.int("LOYALTY_MAX_PURCHASE_AGE_DAYS", default=90)
 LOYALTY_PHONE_REGION = env("LOYALTY_PHONE_REGION", default="NL")
-# The site's public address: the one-click unsubscribe links in messages point here.
-LOYALTY_SITE_URL = env("LOYALTY_SITE_URL", default="http://127.0.0.1:8000")
 # Shared secret of the SMS/WhatsApp provider's inbound callbacks (STOP replies): each request
 # carries X-Loyalty-Signature: sha256=<HMAC-SHA256 of the body>. Empty refuses every callback.
 # The member API for the web shop (docs/member-api.md): how long a member token lasts, and

@@ -280,6 +280,10 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
     occurred_at = _validate(request, timezone.now())
     try:
         with transaction.atomic(durable=True):
+            # Rows the receivers change, locked before the account (docs/architecture.md).
+            locked = extensions.lock_preludes_run(
+                member_id=request.member.pk, occurred_at=occurred_at
+            )
             account = account_lock(request.member.pk)
             existing = _existing(request)
             if existing is not None:
@@ -354,7 +358,9 @@ def purchase_record(*, request: PurchaseRequest) -> PurchaseOutcome:
             hook = extensions.checkout_hook()
             if hook is not None and decision.state is not None:
                 hook.apply(purchase=purchase, decision=decision)
-            purchase_recorded.send(sender=Purchase, purchase=purchase, account=account)
+            purchase_recorded.send(
+                sender=Purchase, purchase=purchase, account=account, locked=locked
+            )
             webhooks.emit("purchase.recorded", to_record(receipt), member_id=request.member.pk)
     except IntegrityError:
         # The same id from the same store for another member committed while we waited on the

@@ -140,13 +140,17 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
     lookup = {"store": purchase_store, "transaction_id": request.transaction_id}
     try:
         with transaction.atomic(durable=True):
-            found = one_or_none(Purchase.objects.filter(**lookup).values_list("pk", "member_id"))
+            found = one_or_none(
+                Purchase.objects.filter(**lookup).values_list("pk", "member_id", "occurred_at")
+            )
             if found is None:
                 raise NotFound(
                     _("No purchase with this transaction id in this store."),
                     code="purchase_not_found",
                     field="transaction_id",
                 )
+            # Rows the receivers change, locked before the account (docs/architecture.md).
+            locked = extensions.lock_preludes_run(member_id=found[1], occurred_at=found[2])
             # The account lock serialises every refund of this member's purchases; the purchase
             # is read (and locked) after it, so it shows what earlier refunds left.
             account = account_lock(found[1])
@@ -157,7 +161,7 @@ def refund_record(*, request: RefundRequest) -> RefundOutcome:
             if existing is not None:
                 return _replay(existing, request_fingerprint)
             refund, receipt = _refund_locked(request, purchase, account, request_fingerprint)
-            refund_recorded.send(sender=Refund, refund=refund, purchase=purchase)
+            refund_recorded.send(sender=Refund, refund=refund, purchase=purchase, locked=locked)
             webhooks.emit("purchase.refunded", to_record(receipt), member_id=purchase.member_id)
     except IntegrityError:
         existing = one_or_none(

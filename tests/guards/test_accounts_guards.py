@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction
 
 from accounts import portal
 from accounts.models import ClosureRequest, ConsentChange, LoginToken, Member
-from accounts.services import erasure, member_consent_set
-from core.errors import Conflict
+from accounts.services import erasure, member_consent_set, member_update_contact
+from accounts.services import members as members_module
+from core.errors import Conflict, InvalidInput
 from core.models import IdempotencyRecord
 from tests.factories import MemberFactory, UserFactory
 from tests.markers import postgres_only
@@ -78,6 +79,38 @@ def test_erasing_a_member_locks_the_member(monkeypatch):
     for channel, field in (("email", "email_consent_at"), ("sms", "sms_consent_at")):
         last = ConsentChange.objects.filter(member=member, channel=channel).latest("pk")
         assert last.is_granted == (getattr(member, field) is not None), channel
+
+
+@postgres_only
+@race
+def test_a_contact_change_racing_an_erasure_never_types_data_back_in(monkeypatch):
+    # given a contact change that checked the member was not erased, then stops before its lock
+    member = MemberFactory()
+    interleave = Interleave()
+    monkeypatch.setattr(
+        members_module,
+        "_raise_if_contact_taken",
+        interleave.pause_before(members_module._raise_if_contact_taken),
+    )
+    # when the member is erased meanwhile
+    changed, erased = interleave.run(
+        lambda: member_update_contact(
+            member=member,
+            email="nieuw@example.org",
+            phone=None,
+            first_name="Nieuw",
+            last_name="",
+            birth_date=None,
+            language="nl",
+        ),
+        lambda: erasure.member_erase(member=member, actor=UserFactory(), reason="asked"),
+    )
+    # then the change is refused under the member's lock, and the erased member stays empty
+    assert not isinstance(erased, Exception), erased
+    assert isinstance(changed, InvalidInput), changed
+    assert changed.code == "member_erased"
+    member.refresh_from_db()
+    assert (member.first_name, member.email) == ("", None)
 
 
 # Constraints

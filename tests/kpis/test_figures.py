@@ -4,7 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.models import Delivery, MemberStats, SatisfactionResponse, SurveyResponse
+from campaigns.attitude import attitude_of
+from campaigns.models import (
+    NPS_HIGHEST,
+    NPS_LOWEST,
+    Delivery,
+    MemberStats,
+    SatisfactionResponse,
+    SurveyResponse,
+)
 from insights import figures as kpis
 from points.models import PointAccount
 from rewards.models import IssuedReward
@@ -401,3 +409,33 @@ def test_figures_before_any_rebuild_are_empty_not_an_error(db):
     assert kpis.repeat_purchases(MARCH).at_end.repeat_rate is None
     assert kpis.latest_refresh() is None
     assert kpis.points_flow(MARCH).outstanding == 0  # the ledger is read live
+
+
+@pytest.mark.parametrize(
+    ("recommend", "category", "attitude"),
+    [
+        (0, "detractor", "dissatisfied"),
+        (6, "detractor", "dissatisfied"),
+        (7, "passive", "neutral"),
+        (8, "passive", "neutral"),
+        (9, "promoter", "satisfied"),
+        (10, "promoter", "satisfied"),
+    ],
+)
+def test_the_nps_the_segments_and_the_attitude_grid_agree_on_each_answer(
+    shop, recommend, category, attitude
+):
+    # given one answer on a category's edge
+    SurveyResponse.objects.create(
+        member=member_on("2025-01-01", store=shop),
+        recommend_score=recommend,
+        created_at=at(d("2025-03-15")),
+    )
+    # when
+    score = kpis.nps(MARCH)
+    # then the dashboard counts it where the segments and the grid place it
+    counted = {"promoter": score.promoters, "passive": score.passives}
+    counted["detractor"] = score.detractors
+    assert counted == {name: int(name == category) for name in counted}
+    assert NPS_LOWEST[category] <= recommend <= NPS_HIGHEST[category]
+    assert attitude_of(nps_score=recommend) == attitude

@@ -322,3 +322,78 @@ def test_a_portal_user_of_an_erased_member_cannot_sign_in(client, member):
     user = portal_user_for(member)
     member_erase(member=member, actor=None, reason="asked", via=Erasure.Via.COMMAND)
     assert not type(user).objects.filter(pk=user.pk).exists()
+
+
+def _member_change_form(member: Member, **contact) -> dict:
+    data = {
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "phone": "",
+        "birth_date": "",
+        "language": member.language,
+        "enrolled_store": member.enrolled_store_id or "",
+    }
+    return {**data, **contact}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("first_name", FIRST),
+        ("last_name", LAST),
+        ("email", EMAIL),
+        ("phone", "0687654321"),
+        ("birth_date", BORN.isoformat()),
+    ],
+)
+def test_staff_cannot_type_personal_data_into_an_erased_member(client, member, field, value):
+    # given an erased member
+    manager = UserFactory(role=roles.MANAGER)
+    member_erase(member=member, actor=manager, reason="Brief 12 mei")
+    client.force_login(manager)
+    url = reverse("admin:accounts_member_change", args=[member.pk])
+    # when staff type one personal field in again and save
+    response = client.post(url, _member_change_form(member, **{field: value}))
+    # then the form says why on that field, and nothing was saved
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [
+        "Dit lid is gewist: de persoonsgegevens kunnen niet opnieuw worden ingevoerd."
+    ]
+    erased = Member.objects.get(pk=member.pk)
+    assert (erased.first_name, erased.last_name, erased.email, erased.phone) == ("", "", None, None)
+    assert erased.birth_date is None
+
+
+def test_staff_may_still_change_an_erased_members_language(client, member):
+    # given an erased member (whose language is not personal data)
+    manager = UserFactory(role=roles.MANAGER)
+    member_erase(member=member, actor=manager, reason="Brief 12 mei")
+    client.force_login(manager)
+    language = "en" if member.language == "nl" else "nl"
+    # when staff save the form with the contact fields left empty
+    response = client.post(
+        reverse("admin:accounts_member_change", args=[member.pk]),
+        _member_change_form(member, language=language),
+    )
+    # then it is saved
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Member.objects.get(pk=member.pk).language == language
+
+
+def test_the_contact_service_refuses_personal_data_for_an_erased_member(member):
+    # given an erased member
+    member_erase(member=member, actor=None, reason="Brief 12 mei")
+    # when something (the portal, a script) saves a name for it, then it is refused
+    with pytest.raises(InvalidInput) as refused:
+        member_update_contact(
+            member=member,
+            email=None,
+            phone=None,
+            first_name=FIRST,
+            last_name="",
+            birth_date=None,
+            language="nl",
+        )
+    assert (refused.value.code, refused.value.field) == ("member_erased", "first_name")
+    assert Member.objects.get(pk=member.pk).first_name == ""

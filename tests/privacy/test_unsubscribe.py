@@ -29,7 +29,7 @@ def _messages(settings):
         "sms": "campaigns.messaging.MemoryBackend",
         "whatsapp": "campaigns.messaging.MemoryBackend",
     }
-    settings.LOYALTY_SITE_URL = "https://loyalty.example.nl"
+    settings.LOYALTY_PORTAL_URL = "https://loyalty.example.nl"
     settings.LOYALTY_INBOUND_SECRET = SECRET
     MemoryBackend.outbox = []
 

@@ -93,6 +93,8 @@ def test_the_merge_shows_both_members_before_it_is_confirmed(page, size):
     assert survivor.card_number in preview
     assert "300" in preview
     screenshot(page, f"admin-merge-confirm-{size}")
+    # and the side-by-side page fits the window: no sideways scrolling, also on a phone
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.fill("#id_confirm_card", duplicate.card_number)
     page.click("input[type=submit]")
     page.wait_for_selector(".messagelist")
