@@ -258,8 +258,33 @@ BONUS_CAMPAIGNS_OR_EARNING_RULES = _(
 )
 
 
+class BonusCampaignForm(forms.ModelForm):
+    class Meta:
+        model = BonusCampaign
+        fields = "__all__"
+
+    def clean_holdout_percent(self) -> int:
+        """The holdout is fixed once the campaign has started: its audience was counted by the
+        draw of that share, and purchases must keep being placed by the same one."""
+        value = self.cleaned_data["holdout_percent"]
+        stored = self.instance
+        if (
+            stored.pk
+            and value != self.initial.get("holdout_percent")
+            and stored.starts_at <= timezone.now()
+        ):
+            raise forms.ValidationError(
+                _(
+                    "The holdout cannot change once the campaign has started: the groups of "
+                    "the uplift report would no longer be the ones drawn at the start."
+                )
+            )
+        return value
+
+
 @admin.register(BonusCampaign)
 class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
+    form = BonusCampaignForm
     guidance = BONUS_CAMPAIGNS_OR_EARNING_RULES
     list_display = [
         "__str__",
@@ -287,6 +312,17 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
             {
                 "fields": ["stores", "channel", "categories", "skus", "tiers", "segment"],
                 "description": _("Leave empty to cover every store, channel, product and member."),
+            },
+        ),
+        (
+            _("Holdout (measuring the uplift)"),
+            {
+                "fields": ["holdout_percent"],
+                "description": _(
+                    "Members held out get no points from this campaign; the uplift report on "
+                    "the KPI dashboard compares their purchases in the campaign's period with "
+                    "those of the other members it is for."
+                ),
             },
         ),
         (

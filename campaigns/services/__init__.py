@@ -10,6 +10,7 @@ from .automations import (
     live_event_automations,
     period_key,
 )
+from .bonus_audiences import audience_contains, bonus_audience_count, bonus_audiences_count_due
 from .conversions import conversions_record
 from .deliveries import (
     MAX_SEND_ATTEMPTS,
@@ -62,6 +63,9 @@ from .surveys import (
 from .unwinding import JOB_UNWIND, deliveries_unwind_for_purchase
 
 __all__ = [
+    "audience_contains",
+    "bonus_audience_count",
+    "bonus_audiences_count_due",
     "JOB_UNWIND",
     "deliveries_unwind_for_purchase",
     "JOB_ESCALATION_SEND",
