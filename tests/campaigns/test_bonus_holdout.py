@@ -7,11 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Member
 from campaigns.assignment import assignment_draw, bonus_held_out, draw
+from campaigns.bonus import bonus_campaigns_cache_clear
 from campaigns.models import BonusAudience, BonusCampaign
 from campaigns.services import audience_contains, bonus_audience_count, bonus_audiences_count_due
 from loyalty_site import roles
@@ -107,6 +110,28 @@ def test_a_held_out_member_gets_no_campaign_points_at_purchase_or_quote(store):
         assert [line.points for line in lines if line.source == "rule"] == [40]
         assert bought.receipt.points_earned == 40 + 5 + expected
         assert PointAccount.objects.get(member=member).balance == 40 + 5 + expected
+
+
+def test_the_holdout_adds_no_query_to_a_purchase(store):
+    # given members the campaign holds out and treats, each with a first purchase behind them,
+    # under a holdout of 50 % and then of 0 %
+    offer = campaign()
+    pairs = {holdout_percent: one_of_each(offer) for holdout_percent in (50, 0)}
+    for pair in pairs.values():
+        for member in pair:
+            buy(member, store, "1.00")
+    counts = {}
+    for holdout_percent, (held, treated) in pairs.items():
+        BonusCampaign.objects.filter(pk=offer.pk).update(holdout_percent=holdout_percent)
+        bonus_campaigns_cache_clear()
+        buy(MemberFactory(), store, "1.00")  # warms the cache
+        for name, member in (("held", held), ("treated", treated)):
+            with CaptureQueriesContext(connection) as captured:
+                buy(member, store, "40.00")
+            counts[(holdout_percent, name)] = len(captured)
+    # then the purchases cost the same queries with and without the holdout
+    assert counts[(50, "treated")] == counts[(0, "treated")]
+    assert counts[(50, "held")] == counts[(0, "held")]
 
 
 # --- the audience count ------------------------------------------------------------------------
