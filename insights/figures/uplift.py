@@ -1,23 +1,38 @@
-"""Uplift of offers: what an automation (and each of its variants) earned over its holdout.
+"""Uplift of offers: what an automation (and each of its variants), and a bonus campaign,
+earned over its holdout.
 
-Set-based: one aggregate over the deliveries of the period, per automation, variant and group
-(members, conversions, and the sum and sum of squares of each delivery's window revenue, kept on
-the delivery as purchases and refunds are recorded), and one over the rewards the treated ones
-got (discount, store credit, bonus points). The statistics are computed from
-those sums in `insights.stats`. Definitions: docs/kpis.md "Uplift".
+Automations, set-based: one aggregate over the deliveries of the period, per automation, variant
+and group (members, conversions, and the sum and sum of squares of each delivery's window
+revenue, kept on the delivery as purchases and refunds are recorded), and one over the rewards
+the treated ones got (discount, store credit, bonus points).
+
+Bonus campaigns: the members per group come from the audience counted when the campaign started
+(`campaigns.models.BonusAudience`); one aggregate over the purchases in the campaign's window,
+per member (buyers only: revenue after refunds and the campaign's bonus points), places each
+buyer of that audience in its group by the same draw the purchase used. Non-buyers count as
+revenue 0, so the sums of squares come from the buyers alone.
+
+The statistics are computed from those sums in `core.stats`, one definition for both. Definitions:
+docs/kpis.md "Uplift".
 """
 
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Automation, AutomationArm, Delivery
+from accounts.models import Store
+from campaigns.assignment import bonus_held_out
+from campaigns.models import Automation, AutomationArm, BonusAudience, BonusCampaign, Delivery
+from campaigns.services import audience_contains
 from core import stats
-from points.models import LoyaltyProgram, PointsEntry
+from points.models import LoyaltyProgram, PointsEntry, Purchase
 from rewards.models import CodeUse, IssuedReward
 
 from .points import money
@@ -49,7 +64,7 @@ EMPTY = Group(0, 0, Decimal("0"), 0.0)
 
 @dataclass(frozen=True)
 class UpliftRow:
-    automation_id: int
+    automation_id: int | None  # None: a bonus campaign's row
     arm_id: int | None  # None: the automation as a whole
     name: str
     treated: Group
@@ -60,6 +75,7 @@ class UpliftRow:
     margin_percent: Decimal
     conversion_uplift: stats.Interval | None  # percentage points
     revenue_uplift: stats.Interval | None  # euros per member
+    bonus_campaign_id: int | None = None
 
     @property
     def enough_members(self) -> bool:
@@ -136,13 +152,15 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
     they gave."""
     start, end = kpi_filter.instants()
     held = Delivery.Status.HELD_OUT
+    program = LoyaltyProgram.current()
+    bonus_rows = _bonus_campaign_rows(kpi_filter, program)
     measured = list(
         Automation.objects.filter(Q(holdout_percent__gt=0) | Q(arms__isnull=False))
         .values_list("pk", flat=True)
         .distinct()
     )
     if not measured:
-        return Uplift(rows=[])
+        return Uplift(rows=bonus_rows)
     deliveries = Delivery.objects.filter(
         kpi_filter.member_scope(),
         automation_id__in=measured,
@@ -192,7 +210,6 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
     # Only automations with held-out members in the period are measured.
     held_ids = {key[0] for key, group in groups.items() if key[2] and group.members}
     groups = {key: group for key, group in groups.items() if key[0] in held_ids}
-    program = LoyaltyProgram.current()
     automation_ids = sorted({key[0] for key in groups})
     names = dict(Automation.objects.filter(pk__in=automation_ids).values_list("pk", "name"))
     arm_names = dict(
@@ -235,7 +252,7 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
                     program,
                 )
             )
-    return Uplift(rows=rows)
+    return Uplift(rows=rows + bonus_rows)
 
 
 _NO_COST = (Decimal("0"), Decimal("0"), 0)
@@ -258,7 +275,9 @@ def _sum_costs(parts) -> tuple[Decimal, Decimal, int]:
     )
 
 
-def _row(automation_id, arm_id, name, treated, holdout, costs, program) -> UpliftRow:
+def _row(
+    automation_id, arm_id, name, treated, holdout, costs, program, bonus_campaign_id=None
+) -> UpliftRow:
     discount, credit, points = costs
     enough = treated.members >= MIN_MEMBERS and holdout.members >= MIN_MEMBERS
     conversion = revenue = None
@@ -288,4 +307,132 @@ def _row(automation_id, arm_id, name, treated, holdout, costs, program) -> Uplif
         margin_percent=program.margin_percent,
         conversion_uplift=conversion,
         revenue_uplift=revenue,
+        bonus_campaign_id=bonus_campaign_id,
     )
+
+
+# Bonus campaigns: the campaign's bonus points in one purchase, from its points explanation
+# (the line `{"source": "campaign", "source_id": <id>, "points": …}` the purchase recorded).
+_CAMPAIGN_POINTS_SQL = {
+    "postgresql": """COALESCE((SELECT SUM((line->>'points')::bigint)
+        FROM jsonb_array_elements("points_purchase"."explanation") line
+        WHERE line->>'source' = 'campaign' AND line->>'source_id' = %s), 0)""",
+    "sqlite": """COALESCE((SELECT SUM(json_extract(line.value, '$.points'))
+        FROM json_each("points_purchase"."explanation") line
+        WHERE json_extract(line.value, '$.source') = 'campaign'
+          AND json_extract(line.value, '$.source_id') = %s), 0)""",
+}
+# Per member who bought in the window: revenue (after refunds) and the campaign's points.
+_BUYERS_SQL = """
+SELECT chosen.member_id, SUM(chosen.amount - chosen.refunded_amount), SUM(chosen.campaign_points)
+FROM ({purchases}) chosen
+GROUP BY chosen.member_id
+"""
+
+
+def _bonus_campaign_rows(kpi_filter: KpiFilter, program: LoyaltyProgram) -> list[UpliftRow]:
+    """A row per bonus campaign with a holdout that started in the period (and by now), over its
+    whole window: the audience counted at its start against one aggregate of its purchases."""
+    start, end = kpi_filter.instants()
+    campaigns = list(
+        BonusCampaign.objects.filter(
+            holdout_percent__gt=0,
+            starts_at__gte=start,
+            starts_at__lt=min(end, timezone.now()),
+        ).order_by("starts_at", "pk")
+    )
+    if not campaigns:
+        return []
+    audiences = {
+        audience.campaign_id: audience
+        for audience in BonusAudience.objects.filter(campaign__in=campaigns)
+    }
+    store_ids = _filter_store_ids(kpi_filter)
+    rows = []
+    for campaign in campaigns:
+        audience = audiences.get(campaign.pk)
+        treated, holdout, points = (
+            (EMPTY, EMPTY, 0)
+            if audience is None
+            else _bonus_groups(campaign, audience, kpi_filter, store_ids)
+        )
+        rows.append(
+            _row(
+                None,
+                None,
+                _("Bonus campaign: %(name)s") % {"name": campaign.translated("name")},
+                treated,
+                holdout,
+                (Decimal("0"), Decimal("0"), points),
+                program,
+                bonus_campaign_id=campaign.pk,
+            )
+        )
+    return rows
+
+
+def _filter_store_ids(kpi_filter: KpiFilter) -> set[str] | None:
+    """The enrolment stores the filter keeps (as the audience's keys), or None for all."""
+    if kpi_filter.store_id:
+        return {str(kpi_filter.store_id)}
+    if kpi_filter.channel:
+        return {
+            str(pk)
+            for pk in Store.objects.filter(channel=kpi_filter.channel).values_list("pk", flat=True)
+        }
+    return None
+
+
+def _bonus_groups(
+    campaign: BonusCampaign,
+    audience: BonusAudience,
+    kpi_filter: KpiFilter,
+    store_ids: set[str] | None,
+) -> tuple[Group, Group, int]:
+    """(treated, held out, the campaign's points given to treated members of the audience)."""
+    counts = [0, 0]
+    for store, (treated_count, held_count) in audience.counts_by_store.items():
+        if store_ids is None or store in store_ids:
+            counts[0] += treated_count
+            counts[1] += held_count
+    purchases = (
+        Purchase.objects.filter(
+            kpi_filter.member_scope(),
+            occurred_at__gte=campaign.starts_at,
+            occurred_at__lt=campaign.ends_at,
+        )
+        .order_by()
+        .annotate(
+            campaign_points=RawSQL(
+                _CAMPAIGN_POINTS_SQL[connection.vendor],
+                [str(campaign.pk) if connection.vendor == "postgresql" else campaign.pk],
+            )
+        )
+        .values("member_id", "amount", "refunded_amount", "campaign_points")
+    )
+    sql, params = purchases.query.sql_with_params()
+    members = zlib.decompress(audience.members)
+    # [buyers, revenue, Σ revenue², points] per group: 0 treated, 1 held out.
+    sums: list[list] = [[0, Decimal("0"), 0.0, 0], [0, Decimal("0"), 0.0, 0]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_BUYERS_SQL.format(purchases=sql), params)
+        for member_id, revenue, points in cursor:
+            if not audience_contains(members, member_id):
+                continue  # joined the audience after the start: not measured
+            held_out = bonus_held_out(
+                campaign_id=campaign.pk,
+                member_id=member_id,
+                holdout_percent=audience.holdout_percent,
+            )
+            spent = money(Decimal(str(revenue)))
+            part = sums[int(held_out)]
+            part[0] += 1
+            part[1] += spent
+            part[2] += float(spent) ** 2
+            part[3] += int(points or 0)
+    treated, held = (
+        Group(counts[group], sums[group][0], sums[group][1], sums[group][2]) for group in (0, 1)
+    )
+    return treated, held, sums[0][3]
