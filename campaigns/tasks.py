@@ -20,6 +20,6 @@ def personal_data_purge_task() -> dict[str, int]:
     return services.personal_data_purge()
 
 
-@shared_task(name="campaigns.bonus_audiences_count")
-def bonus_audiences_count_task() -> int:
-    return services.bonus_audiences_count_due()
+@shared_task(name="campaigns.bonus_audiences_refresh")
+def bonus_audiences_refresh_task() -> int:
+    return services.bonus_audiences_refresh_due()

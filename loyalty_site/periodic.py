@@ -18,13 +18,14 @@ SCHEDULES = [
         ["run_automations"],
     ),
     # "*/10 * * * *" = every 10 minutes: a bonus campaign's audience is counted soon after it
-    # starts (nothing to do, one indexed query, most of the time)
+    # starts, its purchases hourly while it runs (most of the time: nothing due, two small
+    # indexed queries)
     (
-        "campaigns.bonus_audiences_count",
-        "Count the audience of bonus campaigns with a holdout that started",
+        "campaigns.bonus_audiences_refresh",
+        "Count the audience and purchases of bonus campaigns with a holdout",
         "*/10",
         "*",
-        ["count_bonus_audiences"],
+        ["refresh_bonus_audiences"],
     ),
     # "25 * * * *" = at minute 25 of every hour: pending points are spendable within the hour
     # their return window ends

@@ -503,7 +503,8 @@ def _uplift_section(board: figures.Dashboard) -> Section:
     explanation += " " + _(
         "Bonus campaigns with a holdout that started in the period, over their whole period: "
         "the members they were for at the start, those who got the campaign's points against "
-        "those held out. Conversion: bought in the campaign's period."
+        "those held out. Conversion: bought in the campaign's period. Their purchases are "
+        "counted every hour while they run."
     )
     if program_margin is not None:
         explanation += " " + _(

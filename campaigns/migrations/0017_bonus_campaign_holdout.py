@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import migrations, models
 
 # Frozen: replaying history installs the schedule of that time. "*/10 * * * *" = every 10 minutes.
-TASK = "campaigns.bonus_audiences_count"
-DESCRIPTION = "Count the audience of bonus campaigns with a holdout that started"
+TASK = "campaigns.bonus_audiences_refresh"
+DESCRIPTION = "Count the audience and purchases of bonus campaigns with a holdout"
 
 
 def install(apps, schema_editor):
@@ -51,6 +51,8 @@ class Migration(migrations.Migration):
                 ('held_out_members', models.PositiveIntegerField(verbose_name='members held out')),
                 ('counts_by_store', models.JSONField(default=dict, verbose_name='members per store')),
                 ('members', models.BinaryField(verbose_name='members')),
+                ('results_by_store', models.JSONField(default=dict, verbose_name='purchases per store')),
+                ('results_at', models.DateTimeField(blank=True, null=True, verbose_name='purchases counted at')),
             ],
             options={
                 'verbose_name': 'bonus campaign audience',

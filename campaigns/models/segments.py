@@ -315,13 +315,17 @@ class BonusCampaign(TranslatedNameMixin, models.Model):
 
 
 class BonusAudience(models.Model):
-    """Who a bonus campaign with a holdout was for when it started, counted once by a batch job
-    (campaigns.services.bonus_audiences): the members per group (treated, held out) and per
-    enrolment store, and which members they were, as a compressed bitmap of member ids. The
-    uplift report divides by these counts and counts only the purchases of these members, so
-    the groups stay the ones drawn at the start (docs/kpis.md "Uplift of bonus campaigns")."""
+    """Who a bonus campaign with a holdout was for when it started, and what they bought since:
+    the figures of its uplift (docs/kpis.md "Uplift of bonus campaigns"), kept by a batch job
+    (campaigns.services.bonus_audiences).
 
-    # CASCADE: the snapshot is a figure of the campaign and means nothing without it.
+    Counted once at the start: the members per group (treated, held out) and per enrolment
+    store, and which members they were, as a compressed bitmap of member ids. Recounted hourly
+    while the campaign runs (then daily while late purchases may still come in): per enrolment
+    store and group, the buyers, their revenue, its sum of squares and the campaign's points. The
+    uplift report only adds these up, so it costs nothing per member."""
+
+    # CASCADE: the figures belong to the campaign and mean nothing without it.
     campaign = models.OneToOneField(
         BonusCampaign,
         on_delete=models.CASCADE,
@@ -337,6 +341,10 @@ class BonusAudience(models.Model):
     counts_by_store = models.JSONField(_("members per store"), default=dict)
     # zlib of a bitmap: bit (id % 8) of byte (id // 8) is set for each member in the audience.
     members = models.BinaryField(_("members"), editable=False)
+    # {"<enrolment store id>" or "": [treated, held out]}, each [buyers, "revenue", Σ revenue²,
+    # campaign points]; revenue as a decimal string.
+    results_by_store = models.JSONField(_("purchases per store"), default=dict)
+    results_at = models.DateTimeField(_("purchases counted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bonus campaign audience")

@@ -10,7 +10,12 @@ from .automations import (
     live_event_automations,
     period_key,
 )
-from .bonus_audiences import audience_contains, bonus_audience_count, bonus_audiences_count_due
+from .bonus_audiences import (
+    audience_contains,
+    bonus_audience_count,
+    bonus_audience_results_refresh,
+    bonus_audiences_refresh_due,
+)
 from .conversions import conversions_record
 from .deliveries import (
     MAX_SEND_ATTEMPTS,
@@ -65,7 +70,8 @@ from .unwinding import JOB_UNWIND, deliveries_unwind_for_purchase
 __all__ = [
     "audience_contains",
     "bonus_audience_count",
-    "bonus_audiences_count_due",
+    "bonus_audience_results_refresh",
+    "bonus_audiences_refresh_due",
     "JOB_UNWIND",
     "deliveries_unwind_for_purchase",
     "JOB_ESCALATION_SEND",

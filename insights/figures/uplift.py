@@ -6,33 +6,29 @@ and group (members, conversions, and the sum and sum of squares of each delivery
 revenue, kept on the delivery as purchases and refunds are recorded), and one over the rewards
 the treated ones got (discount, store credit, bonus points).
 
-Bonus campaigns: the members per group come from the audience counted when the campaign started
-(`campaigns.models.BonusAudience`); one aggregate over the purchases in the campaign's window,
-per member (buyers only: revenue after refunds and the campaign's bonus points), places each
-buyer of that audience in its group by the same draw the purchase used. Non-buyers count as
-revenue 0, so the sums of squares come from the buyers alone.
+Bonus campaigns: the sums per group and enrolment store kept on `campaigns.models.BonusAudience`
+by a batch job (members counted at the campaign's start; buyers, revenue, Σ revenue² and the
+campaign's points recounted hourly while it runs), added up for the filter's stores: no query
+over purchases at all (an aggregate over a campaign's purchases per buyer takes seconds on a
+million members).
 
 The statistics are computed from those sums in `core.stats`, one definition for both. Definitions:
 docs/kpis.md "Uplift".
 """
 
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Store
-from campaigns.assignment import bonus_held_out
 from campaigns.models import Automation, AutomationArm, BonusAudience, BonusCampaign, Delivery
-from campaigns.services import audience_contains
 from core import stats
-from points.models import LoyaltyProgram, PointsEntry, Purchase
+from points.models import LoyaltyProgram, PointsEntry
 from rewards.models import CodeUse, IssuedReward
 
 from .points import money
@@ -311,28 +307,10 @@ def _row(
     )
 
 
-# Bonus campaigns: the campaign's bonus points in one purchase, from its points explanation
-# (the line `{"source": "campaign", "source_id": <id>, "points": …}` the purchase recorded).
-_CAMPAIGN_POINTS_SQL = {
-    "postgresql": """COALESCE((SELECT SUM((line->>'points')::bigint)
-        FROM jsonb_array_elements("points_purchase"."explanation") line
-        WHERE line->>'source' = 'campaign' AND line->>'source_id' = %s), 0)""",
-    "sqlite": """COALESCE((SELECT SUM(json_extract(line.value, '$.points'))
-        FROM json_each("points_purchase"."explanation") line
-        WHERE json_extract(line.value, '$.source') = 'campaign'
-          AND json_extract(line.value, '$.source_id') = %s), 0)""",
-}
-# Per member who bought in the window: revenue (after refunds) and the campaign's points.
-_BUYERS_SQL = """
-SELECT chosen.member_id, SUM(chosen.amount - chosen.refunded_amount), SUM(chosen.campaign_points)
-FROM ({purchases}) chosen
-GROUP BY chosen.member_id
-"""
-
-
 def _bonus_campaign_rows(kpi_filter: KpiFilter, program: LoyaltyProgram) -> list[UpliftRow]:
     """A row per bonus campaign with a holdout that started in the period (and by now), over its
-    whole window: the audience counted at its start against one aggregate of its purchases."""
+    whole period: the audience counted at its start and its purchases as last counted (both
+    kept by campaigns.services.bonus_audiences), for the enrolment stores of the filter."""
     start, end = kpi_filter.instants()
     campaigns = list(
         BonusCampaign.objects.filter(
@@ -345,16 +323,16 @@ def _bonus_campaign_rows(kpi_filter: KpiFilter, program: LoyaltyProgram) -> list
         return []
     audiences = {
         audience.campaign_id: audience
-        for audience in BonusAudience.objects.filter(campaign__in=campaigns)
+        for audience in BonusAudience.objects.filter(
+            campaign__in=campaigns, results_at__isnull=False
+        ).defer("members")
     }
     store_ids = _filter_store_ids(kpi_filter)
     rows = []
     for campaign in campaigns:
         audience = audiences.get(campaign.pk)
         treated, holdout, points = (
-            (EMPTY, EMPTY, 0)
-            if audience is None
-            else _bonus_groups(campaign, audience, kpi_filter, store_ids)
+            (EMPTY, EMPTY, 0) if audience is None else _bonus_groups(audience, store_ids)
         )
         rows.append(
             _row(
@@ -376,63 +354,27 @@ def _filter_store_ids(kpi_filter: KpiFilter) -> set[str] | None:
     if kpi_filter.store_id:
         return {str(kpi_filter.store_id)}
     if kpi_filter.channel:
-        return {
-            str(pk)
-            for pk in Store.objects.filter(channel=kpi_filter.channel).values_list("pk", flat=True)
-        }
+        stores = Store.objects.filter(channel=kpi_filter.channel).values_list("pk", flat=True)
+        return {str(pk) for pk in stores}
     return None
 
 
-def _bonus_groups(
-    campaign: BonusCampaign,
-    audience: BonusAudience,
-    kpi_filter: KpiFilter,
-    store_ids: set[str] | None,
-) -> tuple[Group, Group, int]:
-    """(treated, held out, the campaign's points given to treated members of the audience)."""
-    counts = [0, 0]
-    for store, (treated_count, held_count) in audience.counts_by_store.items():
+def _bonus_groups(audience: BonusAudience, store_ids: set[str] | None) -> tuple[Group, Group, int]:
+    """(treated, held out, the campaign's points given to the treated members) for the stores."""
+    members = [0, 0]
+    for store, counts in audience.counts_by_store.items():
         if store_ids is None or store in store_ids:
-            counts[0] += treated_count
-            counts[1] += held_count
-    purchases = (
-        Purchase.objects.filter(
-            kpi_filter.member_scope(),
-            occurred_at__gte=campaign.starts_at,
-            occurred_at__lt=campaign.ends_at,
-        )
-        .order_by()
-        .annotate(
-            campaign_points=RawSQL(
-                _CAMPAIGN_POINTS_SQL[connection.vendor],
-                [str(campaign.pk) if connection.vendor == "postgresql" else campaign.pk],
-            )
-        )
-        .values("member_id", "amount", "refunded_amount", "campaign_points")
-    )
-    sql, params = purchases.query.sql_with_params()
-    members = zlib.decompress(audience.members)
-    # [buyers, revenue, Σ revenue², points] per group: 0 treated, 1 held out.
+            members = [members[group] + counts[group] for group in (0, 1)]
     sums: list[list] = [[0, Decimal("0"), 0.0, 0], [0, Decimal("0"), 0.0, 0]]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_BUYERS_SQL.format(purchases=sql), params)
-        for member_id, revenue, points in cursor:
-            if not audience_contains(members, member_id):
-                continue  # joined the audience after the start: not measured
-            held_out = bonus_held_out(
-                campaign_id=campaign.pk,
-                member_id=member_id,
-                holdout_percent=audience.holdout_percent,
-            )
-            spent = money(Decimal(str(revenue)))
-            part = sums[int(held_out)]
-            part[0] += 1
-            part[1] += spent
-            part[2] += float(spent) ** 2
-            part[3] += int(points or 0)
+    for store, results in audience.results_by_store.items():
+        if store_ids is None or store in store_ids:
+            for group, (buyers, revenue, squares, points) in enumerate(results):
+                part = sums[group]
+                part[0] += buyers
+                part[1] += Decimal(revenue)
+                part[2] += squares
+                part[3] += points
     treated, held = (
-        Group(counts[group], sums[group][0], sums[group][1], sums[group][2]) for group in (0, 1)
+        Group(members[group], sums[group][0], sums[group][1], sums[group][2]) for group in (0, 1)
     )
     return treated, held, sums[0][3]

@@ -16,7 +16,7 @@ from accounts.models import Member
 from campaigns.assignment import assignment_draw, bonus_held_out, draw
 from campaigns.bonus import bonus_campaigns_cache_clear
 from campaigns.models import BonusAudience, BonusCampaign
-from campaigns.services import audience_contains, bonus_audience_count, bonus_audiences_count_due
+from campaigns.services import audience_contains, bonus_audience_count, bonus_audiences_refresh_due
 from loyalty_site import roles
 from points.models import PointAccount
 from points.services import PurchaseRequest, purchase_quote
@@ -28,7 +28,9 @@ from .helpers import bonus_campaign_form
 
 pytestmark = pytest.mark.django_db
 
+MINUTE = datetime.timedelta(minutes=1)
 HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
 
 
 def campaign(**kwargs) -> BonusCampaign:
@@ -143,7 +145,7 @@ def test_the_audience_is_counted_once_with_its_groups_and_members():
     before = [MemberFactory(enrolled_at=offer.starts_at - HOUR) for _ in range(3)]
     late = MemberFactory(enrolled_at=offer.starts_at + datetime.timedelta(minutes=1))
     # when the job runs
-    assert bonus_audiences_count_due() == 1
+    assert bonus_audiences_refresh_due() == 1
     audience = BonusAudience.objects.get(campaign=offer)
     # then the groups follow the draw, the late member is not in the audience
     held = sum(
@@ -157,7 +159,7 @@ def test_the_audience_is_counted_once_with_its_groups_and_members():
     assert not audience_contains(bitmap, late.pk)
     # and a second run (later, with another member) changes nothing
     MemberFactory(enrolled_at=offer.starts_at - HOUR)
-    assert bonus_audiences_count_due() == 0
+    assert bonus_audiences_refresh_due() == 0
     again = bonus_audience_count(offer, now=timezone.now())
     assert (again.treated_members, again.held_out_members, again.members) == (
         audience.treated_members,
@@ -176,7 +178,7 @@ def test_the_audience_is_the_campaigns_tiers_and_segment():
     by_tier = campaign(tiers=[gold], starts_at=starts_at)
     by_segment = campaign(segment=SegmentFactory(min_points_balance=100), starts_at=starts_at)
     poor = MemberFactory(enrolled_at=starts_at - HOUR)  # balance 0: not in the segment
-    bonus_audiences_count_due()
+    bonus_audiences_refresh_due()
     tier_members = zlib.decompress(BonusAudience.objects.get(campaign=by_tier).members)
     segment_members = zlib.decompress(BonusAudience.objects.get(campaign=by_segment).members)
     assert [audience_contains(tier_members, m.pk) for m in (golden, plain, poor)] == [
@@ -191,19 +193,45 @@ def test_the_audience_is_the_campaigns_tiers_and_segment():
     ]
 
 
+def test_purchases_are_recounted_hourly_while_running_then_daily_for_90_days(store):
+    # given a campaign counted at its start
+    offer = campaign(holdout_percent=50)
+    start = offer.starts_at
+    member = MemberFactory(enrolled_at=start - HOUR)
+    assert bonus_audiences_refresh_due(now=start + HOUR) == 1
+    audience = BonusAudience.objects.get(campaign=offer)
+    assert audience.results_by_store == {}
+    # when the member buys, the next recount within the hour does nothing, the one after does
+    buy(member, store, "40.00")
+    assert bonus_audiences_refresh_due(now=start + HOUR + 30 * MINUTE) == 0
+    assert bonus_audiences_refresh_due(now=start + 2 * HOUR + MINUTE) == 1
+    audience.refresh_from_db()
+    group = int(bonus_held_out(campaign_id=offer.pk, member_id=member.pk, holdout_percent=50))
+    ((results),) = audience.results_by_store.values()
+    assert results[group][:2] == [1, "40.00"]
+    assert results[1 - group][0] == 0
+    # and after the end: daily, until the last late purchase could have come in
+    ends = offer.ends_at
+    assert bonus_audiences_refresh_due(now=ends + DAY + 2 * HOUR) == 1
+    assert bonus_audiences_refresh_due(now=ends + DAY + 5 * HOUR) == 0
+    assert bonus_audiences_refresh_due(now=ends + 2 * DAY + 3 * HOUR) == 1
+    assert bonus_audiences_refresh_due(now=ends + 91 * DAY) == 1  # after the last one at 2 days
+    assert bonus_audiences_refresh_due(now=ends + 95 * DAY) == 0
+
+
 def test_only_started_active_campaigns_with_a_holdout_are_counted():
     later = timezone.now() + HOUR
     campaign(starts_at=later, ends_at=later + HOUR)
     campaign(holdout_percent=0)
     campaign(is_active=False)
-    assert bonus_audiences_count_due() == 0
+    assert bonus_audiences_refresh_due() == 0
     assert not BonusAudience.objects.exists()
 
 
 def test_the_count_is_a_command_too(capsys):
     campaign()
-    call_command("count_bonus_audiences")
-    assert "Counted the audience of 1 campaigns." in capsys.readouterr().out
+    call_command("refresh_bonus_audiences")
+    assert "Counted the figures of 1 campaigns." in capsys.readouterr().out
     assert BonusAudience.objects.count() == 1
 
 

@@ -19,7 +19,7 @@ from accounts.cards import generate_card_number
 from accounts.models import Member
 from campaigns.assignment import bonus_held_out
 from campaigns.models import BonusCampaign
-from campaigns.services import bonus_audience_count
+from campaigns.services import bonus_audience_count, bonus_audience_results_refresh
 from insights import figures
 from insights.figures.uplift import MIN_MEMBERS
 from loyalty_site import roles
@@ -96,7 +96,7 @@ def simulate(*, count, holdout_percent, treated_rate, holdout_rate, seed):
     store = StoreFactory()
     campaign = bonus_campaign(holdout_percent=holdout_percent)
     created = members(count, store=store)
-    bonus_audience_count(campaign, now=STARTS_AT)
+    audience = bonus_audience_count(campaign, now=STARTS_AT)
     purchases = []
     for member in created:
         held_out = bonus_held_out(
@@ -109,6 +109,7 @@ def simulate(*, count, holdout_percent, treated_rate, holdout_rate, seed):
                 purchase(member, store, amount, at=at, campaign_points=0 if held_out else POINTS)
             )
     Purchase.objects.bulk_create(purchases, batch_size=1000)
+    bonus_audience_results_refresh(audience, now=ENDS_AT)
     return campaign, store
 
 
@@ -149,7 +150,7 @@ def test_the_groups_are_the_audience_counted_at_the_start():
     store = StoreFactory()
     campaign = bonus_campaign(holdout_percent=50)
     audience = members(300, store=store)
-    bonus_audience_count(campaign, now=STARTS_AT)
+    counted = bonus_audience_count(campaign, now=STARTS_AT)
     (late,) = members(1, first_id=3_000_000, enrolled_at=STARTS_AT + datetime.timedelta(days=1))
     buyer = next(
         member
@@ -168,7 +169,8 @@ def test_the_groups_are_the_audience_counted_at_the_start():
             purchase(late, store, "40.00", at=at, campaign_points=40),
         ]
     )
-    # when
+    # when the purchases are counted
+    bonus_audience_results_refresh(counted, now=ENDS_AT)
     row = _row(figures.uplift(MARCH))
     # then
     assert row.treated.members + row.holdout.members == 300
@@ -184,8 +186,12 @@ def test_the_groups_are_the_audience_counted_at_the_start():
     assert (other.treated.members, other.holdout.members, other.treated.conversions) == (0, 0, 0)
 
 
-def test_a_campaign_not_counted_yet_shows_not_enough_members():
-    bonus_campaign(holdout_percent=20)
+@pytest.mark.parametrize("counted", ["nothing", "the audience only"])
+def test_a_campaign_not_counted_yet_shows_not_enough_members(counted):
+    campaign = bonus_campaign(holdout_percent=20)
+    members(200)
+    if counted == "the audience only":
+        bonus_audience_count(campaign, now=STARTS_AT)
     row = _row(figures.uplift(MARCH))
     assert (row.treated.members, row.holdout.members) == (0, 0)
     assert not row.enough_members
