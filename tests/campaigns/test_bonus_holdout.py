@@ -20,6 +20,7 @@ from campaigns.services import audience_contains, bonus_audience_count, bonus_au
 from loyalty_site import roles
 from points.models import PointAccount
 from points.services import PurchaseRequest, purchase_quote
+from tests.concurrency import held_elsewhere
 from tests.factories import MemberFactory, SegmentFactory, TierFactory
 from tests.helpers import buy
 from tests.staff.helpers import login
@@ -217,6 +218,14 @@ def test_purchases_are_recounted_hourly_while_running_then_daily_for_90_days(sto
     assert bonus_audiences_refresh_due(now=ends + 2 * DAY + 3 * HOUR) == 1
     assert bonus_audiences_refresh_due(now=ends + 91 * DAY) == 1  # after the last one at 2 days
     assert bonus_audiences_refresh_due(now=ends + 95 * DAY) == 0
+
+
+def test_a_run_while_another_holds_the_job_lock_does_nothing():
+    campaign()
+    with held_elsewhere("campaigns.bonus_audiences_refresh"):
+        assert bonus_audiences_refresh_due() == 0
+    assert not BonusAudience.objects.exists()
+    assert bonus_audiences_refresh_due() == 1
 
 
 def test_only_started_active_campaigns_with_a_holdout_are_counted():
