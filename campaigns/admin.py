@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, RuleKindAdminMixin
@@ -13,6 +14,7 @@ from . import selectors, services
 from .admin_budgets import budget_spent_display
 from .models import (
     AutomationRun,
+    BonusAudience,
     BonusCampaign,
     Delivery,
     OutboundMessage,
@@ -317,7 +319,7 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
         (
             _("Holdout (measuring the uplift)"),
             {
-                "fields": ["holdout_percent"],
+                "fields": ["holdout_percent", "holdout_groups"],
                 "description": _(
                     "Members held out get no points from this campaign; the uplift report on "
                     "the KPI dashboard compares their purchases in the campaign's period with "
@@ -337,11 +339,30 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = ["budget_spent"]
+    readonly_fields = ["budget_spent", "holdout_groups"]
 
     @admin.display(description=_("spent (€)"))
     def budget_spent(self, campaign) -> str:
         return budget_spent_display(campaign)
+
+    @admin.display(description=_("groups"))
+    def holdout_groups(self, campaign) -> str:
+        """The audience as counted at the start, or why there is none yet."""
+        if campaign is None or not campaign.pk or not campaign.holdout_percent:
+            return "—"
+        audience = BonusAudience.objects.filter(campaign_id=campaign.pk).defer("members").first()
+        if audience is None:
+            return _("Not counted yet: within 10 minutes of the start.")
+        return _(
+            "%(treated)s members treated, %(held_out)s held out (counted %(counted_at)s). "
+            "The uplift is in the KPI dashboard."
+        ) % {
+            "treated": number_format(audience.treated_members, force_grouping=True),
+            "held_out": number_format(audience.held_out_members, force_grouping=True),
+            "counted_at": date_format(
+                timezone.localtime(audience.taken_at), "SHORT_DATETIME_FORMAT"
+            ),
+        }
 
 
 @admin.register(SurveyResponse)

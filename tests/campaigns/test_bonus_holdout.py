@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Member
 from campaigns.assignment import assignment_draw, bonus_held_out, draw
@@ -260,6 +260,21 @@ def test_the_form_shows_and_saves_the_holdout(client):
     )
     assert response.status_code == 302
     assert BonusCampaign.objects.get().holdout_percent == 20
+
+
+def test_the_form_shows_the_groups_once_counted(client):
+    login(client, roles.MARKETING)
+    offer = campaign(holdout_percent=50)
+    MemberFactory(enrolled_at=offer.starts_at - HOUR)
+    url = reverse("admin:campaigns_bonuscampaign_change", args=[offer.pk])
+    with translation.override("en"):
+        assert "Not counted yet" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        bonus_audiences_refresh_due()
+        audience = BonusAudience.objects.get()
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        f"{audience.treated_members} members treated, {audience.held_out_members} held out" in page
+    )
 
 
 @pytest.mark.parametrize("value", ["-1", "51", "twenty", "12.5"])
