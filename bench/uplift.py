@@ -7,9 +7,15 @@ it writes, set-based, 1,000,000 members, one finished reactivation automation wi
 and a 20 % holdout, a delivery per member placed as the assignment would (the hash computed in
 SQL here only for speed of loading; the report does not care how members were placed), and a
 purchase for each member who came back (25 % with the offer, 18 % without), and the window
-revenue the recording of those purchases keeps on each delivery. Then it times the
-report (median of 3) against a floor measured in the same run: one full scan of the deliveries
-(`SELECT COUNT(*)`). Results: bench/results/uplift-latest.{md,json}.
+revenue the recording of those purchases keeps on each delivery. It adds a finished two-week
+bonus campaign holding out 20 % of all 1,000,000 members (placed by the same SHA-256 draw as
+`campaigns.assignment.bonus_held_out`, computed in SQL here only for loading speed), with a
+purchase in its window for 30 % of the treated members and 25 % of the held-out ones, the
+campaign's points in the treated purchases' explanation. It times the batch job's two steps once
+(the audience count at the start, the recount of the window's purchases) and then the report
+(median of 3), automations and bonus campaign together, against a floor measured in the same
+run: one full scan of the deliveries (`SELECT COUNT(*)`); and, beside the recount, one scan of
+the window's purchases. Results: bench/results/uplift-latest.{md,json}.
 """
 
 import argparse
@@ -20,6 +26,7 @@ import time
 from bench.common import _psql, database_name, setup_django, write_results
 
 RUNS = 3
+REPORT = "uplift report (automations: 2 queries; bonus campaign: its stored sums)"
 
 
 def _execute(sql: str, params=()) -> int:
@@ -44,7 +51,8 @@ def load(members: int) -> None:
     with transaction.atomic():
         _execute(
             "TRUNCATE campaigns_delivery, campaigns_automationarm, campaigns_automation, "
-            "points_purchase, points_pointaccount, accounts_store, accounts_member CASCADE"
+            "campaigns_bonuscampaign, points_purchase, points_pointaccount, accounts_store, "
+            "accounts_member CASCADE"
         )
         _execute("""
             INSERT INTO accounts_store (code, name, channel, is_active, created_at)
@@ -114,6 +122,82 @@ def load(members: int) -> None:
     print(f"  loaded in {time.perf_counter() - started:.1f} s")
 
 
+BONUS_NAME = "Bench: dubbele punten"
+# Held out when the draw (first 8 bytes of the SHA-256, unsigned) is below 20 % of 2**64: as a
+# signed bigint, between 0 and float(0.2) * 2**64 (the same comparison the Python float makes).
+HELD_OUT_BELOW = int(0.2 * 2**64)
+
+
+def load_bonus_campaign() -> None:
+    """Writes the bonus campaign and its window's purchases unless they are there already."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM campaigns_bonuscampaign WHERE name_nl = %s", [BONUS_NAME]
+        )
+        if cursor.fetchone()[0]:
+            print("Using the bonus campaign already loaded.")
+            return
+    print("Loading a bonus campaign with a 20 % holdout and its purchases …")
+    started = time.perf_counter()
+    with transaction.atomic():
+        _execute(
+            """
+            INSERT INTO campaigns_bonuscampaign (name_nl, name_en, kind, multiplier, bonus_points,
+                minimum_spend, starts_at, ends_at, channel, categories, skus, is_active,
+                created_at, updated_at, holdout_percent)
+            VALUES (%s, 'Bench: double points', 'multiplier', 2, 0, 0,
+                    now() - interval '50 days', now() - interval '36 days', '', '', '', false,
+                    now(), now(), 20)
+            """,
+            [BONUS_NAME],
+        )
+        _execute(
+            """
+            INSERT INTO points_purchase (transaction_id, amount, discount_total,
+                store_credit_used, currency, channel, occurred_at, points_earned, explanation,
+                refunded_amount, points_reversed, request_hash, response_body, created_at,
+                member_id, store_id)
+            SELECT 'C' || m.id, d.amount, 0, 0, 'EUR', 'offline', d.at,
+                   CASE WHEN d.held THEN 1 ELSE 2 END * floor(d.amount),
+                   jsonb_build_array(jsonb_build_object('source', 'rule', 'source_id', 1,
+                       'label', 'Basis', 'points', floor(d.amount)))
+                   || CASE WHEN d.held THEN '[]'::jsonb ELSE jsonb_build_array(
+                       jsonb_build_object('source', 'campaign', 'source_id', c.id,
+                       'label', 'Bench', 'points', floor(d.amount))) END,
+                   0, 0, '', '{}', d.at, m.id, (SELECT MIN(id) FROM accounts_store)
+            FROM accounts_member m
+            CROSS JOIN campaigns_bonuscampaign c
+            CROSS JOIN LATERAL (
+                SELECT ('x' || encode(substring(sha256(convert_to(
+                           'bonus-holdout:' || c.id || ':' || m.id, 'UTF8')) FROM 1 FOR 8),
+                           'hex'))::bit(64)::bigint AS draw,
+                       ('x' || substr(md5('w' || m.id), 1, 8))::bit(32)::bigint
+                           / 4294967296.0 AS w
+            ) h
+            CROSS JOIN LATERAL (
+                SELECT h.draw >= 0 AND h.draw < %s AS held,
+                       20 + (m.id %% 6000) / 100.0 AS amount,
+                       c.starts_at + interval '10 hours'
+                           + floor(h.w * 1000)::int %% 14 * interval '1 day' AS at
+            ) d
+            WHERE c.name_nl = %s AND h.w < CASE WHEN d.held THEN 0.25 ELSE 0.30 END
+            """,
+            [HELD_OUT_BELOW, BONUS_NAME],
+        )
+    _execute("ANALYZE")
+    print(f"  loaded in {time.perf_counter() - started:.1f} s")
+
+
+def _once(label: str, figures: dict, work):
+    started = time.perf_counter()
+    result = work()
+    figures[label] = round(time.perf_counter() - started, 3)
+    print(f"  {label}: {figures[label]:.3f} s")
+    return result
+
+
 def _median(label: str, figures: dict, work):
     timings, result = [], None
     for _run in range(RUNS):
@@ -141,6 +225,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     load(args.members)
+    load_bonus_campaign()
     today = timezone.localdate()
     kpi_filter = kpis.KpiFilter(start=today - datetime.timedelta(days=89), end=today)
     figures: dict = {"members": args.members}
@@ -150,14 +235,36 @@ def main() -> None:
             cursor.execute("SELECT COUNT(*) FROM campaigns_delivery")
             return cursor.fetchone()[0]
 
-    _median("floor: one scan of the deliveries", figures, floor)
-    report = _median(
-        "uplift report (2 queries: deliveries, rewards)", figures, lambda: kpis.uplift(kpi_filter)
+    from campaigns.models import BonusAudience, BonusCampaign
+    from campaigns.services import bonus_audience_count, bonus_audience_results_refresh
+
+    campaign = BonusCampaign.objects.get(name_nl=BONUS_NAME)
+
+    def purchases_floor():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*), SUM(amount) FROM points_purchase "
+                "WHERE occurred_at >= %s AND occurred_at < %s",
+                [campaign.starts_at, campaign.ends_at],
+            )
+            return cursor.fetchone()[0]
+
+    BonusAudience.objects.filter(campaign=campaign).delete()
+    counted = _once(
+        "bonus campaign batch job: audience count (1,000,000 members)",
+        figures,
+        lambda: bonus_audience_count(campaign, now=timezone.now()),
     )
+    _once(
+        "bonus campaign batch job: purchases recount",
+        figures,
+        lambda: bonus_audience_results_refresh(counted, now=timezone.now()),
+    )
+    _median("floor: one scan of the window's purchases", figures, purchases_floor)
+    _median("floor: one scan of the deliveries", figures, floor)
+    report = _median(REPORT, figures, lambda: kpis.uplift(kpi_filter))
     figures["ratio to the floor"] = round(
-        figures["uplift report (2 queries: deliveries, rewards)"]
-        / max(figures["floor: one scan of the deliveries"], 1e-6),
-        1,
+        figures[REPORT] / max(figures["floor: one scan of the deliveries"], 1e-6), 1
     )
     for row in report.rows:
         print(

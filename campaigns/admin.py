@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdminMixin, RuleKindAdminMixin
@@ -13,6 +14,7 @@ from . import selectors, services
 from .admin_budgets import bonus_forecast_display, budget_spent_display
 from .models import (
     AutomationRun,
+    BonusAudience,
     BonusCampaign,
     Delivery,
     OutboundMessage,
@@ -258,8 +260,33 @@ BONUS_CAMPAIGNS_OR_EARNING_RULES = _(
 )
 
 
+class BonusCampaignForm(forms.ModelForm):
+    class Meta:
+        model = BonusCampaign
+        fields = "__all__"
+
+    def clean_holdout_percent(self) -> int:
+        """The holdout is fixed once the campaign has started: its audience was counted by the
+        draw of that share, and purchases must keep being placed by the same one."""
+        value = self.cleaned_data["holdout_percent"]
+        stored = self.instance
+        if (
+            stored.pk
+            and value != self.initial.get("holdout_percent")
+            and stored.starts_at <= timezone.now()
+        ):
+            raise forms.ValidationError(
+                _(
+                    "The holdout cannot change once the campaign has started: the groups of "
+                    "the uplift report would no longer be the ones drawn at the start."
+                )
+            )
+        return value
+
+
 @admin.register(BonusCampaign)
 class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
+    form = BonusCampaignForm
     guidance = BONUS_CAMPAIGNS_OR_EARNING_RULES
     list_display = [
         "__str__",
@@ -290,6 +317,17 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
             },
         ),
         (
+            _("Holdout (measuring the uplift)"),
+            {
+                "fields": ["holdout_percent", "holdout_groups"],
+                "description": _(
+                    "Members held out get no points from this campaign; the uplift report on "
+                    "the KPI dashboard compares their purchases in the campaign's period with "
+                    "those of the other members it is for."
+                ),
+            },
+        ),
+        (
             _("Budget"),
             {
                 "fields": ["budget_per_day", "budget_total", "budget_spent", "forecast"],
@@ -301,7 +339,7 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = ["budget_spent", "forecast"]
+    readonly_fields = ["budget_spent", "forecast", "holdout_groups"]
 
     @admin.display(description=_("spent (€)"))
     def budget_spent(self, campaign) -> str:
@@ -310,6 +348,25 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("forecast cost (€)"))
     def forecast(self, campaign) -> str:
         return bonus_forecast_display(campaign)
+
+    @admin.display(description=_("groups"))
+    def holdout_groups(self, campaign) -> str:
+        """The audience as counted at the start, or why there is none yet."""
+        if campaign is None or not campaign.pk or not campaign.holdout_percent:
+            return "—"
+        audience = BonusAudience.objects.filter(campaign_id=campaign.pk).defer("members").first()
+        if audience is None:
+            return _("Not counted yet: within 10 minutes of the start.")
+        return _(
+            "%(treated)s members treated, %(held_out)s held out (counted %(counted_at)s). "
+            "The uplift is in the KPI dashboard."
+        ) % {
+            "treated": number_format(audience.treated_members, force_grouping=True),
+            "held_out": number_format(audience.held_out_members, force_grouping=True),
+            "counted_at": date_format(
+                timezone.localtime(audience.taken_at), "SHORT_DATETIME_FORMAT"
+            ),
+        }
 
 
 @admin.register(SurveyResponse)

@@ -1,7 +1,9 @@
 """Bonus-point campaigns join the earning engine as a bonus provider (see points.earning).
 
 A campaign is evaluated like an earning rule, by the same functions (`qualifying_amount`,
-`extra_points`); it adds only its period, tiers and segment as conditions.
+`extra_points`); it adds only its period, tiers and segment as conditions, and its holdout: a
+member the campaign holds out (`campaigns.assignment.bonus_held_out`, one hash, no query) gets no
+line from it, at purchase and in a quote alike.
 """
 
 import datetime
@@ -14,6 +16,7 @@ from points.earning import ExplanationLine, Scope, extra_points, qualifying_amou
 from points.extensions import BonusContext
 from points.selectors import points_money_value
 
+from .assignment import bonus_held_out
 from .models import BonusCampaign
 from .models.budgets import Budget
 
@@ -35,6 +38,7 @@ class CampaignSpec:
     tier_ids: frozenset[int]
     segment_id: int | None
     budget: Budget
+    holdout_percent: int = 0
 
 
 def _load_campaigns() -> list[CampaignSpec]:
@@ -53,6 +57,7 @@ def _load_campaigns() -> list[CampaignSpec]:
             tier_ids=frozenset(tier.pk for tier in campaign.tiers.all()),
             segment_id=campaign.segment_id,
             budget=Budget.of(campaign),
+            holdout_percent=campaign.holdout_percent,
         )
         # In one order everywhere: a purchase locks the budget rows of its campaigns in it.
         for campaign in BonusCampaign.objects.filter(is_active=True)
@@ -103,6 +108,17 @@ def campaign_bonus_lines(context: BonusContext) -> list[ExplanationLine]:
             continue
         eligible = qualifying_amount(campaign.scope, basket, campaign.minimum_spend)
         if eligible is None:
+            continue
+        # Before the segment (a query): a held-out member costs one hash and nothing else.
+        if (
+            campaign.holdout_percent
+            and basket.member_id is not None
+            and bonus_held_out(
+                campaign_id=campaign.id,
+                member_id=basket.member_id,
+                holdout_percent=campaign.holdout_percent,
+            )
+        ):
             continue
         if campaign.segment_id and not in_segment(campaign.segment_id, basket.member_id):
             continue

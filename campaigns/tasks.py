@@ -18,3 +18,8 @@ def member_stats_refresh_task() -> int:
 @shared_task(name="campaigns.personal_data_purge")
 def personal_data_purge_task() -> dict[str, int]:
     return services.personal_data_purge()
+
+
+@shared_task(name="campaigns.bonus_audiences_refresh")
+def bonus_audiences_refresh_task() -> int:
+    return services.bonus_audiences_refresh_due()

@@ -32,7 +32,11 @@ from campaigns.models import (
     SurveyResponse,
     Trigger,
 )
-from campaigns.services import automations_run_due, member_stats_refresh
+from campaigns.services import (
+    automations_run_due,
+    bonus_audiences_refresh_due,
+    member_stats_refresh,
+)
 from core import outbox
 from insights.services import kpi_summaries_refresh
 from loyalty_site import roles
@@ -382,6 +386,8 @@ REACTIVATION_COHORT = 500
 REACTIVATION_HOLDOUT = 30
 # Who comes back within the offer's validity: with the offer, and without it (the holdout).
 COMEBACK_WITH_OFFER, COMEBACK_WITHOUT = 0.5, 0.3
+# The double points weekend holds out this share of the members (counted after the history).
+BONUS_HOLDOUT = 30
 
 
 @dataclass
@@ -697,6 +703,8 @@ def _campaigns() -> None:
             "multiplier": Decimal("2"),
             "starts_at": now - datetime.timedelta(days=30),
             "ends_at": now - datetime.timedelta(days=28),
+            # Measured like the reactivation: its row in the uplift report (docs/kpis.md).
+            "holdout_percent": BONUS_HOLDOUT,
         },
     )
 
@@ -750,6 +758,7 @@ def load_demo_data(*, members: int = 60, seed: int = 2024) -> DemoResult:
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         member_count, purchases = _members(stores, rng, members)
     member_stats_refresh()
+    bonus_audiences_refresh_due()  # the weekend's audience and purchases, for the uplift report
     _survey_answers(rng)
     kpi_summaries_refresh()  # the KPI dashboard has figures at once
     return DemoResult(created=True, members=member_count, purchases=purchases)

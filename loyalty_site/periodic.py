@@ -17,6 +17,16 @@ SCHEDULES = [
         "*",
         ["run_automations"],
     ),
+    # "*/10 * * * *" = every 10 minutes: a bonus campaign's audience is counted soon after it
+    # starts, its purchases hourly while it runs (most of the time: nothing due, two small
+    # indexed queries)
+    (
+        "campaigns.bonus_audiences_refresh",
+        "Count the audience and purchases of bonus campaigns with a holdout",
+        "*/10",
+        "*",
+        ["refresh_bonus_audiences"],
+    ),
     # "25 * * * *" = at minute 25 of every hour: pending points are spendable within the hour
     # their return window ends
     (

@@ -127,3 +127,6 @@ def the_uplift_report_shows_the_reactivation_against_its_holdout():
     assert row.conversion_uplift is not None
     assert row.incremental_revenue is not None
     assert row.discount_cost > 0  # codes were used
+    # and the double points weekend against its holdout, counted by the batch job
+    weekend = next(row for row in report.rows if row.bonus_campaign_id is not None)
+    assert weekend.treated.members > weekend.holdout.members > 0

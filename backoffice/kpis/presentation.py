@@ -502,6 +502,12 @@ def _uplift_section(board: figures.Dashboard) -> Section:
         "means the offer's effect is not shown yet. Below %(count)s members in either group the "
         "report shows no rates."
     ) % {"count": uplift.min_members}
+    explanation += " " + _(
+        "Bonus campaigns with a holdout that started in the period, over their whole period: "
+        "the members they were for at the start, those who got the campaign's points against "
+        "those held out. Conversion: bought in the campaign's period. Their purchases are "
+        "counted every hour while they run."
+    )
     if program_margin is not None:
         explanation += " " + _(
             "Incremental margin: the incremental revenue times the margin (%(margin)s%%, "

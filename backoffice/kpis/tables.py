@@ -215,8 +215,8 @@ def _rounded(value, places: str = "0.1"):
 
 
 def uplift_table(uplift: figures.Uplift) -> Table:
-    """One row per automation with a holdout and per variant; '–' where the sample is too
-    small (the note column says so)."""
+    """One row per automation with a holdout and per variant, and per bonus campaign with a
+    holdout; '–' where the sample is too small (the note column says so)."""
     rows = []
     for row in uplift.rows:
         conversion, revenue = row.conversion_uplift, row.revenue_uplift
@@ -248,7 +248,7 @@ def uplift_table(uplift: figures.Uplift) -> Table:
         )
     return Table(
         header=[
-            _("Automation / variant"),
+            _("Automation / variant / bonus campaign"),
             _("Members treated"),
             _("Members held out"),
             _("Conversion treated (%)"),

@@ -13,7 +13,7 @@ from .automations import (
     Trigger,
 )
 from .budgets import BudgetSpend
-from .segments import SCORE, BonusCampaign, MemberStats, Segment
+from .segments import SCORE, BonusAudience, BonusCampaign, MemberStats, Segment
 from .surveys import (
     NPS_HIGHEST,
     NPS_LOWEST,
@@ -33,6 +33,7 @@ __all__ = [
     "AutomationArm",
     "AutomationQuerySet",
     "AutomationRun",
+    "BonusAudience",
     "BonusCampaign",
     "BudgetSpend",
     "Delivery",

@@ -277,6 +277,20 @@ class BonusCampaign(TranslatedNameMixin, models.Model):
         ),
         **MONEY,
     )
+    # Fixed once the campaign has started (the admin form refuses a change): the groups of the
+    # uplift report are counted at the start (BonusAudience) and must stay the groups that
+    # purchases are assigned to.
+    holdout_percent = models.PositiveSmallIntegerField(
+        _("holdout (%)"),
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "This share of the members the campaign is for, drawn at random but always the same "
+            "members, gets no points from this campaign (other points as usual). Their "
+            "purchases are the baseline of the uplift report. 0 = no holdout; at most 50. "
+            "Cannot change once the campaign has started."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -289,8 +303,52 @@ class BonusCampaign(TranslatedNameMixin, models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="bonus_campaign_window_ordered",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(holdout_percent__lte=50),
+                name="bonus_campaign_holdout_at_most_half",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.translated("name")
+
+
+class BonusAudience(models.Model):
+    """Who a bonus campaign with a holdout was for when it started, and what they bought since:
+    the figures of its uplift (docs/kpis.md "Uplift of bonus campaigns"), kept by a batch job
+    (campaigns.services.bonus_audiences).
+
+    Counted once at the start: the members per group (treated, held out) and per enrolment
+    store, and which members they were, as a compressed bitmap of member ids. Recounted hourly
+    while the campaign runs (then daily while late purchases may still come in): per enrolment
+    store and group, the buyers, their revenue, its sum of squares and the campaign's points. The
+    uplift report only adds these up, so it costs nothing per member."""
+
+    # CASCADE: the figures belong to the campaign and mean nothing without it.
+    campaign = models.OneToOneField(
+        BonusCampaign,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="audience",
+        verbose_name=_("bonus campaign"),
+    )
+    taken_at = models.DateTimeField(_("counted at"), default=timezone.now)
+    holdout_percent = models.PositiveSmallIntegerField(_("holdout (%)"))
+    treated_members = models.PositiveIntegerField(_("members treated"))
+    held_out_members = models.PositiveIntegerField(_("members held out"))
+    # {"<enrolment store id>" or "": [treated, held out]}: the report's store/channel filter.
+    counts_by_store = models.JSONField(_("members per store"), default=dict)
+    # zlib of a bitmap: bit (id % 8) of byte (id // 8) is set for each member in the audience.
+    members = models.BinaryField(_("members"), editable=False)
+    # {"<enrolment store id>" or "": [treated, held out]}, each [buyers, "revenue", Σ revenue²,
+    # campaign points]; revenue as a decimal string.
+    results_by_store = models.JSONField(_("purchases per store"), default=dict)
+    results_at = models.DateTimeField(_("purchases counted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bonus campaign audience")
+        verbose_name_plural = _("bonus campaign audiences")
+
+    def __str__(self) -> str:
+        return str(self.campaign)

@@ -10,6 +10,12 @@ from .automations import (
     live_event_automations,
     period_key,
 )
+from .bonus_audiences import (
+    audience_contains,
+    bonus_audience_count,
+    bonus_audience_results_refresh,
+    bonus_audiences_refresh_due,
+)
 from .conversions import LOCK_PRELUDE, conversions_record
 from .deliveries import (
     MAX_SEND_ATTEMPTS,
@@ -72,6 +78,10 @@ __all__ = [
     "RedemptionRate",
     "bonus_campaign_forecast",
     "code_redemption_rate",
+    "audience_contains",
+    "bonus_audience_count",
+    "bonus_audience_results_refresh",
+    "bonus_audiences_refresh_due",
     "JOB_UNWIND",
     "deliveries_unwind_for_purchase",
     "JOB_ESCALATION_SEND",

@@ -1,10 +1,19 @@
-"""Uplift of offers: what an automation (and each of its variants) earned over its holdout.
+"""Uplift of offers: what an automation (and each of its variants), and a bonus campaign,
+earned over its holdout.
 
-Set-based: one aggregate over the deliveries of the period, per automation, variant and group
-(members, conversions, and the sum and sum of squares of each delivery's window revenue, kept on
-the delivery as purchases and refunds are recorded), and one over the rewards the treated ones
-got (discount, store credit, bonus points). The statistics are computed from
-those sums in `insights.stats`. Definitions: docs/kpis.md "Uplift".
+Automations, set-based: one aggregate over the deliveries of the period, per automation, variant
+and group (members, conversions, and the sum and sum of squares of each delivery's window
+revenue, kept on the delivery as purchases and refunds are recorded), and one over the rewards
+the treated ones got (discount, store credit, bonus points).
+
+Bonus campaigns: the sums per group and enrolment store kept on `campaigns.models.BonusAudience`
+by a batch job (members counted at the campaign's start; buyers, revenue, Σ revenue² and the
+campaign's points recounted hourly while it runs), added up for the filter's stores: no query
+over purchases at all (an aggregate over a campaign's purchases per buyer takes seconds on a
+million members).
+
+The statistics are computed from those sums in `core.stats`, one definition for both. Definitions:
+docs/kpis.md "Uplift".
 """
 
 from collections import defaultdict
@@ -13,9 +22,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Automation, AutomationArm, Delivery
+from accounts.models import Store
+from campaigns.models import Automation, AutomationArm, BonusAudience, BonusCampaign, Delivery
 from core import stats
 from points.models import LoyaltyProgram, PointsEntry
 from rewards.models import CodeUse, IssuedReward
@@ -49,7 +60,7 @@ EMPTY = Group(0, 0, Decimal("0"), 0.0)
 
 @dataclass(frozen=True)
 class UpliftRow:
-    automation_id: int
+    automation_id: int | None  # None: a bonus campaign's row
     arm_id: int | None  # None: the automation as a whole
     name: str
     treated: Group
@@ -60,6 +71,7 @@ class UpliftRow:
     margin_percent: Decimal
     conversion_uplift: stats.Interval | None  # percentage points
     revenue_uplift: stats.Interval | None  # euros per member
+    bonus_campaign_id: int | None = None
 
     @property
     def enough_members(self) -> bool:
@@ -136,13 +148,15 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
     they gave."""
     start, end = kpi_filter.instants()
     held = Delivery.Status.HELD_OUT
+    program = LoyaltyProgram.current()
+    bonus_rows = _bonus_campaign_rows(kpi_filter, program)
     measured = list(
         Automation.objects.filter(Q(holdout_percent__gt=0) | Q(arms__isnull=False))
         .values_list("pk", flat=True)
         .distinct()
     )
     if not measured:
-        return Uplift(rows=[])
+        return Uplift(rows=bonus_rows)
     deliveries = Delivery.objects.filter(
         kpi_filter.member_scope(),
         automation_id__in=measured,
@@ -192,7 +206,6 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
     # Only automations with held-out members in the period are measured.
     held_ids = {key[0] for key, group in groups.items() if key[2] and group.members}
     groups = {key: group for key, group in groups.items() if key[0] in held_ids}
-    program = LoyaltyProgram.current()
     automation_ids = sorted({key[0] for key in groups})
     names = dict(Automation.objects.filter(pk__in=automation_ids).values_list("pk", "name"))
     arm_names = dict(
@@ -235,7 +248,7 @@ def uplift(kpi_filter: KpiFilter) -> Uplift:
                     program,
                 )
             )
-    return Uplift(rows=rows)
+    return Uplift(rows=rows + bonus_rows)
 
 
 _NO_COST = (Decimal("0"), Decimal("0"), 0)
@@ -258,7 +271,9 @@ def _sum_costs(parts) -> tuple[Decimal, Decimal, int]:
     )
 
 
-def _row(automation_id, arm_id, name, treated, holdout, costs, program) -> UpliftRow:
+def _row(
+    automation_id, arm_id, name, treated, holdout, costs, program, bonus_campaign_id=None
+) -> UpliftRow:
     discount, credit, points = costs
     enough = treated.members >= MIN_MEMBERS and holdout.members >= MIN_MEMBERS
     conversion = revenue = None
@@ -288,4 +303,78 @@ def _row(automation_id, arm_id, name, treated, holdout, costs, program) -> Uplif
         margin_percent=program.margin_percent,
         conversion_uplift=conversion,
         revenue_uplift=revenue,
+        bonus_campaign_id=bonus_campaign_id,
     )
+
+
+def _bonus_campaign_rows(kpi_filter: KpiFilter, program: LoyaltyProgram) -> list[UpliftRow]:
+    """A row per bonus campaign with a holdout that started in the period (and by now), over its
+    whole period: the audience counted at its start and its purchases as last counted (both
+    kept by campaigns.services.bonus_audiences), for the enrolment stores of the filter."""
+    start, end = kpi_filter.instants()
+    campaigns = list(
+        BonusCampaign.objects.filter(
+            holdout_percent__gt=0,
+            starts_at__gte=start,
+            starts_at__lt=min(end, timezone.now()),
+        ).order_by("starts_at", "pk")
+    )
+    if not campaigns:
+        return []
+    audiences = {
+        audience.campaign_id: audience
+        for audience in BonusAudience.objects.filter(
+            campaign__in=campaigns, results_at__isnull=False
+        ).defer("members")
+    }
+    store_ids = _filter_store_ids(kpi_filter)
+    rows = []
+    for campaign in campaigns:
+        audience = audiences.get(campaign.pk)
+        treated, holdout, points = (
+            (EMPTY, EMPTY, 0) if audience is None else _bonus_groups(audience, store_ids)
+        )
+        rows.append(
+            _row(
+                None,
+                None,
+                _("Bonus campaign: %(name)s") % {"name": campaign.translated("name")},
+                treated,
+                holdout,
+                (Decimal("0"), Decimal("0"), points),
+                program,
+                bonus_campaign_id=campaign.pk,
+            )
+        )
+    return rows
+
+
+def _filter_store_ids(kpi_filter: KpiFilter) -> set[str] | None:
+    """The enrolment stores the filter keeps (as the audience's keys), or None for all."""
+    if kpi_filter.store_id:
+        return {str(kpi_filter.store_id)}
+    if kpi_filter.channel:
+        stores = Store.objects.filter(channel=kpi_filter.channel).values_list("pk", flat=True)
+        return {str(pk) for pk in stores}
+    return None
+
+
+def _bonus_groups(audience: BonusAudience, store_ids: set[str] | None) -> tuple[Group, Group, int]:
+    """(treated, held out, the campaign's points given to the treated members) for the stores."""
+    members = [0, 0]
+    for store, counts in audience.counts_by_store.items():
+        if store_ids is None or store in store_ids:
+            members = [members[group] + counts[group] for group in (0, 1)]
+    sums: list[list] = [[0, Decimal("0"), 0.0, 0], [0, Decimal("0"), 0.0, 0]]
+    for store, results in audience.results_by_store.items():
+        if store_ids is None or store in store_ids:
+            for group, (buyers, revenue, squares, points) in enumerate(results):
+                part = sums[group]
+                part[0] += buyers
+                part[1] += Decimal(revenue)
+                part[2] += squares
+                part[3] += points
+    treated, held = (
+        Group(members[group], sums[group][0], sums[group][1], sums[group][2]) for group in (0, 1)
+    )
+    return treated, held, sums[0][3]

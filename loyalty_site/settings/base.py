@@ -258,6 +258,7 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
 CELERY_BATCH_QUEUE = env("CELERY_BATCH_QUEUE", default="batch")
 CELERY_BATCH_TASKS = (
     "campaigns.automations_run",
+    "campaigns.bonus_audiences_refresh",
     "campaigns.member_stats_refresh",
     "campaigns.personal_data_purge",
     "campaigns.kpi_summaries_refresh",

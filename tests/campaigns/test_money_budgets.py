@@ -20,7 +20,7 @@ from tests.factories import AutomationFactory, MemberFactory, RewardFactory
 from tests.helpers import buy
 from tests.staff.helpers import login
 
-from .helpers import bought_days_ago
+from .helpers import bonus_campaign_form, bought_days_ago
 from .test_message_templates import _form_data
 
 pytestmark = pytest.mark.django_db
@@ -179,23 +179,9 @@ def test_a_negative_budget_is_a_form_error_and_nothing_is_saved(client, field):
 
 def test_a_negative_bonus_campaign_budget_is_a_form_error(client):
     login(client, roles.MARKETING)
-    now = timezone.now()
     response = client.post(
         reverse("admin:campaigns_bonuscampaign_add"),
-        {
-            "name_nl": "Bonus",
-            "name_en": "Bonus",
-            "is_active": "on",
-            "kind": "fixed_bonus",
-            "multiplier": "1",
-            "bonus_points": "100",
-            "minimum_spend": "0",
-            "starts_at_0": now.strftime("%d-%m-%Y"),
-            "starts_at_1": "00:00:00",
-            "ends_at_0": (now + datetime.timedelta(days=2)).strftime("%d-%m-%Y"),
-            "ends_at_1": "00:00:00",
-            "budget_total": "-1,00",
-        },
+        bonus_campaign_form(budget_total="-1,00"),
         HTTP_ACCEPT_LANGUAGE="nl",
     )
     assert response.status_code == 200
