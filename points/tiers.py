@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from core.bulk import in_window
 from core.config_cache import cached_config, forget_config
 
 from .dates import add_months
@@ -59,6 +60,23 @@ def qualifying_sum(*, filter: Q | None = None) -> Sum:  # noqa: A002 - Sum's own
     if LoyaltyProgram.current().tiers_count_pending_points:
         return Sum(F("points") + F("pending_points"), filter=filter)
     return Sum("points", filter=filter)
+
+
+def qualifying_points_sql(account_column: str, now: datetime.datetime) -> tuple[str, list]:
+    """`qualifying_entries(now)` summed with `qualifying_sum()`, as one SQL subquery over the
+    entries of the account in `account_column`: for a hand-written query on a hot path (the
+    member summary). Its tests compare it with the ORM form on every programme setting."""
+    counted = (
+        "e.points + e.pending_points"
+        if LoyaltyProgram.current().tiers_count_pending_points
+        else "e.points"
+    )
+    window, params = in_window("e.effective_at", now=now, start=window_start(now))
+    sql = (
+        f"SELECT SUM({counted}) FROM {PointsEntry._meta.db_table} e "
+        f"WHERE e.account_id = {account_column} AND e.is_qualifying AND {window}"
+    )
+    return sql, params
 
 
 def qualifying_points(account: PointAccount, *, now: datetime.datetime | None = None) -> int:
