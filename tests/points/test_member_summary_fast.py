@@ -28,6 +28,7 @@ from points.models import (
     TierBasis,
 )
 from points.selectors import member_get_by_card, member_summary_by_card, member_summary_get
+from points.tiers import qualifying_entries, qualifying_points, qualifying_sum
 from tests.factories import MemberFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,13 @@ programmes = st.fixed_dictionaries(
         "score_window_days": st.sampled_from([0, 30, 365]),
     }
 )
+
+
+def set_programme(**values) -> None:
+    program = LoyaltyProgram.current()
+    for name, value in values.items():
+        setattr(program, name, value)
+    program.save()  # clears the cached settings
 
 
 def contract(card_number: str) -> dict:
@@ -130,8 +138,7 @@ def test_the_fast_summary_answers_what_the_contract_answers(
     tiers, ledger, scores, programme, tier_rank, language
 ):
     # given a programme's settings and a member with any ledger, score and tier
-    LoyaltyProgram.objects.update_or_create(pk=1, defaults=programme)
-    LoyaltyProgram.current().save()  # clears the cached settings
+    set_programme(**programme)
     member = make_member(ledger, scores, language=language)
     if tier_rank is not None:
         PointAccount.objects.filter(member=member).update(
@@ -188,9 +195,26 @@ def test_a_mistyped_card_is_refused_and_an_unknown_one_not_found(db):
 
 
 def test_tiers_by_spend_take_the_general_path(tiers):
-    LoyaltyProgram.objects.update_or_create(pk=1, defaults={"tier_basis": TierBasis.SPEND})
-    LoyaltyProgram.current().save()
+    set_programme(tier_basis=TierBasis.SPEND)
     member = make_member([(EntryKind.EARN, 80, 0, True, -1, None)], [])
     assert member_summary_by_card(member.card_number).tier.by_spend is True
     fast, expected = both(member.card_number)
     assert fast == expected
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ledger=entries, programme=programmes)
+def test_the_upgrade_check_counts_what_the_tier_rules_count(db, ledger, programme):
+    # given a programme's settings and a member with any ledger
+    set_programme(**programme)
+    account = PointAccount.objects.get(member=make_member(ledger, []))
+    now = timezone.now()
+    # when the upgrade check counts the qualifying points (hand-written SQL)
+    counted = qualifying_points(account, now=now)
+    # then it is what the ORM's definition sums, never below zero
+    total = (
+        qualifying_entries(now).filter(account=account).aggregate(total=qualifying_sum())["total"]
+    )
+    assert counted == max(0, total or 0)
