@@ -233,8 +233,8 @@ SELECT id, balance FROM points_pointaccount WHERE member_id = :member FOR NO KEY
 INSERT INTO points_purchase (store_id, transaction_id, member_id, amount, discount_total, store_credit_used, currency, channel, occurred_at, points_earned, explanation, refunded_amount, points_reversed, request_hash, response_body, created_at)
   VALUES ({store}, 'PG' || :client_id || '-' || :txn || '-' || :member, :member, :cents / 100.0, 0, 0, 'EUR', 'offline', now(), :cents / 100, '[]', 0, 0, '', '{{}}', now())
   ON CONFLICT (store_id, transaction_id) DO NOTHING RETURNING id \\gset purchase_
-INSERT INTO points_pointsentry (account_id, kind, points, balance_after, is_qualifying, effective_at, expires_at, purchase_id, reason, note, created_at)
-  VALUES (:acc_id, 'earn', :cents / 100 + 1, :acc_balance + :cents / 100 + 1, true, now(), now() + interval '24 months', :purchase_id, '', '', now());
+INSERT INTO points_pointsentry (account_id, kind, points, pending_points, balance_after, is_qualifying, effective_at, expires_at, purchase_id, reason, note, created_at)
+  VALUES (:acc_id, 'earn', :cents / 100 + 1, 0, :acc_balance + :cents / 100 + 1, true, now(), now() + interval '24 months', :purchase_id, '', '', now());
 UPDATE points_pointaccount SET balance = balance + :cents / 100 + 1, updated_at = now() WHERE id = :acc_id;
 COMMIT;
 """

@@ -25,9 +25,9 @@ WITH due AS (
     WHERE a.balance > 0
     GROUP BY a.id, a.balance
 ), written AS (
-    INSERT INTO points_pointsentry (account_id, kind, points, balance_after, is_qualifying,
-        effective_at, reason, note, created_at)
-    SELECT due.id, 'expiry', -due.expired, a.balance - due.expired, false, %(now)s, '', '', now()
+    INSERT INTO points_pointsentry (account_id, kind, points, pending_points, balance_after,
+        is_qualifying, effective_at, reason, note, created_at)
+    SELECT due.id, 'expiry', -due.expired, 0, a.balance - due.expired, false, %(now)s, '', '', now()
     FROM due JOIN points_pointaccount a ON a.id = due.id
     WHERE due.expired > 0
     RETURNING account_id, points

@@ -148,8 +148,8 @@ def load(
     _copy_members(members, seed, store_ids, say)
     step("members loaded")
     _sql(
-        "INSERT INTO points_pointaccount (member_id, balance, updated_at) "
-        "SELECT id, 0, now() FROM accounts_member ON CONFLICT DO NOTHING"
+        "INSERT INTO points_pointaccount (member_id, balance, pending_balance, updated_at) "
+        "SELECT id, 0, 0, now() FROM accounts_member ON CONFLICT DO NOTHING"
     )
     step("point accounts")
     # Purchases: 0 … 2n per member (n on average), spread over the last two years.
@@ -171,9 +171,9 @@ def load(
     step("purchases")
     # One EARN entry per purchase, balance_after as a running sum per member.
     _sql("""
-        INSERT INTO points_pointsentry (account_id, kind, points, balance_after, is_qualifying,
-            effective_at, expires_at, purchase_id, reason, note, created_at)
-        SELECT a.id, 'earn', p.points_earned,
+        INSERT INTO points_pointsentry (account_id, kind, points, pending_points, balance_after,
+            is_qualifying, effective_at, expires_at, purchase_id, reason, note, created_at)
+        SELECT a.id, 'earn', p.points_earned, 0,
                SUM(p.points_earned) OVER (PARTITION BY p.member_id ORDER BY p.occurred_at, p.id),
                true, p.occurred_at, p.occurred_at + interval '24 months', p.id, '', '', p.occurred_at
         FROM points_purchase p JOIN points_pointaccount a ON a.member_id = p.member_id

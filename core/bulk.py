@@ -29,6 +29,17 @@ def id_in(column: str, ids: list[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
+def in_window(column: str, *, now, start) -> tuple[str, list]:
+    """`column` is at most `now` and after `start` (no lower bound when `start` is None): the
+    condition of a rolling window (tiers, the score) in hand-written SQL."""
+    ops = connection.ops
+    sql, params = f"{column} <= %s", [ops.adapt_datetimefield_value(now)]
+    if start is not None:
+        sql += f" AND {column} > %s"
+        params.append(ops.adapt_datetimefield_value(start))
+    return sql, params
+
+
 def update_from_values(
     table: str, *, key: str, assignments: str, columns: tuple[str, ...], rows: list, chunk=5000
 ) -> int:

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from core.bulk import in_window
 from core.config_cache import cached_config, forget_config
 
 from .models import LoyaltyProgram, ScoreEntry, ScoreNorm, ScoreSource
@@ -63,6 +64,17 @@ def score_of(member_id: int, *, now: datetime.datetime | None = None) -> int:
         "total"
     ]
     return total or 0
+
+
+def score_sql(member_column: str, now: datetime.datetime) -> tuple[str, list]:
+    """`score_of` as one SQL subquery over the member in `member_column`, for a hand-written
+    query on a hot path (the member summary); its tests compare the two."""
+    window, params = in_window("s.occurred_at", now=now, start=score_window_start(now))
+    sql = (
+        f"SELECT SUM(s.score) FROM {ScoreEntry._meta.db_table} s "
+        f"WHERE s.member_id = {member_column} AND {window}"
+    )
+    return sql, params
 
 
 def score_subquery(now: datetime.datetime | None = None) -> Coalesce:

@@ -2,6 +2,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -41,8 +42,15 @@ from .models import (
     Purchase,
     TierChange,
 )
-from .score import score_of
-from .tiers import TierProgress, qualifying_sum, tier_progress, window_start
+from .score import score_of, score_sql
+from .tiers import (
+    TierProgress,
+    qualifying_points_sql,
+    qualifying_sum,
+    tier_progress,
+    tiers_by_spend,
+    window_start,
+)
 
 EXPIRING_SOON_DAYS = 30
 CENTS = Decimal("0.01")
@@ -175,8 +183,30 @@ def member_summary_get(*, member: Member) -> MemberSummary:
                 filter=Q(points__gt=0) & (Q(expires_at__isnull=True) | Q(expires_at__gt=until)),
             ),
         )
-        qualifying = max(0, totals["qualifying"] or 0)
+        qualifying = totals["qualifying"] or 0
         still_valid = totals["still_valid"] or 0
+    return _member_summary(
+        member,
+        account,
+        now=now,
+        until=until,
+        qualifying=qualifying,
+        still_valid=still_valid,
+        score=score_of(member.pk, now=now),
+    )
+
+
+def _member_summary(
+    member: Member,
+    account: PointAccount | None,
+    *,
+    now: datetime.datetime,
+    until: datetime.datetime,
+    qualifying: int,
+    still_valid: int,
+    score: int,
+) -> MemberSummary:
+    qualifying = max(0, qualifying)
     balance = account.balance if account else 0
     return MemberSummary(
         member=member,
@@ -186,10 +216,88 @@ def member_summary_get(*, member: Member) -> MemberSummary:
         points_expiring_by=until,
         tier=tier_progress(account, points=qualifying),
         qualifying_points=qualifying,
-        loyalty_score=score_of(member.pk, now=now),
+        loyalty_score=score,
         stamp_cards=stamp_cards_for(member),
         points_pending=tuple(pending_points_of(account)),
     )
+
+
+# What the summary's one query reads of the member and of the account.
+_SUMMARY_MEMBER_FIELDS = ("id", "card_number", "first_name", "last_name", "language", "status")
+_SUMMARY_ACCOUNT_FIELDS = ("id", "member_id", "balance", "pending_balance", "tier_id")
+
+
+def member_summary_by_card(card_number: str) -> MemberSummary:
+    """`member_summary_get(member=member_get_by_card(card_number))` in one round trip, for the
+    till's everyday call (a valid number of a member's own card, tiers by points): the member,
+    the account, the qualifying points, the credits still valid and the score in one
+    hand-written query, each rule's parameters from its one definition (`window_start`,
+    `qualifying_points_sql`, `score_sql`). Any other card (an alias, a merged member's, a
+    mistyped or unknown number) and programmes with tiers by spend take the general path, which
+    also gives the errors. tests/points/test_member_summary_fast.py compares the two."""
+    number = normalise_card_number(card_number or "")
+    if not is_valid_card_number(number) or tiers_by_spend():
+        return member_summary_get(member=member_get_by_card(card_number))
+    now = timezone.now()
+    until = now + datetime.timedelta(days=EXPIRING_SOON_DAYS)
+    qualifying_sql, qualifying_params = qualifying_points_sql("a.id", now)
+    score_sql_text, score_params = score_sql("m.id", now)
+    member_columns = ", ".join(f"m.{name}" for name in _SUMMARY_MEMBER_FIELDS)
+    account_columns = ", ".join(f"a.{name}" for name in _SUMMARY_ACCOUNT_FIELDS)
+    sql = (
+        f"SELECT {member_columns}, m.enrolled_at, {account_columns}, a.tier_valid_until, "
+        f"({qualifying_sql}), "
+        f"(SELECT SUM(e.points) FROM {PointsEntry._meta.db_table} e WHERE e.account_id = a.id "
+        "AND e.points > 0 AND (e.expires_at IS NULL OR e.expires_at > %s)), "
+        f"({score_sql_text}) "
+        f"FROM {Member._meta.db_table} m "
+        f"LEFT JOIN {PointAccount._meta.db_table} a ON a.member_id = m.id "
+        "WHERE m.card_number = %s AND m.merged_into_id IS NULL"
+    )
+    params = [
+        *qualifying_params,
+        connection.ops.adapt_datetimefield_value(until),
+        *score_params,
+        number,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # an alias, a merged member's card, an unknown number
+        return member_summary_get(member=member_get_by_card(card_number))
+    member_count = len(_SUMMARY_MEMBER_FIELDS)
+    account_count = len(_SUMMARY_ACCOUNT_FIELDS)
+    member = Member.from_db(
+        connection.alias,
+        [*_SUMMARY_MEMBER_FIELDS, "enrolled_at"],
+        [*row[:member_count], _aware(row[member_count])],
+    )
+    account_row = row[member_count + 1 : member_count + 1 + account_count]
+    account = None
+    if account_row[0] is not None:
+        account = PointAccount.from_db(
+            connection.alias,
+            [*_SUMMARY_ACCOUNT_FIELDS, "tier_valid_until"],
+            [*account_row, _aware(row[member_count + 1 + account_count])],
+        )
+        member._state.fields_cache["point_account"] = account
+    qualifying, still_valid, score = row[-3:]
+    return _member_summary(
+        member,
+        account,
+        now=now,
+        until=until,
+        qualifying=qualifying or 0,
+        still_valid=still_valid or 0,
+        score=score or 0,
+    )
+
+
+def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A datetime read by a raw query: SQLite gives it naive, in UTC."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, datetime.UTC)
+    return value
 
 
 # A purchase refunded in full (a zero purchase never is): it no longer counts as a stamp, a

@@ -9,9 +9,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from core.bulk import in_window
 from core.config_cache import cached_config, forget_config
 
 from .dates import add_months
@@ -61,12 +63,36 @@ def qualifying_sum(*, filter: Q | None = None) -> Sum:  # noqa: A002 - Sum's own
     return Sum("points", filter=filter)
 
 
-def qualifying_points(account: PointAccount, *, now: datetime.datetime | None = None) -> int:
-    """Points earned in the tier window (refunds of those purchases subtract)."""
-    now = now or timezone.now()
-    total = (
-        qualifying_entries(now).filter(account=account).aggregate(total=qualifying_sum())["total"]
+def qualifying_points_sql(account_column: str, now: datetime.datetime) -> tuple[str, list]:
+    """`qualifying_entries(now)` summed with `qualifying_sum()`, as one SQL subquery over the
+    entries of the account in `account_column` (a column, or a `%s` placeholder for the
+    account's id as the first parameter): for hand-written queries on hot paths (the member
+    summary, the upgrade check). Its tests compare it with the ORM form on every programme
+    setting."""
+    counted = (
+        "e.points + e.pending_points"
+        if LoyaltyProgram.current().tiers_count_pending_points
+        else "e.points"
     )
+    window, params = in_window("e.effective_at", now=now, start=window_start(now))
+    sql = (
+        f"SELECT SUM({counted}) FROM {PointsEntry._meta.db_table} e "
+        f"WHERE e.account_id = {account_column} AND e.is_qualifying AND {window}"
+    )
+    return sql, params
+
+
+def qualifying_points(account: PointAccount, *, now: datetime.datetime | None = None) -> int:
+    """Points earned in the tier window (refunds of those purchases subtract).
+
+    Checked at every qualifying credit (`tier_upgrade_if_qualified`), so read with the
+    hand-written twin of `qualifying_entries` + `qualifying_sum`: the database sums a few
+    index entries in a tenth of a millisecond, and building the same aggregate with the ORM
+    was 8 % of a purchase's CPU (docs/performance.md)."""
+    sql, params = qualifying_points_sql("%s", now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [account.pk, *params])
+        total = cursor.fetchone()[0]
     return max(0, total or 0)
 
 

@@ -92,9 +92,9 @@ class SameWritesView(APIView):
             if purchase is None:
                 return Response({"code": "replayed"}, status=status.HTTP_200_OK)
             cursor.execute(
-                "INSERT INTO points_pointsentry (account_id, kind, points, balance_after, "
+                "INSERT INTO points_pointsentry (account_id, kind, points, pending_points, balance_after, "
                 "is_qualifying, effective_at, expires_at, purchase_id, reason, note, created_at) "
-                "VALUES (%s, 'earn', %s, %s, true, now(), now() + interval '24 months', %s, '', "
+                "VALUES (%s, 'earn', %s, 0, %s, true, now(), now() + interval '24 months', %s, '', "
                 "'', now())",
                 [account_id, points, balance + points, purchase[0]],
             )

@@ -23,7 +23,7 @@ from . import serializers as s
 
 
 def summary_body(member: Member) -> dict:
-    return s.MemberSummaryOutput(selectors.member_summary_get(member=member)).data
+    return s.member_summary_out(selectors.member_summary_get(member=member))
 
 
 class MemberEnrolApi(PosApiView):
@@ -135,8 +135,7 @@ class MemberDetailApi(PosApiView):
         summary="A member's points summary", success={200: s.MemberSummaryOutput}, card_in_path=True
     )
     def get(self, request, card_number: str):
-        member = selectors.member_get_by_card(card_number)
-        return Response(summary_body(member))
+        return Response(s.member_summary_out(selectors.member_summary_by_card(card_number)))
 
 
 class LedgerPagination(PageNumberPagination):
