@@ -207,10 +207,11 @@ def load(
     # Live codes for one member in five.
     codes = _sql(f"""
         INSERT INTO rewards_issuedreward (reward_id, member_id, code, status, source, value,
-            minimum_spend, points_spent, source_reference, issued_at, expires_at, revoked_reason)
+            minimum_spend, points_spent, source_reference, issued_at, expires_at, revoked_reason,
+            budget_owner, budget_periods, budget_cost)
         SELECT (SELECT MIN(id) FROM rewards_reward), m.id,
                translate(upper(substr(md5('c{seed}:' || m.id), 1, 12)), '01', 'WX'), 'issued', 'staff', 10, 0, 0, '',
-               now(), now() + interval '60 days', ''
+               now(), now() + interval '60 days', '', '', '', 0
         FROM accounts_member m WHERE m.id % 5 = 0
     """)
     step("rewards and codes")

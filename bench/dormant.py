@@ -79,8 +79,8 @@ def hand_written_sql(*, days: int, reward_id: int) -> dict:
             figures["sql_insert_deliveries_s"] = round(time.perf_counter() - started, 3)
             started = time.perf_counter()
             cursor.execute(
-                """INSERT INTO rewards_issuedreward (reward_id, member_id, code, status, source, value, minimum_spend, points_spent, source_reference, issued_at, expires_at, revoked_reason)
-                   SELECT %s, d.member_id, upper(substr(md5(random()::text || d.id), 1, 12)), 'issued', 'campaign', 5, 15, 0, 'sql', now(), now() + interval '30 days', ''
+                """INSERT INTO rewards_issuedreward (reward_id, member_id, code, status, source, value, minimum_spend, points_spent, source_reference, issued_at, expires_at, revoked_reason, budget_owner, budget_periods, budget_cost)
+                   SELECT %s, d.member_id, upper(substr(md5(random()::text || d.id), 1, 12)), 'issued', 'campaign', 5, 15, 0, 'sql', now(), now() + interval '30 days', '', '', '', 0
                    FROM campaigns_delivery d WHERE d.automation_id = %s""",
                 [reward_id, automation_id],
             )
