@@ -77,4 +77,9 @@ def bonus_forecast_display(campaign) -> str:
             "rate": number_format(forecast.base_rate, 2),
         }
     )
+    if forecast.holdout_percent:
+        parts.append(
+            _("Less the %(percent)s %% held out, who get none of the campaign's points.")
+            % {"percent": forecast.holdout_percent}
+        )
     return format_html(" ".join(["{}"] * len(parts)), *parts)

@@ -85,8 +85,9 @@ class BonusForecast:
     purchases: int  # qualifying purchases in it
     qualifying_spend: Decimal  # what those purchases paid within the scope
     base_rate: Decimal  # base points per euro (a multiplier adds (m − 1) × this per euro)
-    points: int
+    points: int  # for the members not held out
     cost: Decimal  # euros, at the point value
+    holdout_percent: int  # the share held out, who get none of the campaign's points
     budget_total: Decimal | None
     budget_per_day: Decimal | None
     window_days: Decimal
@@ -134,8 +135,9 @@ def bonus_campaign_forecast(
     running campaign is not compared with its own days, which its points may change): the
     purchases the campaign would have covered then — its stores, channel, categories or SKUs,
     minimum spend, and the members it covers now (active, its tiers, its segment) — with the
-    points it would have added to them. Refunds and the rounding of each purchase's points are
-    left out. The campaign must be saved (its stores and tiers)."""
+    points it would have added to them, less the share its holdout keeps from them. Refunds
+    and the rounding of each purchase's points are left out. The campaign must be saved (its
+    stores and tiers)."""
     now = now or timezone.now()
     window = campaign.ends_at - campaign.starts_at
     until = min(now, campaign.starts_at)
@@ -190,9 +192,11 @@ def bonus_campaign_forecast(
     spend = Decimal(figures["spend"] or 0).quantize(CENT)
     base_rate = _base_rate(campaign.starts_at)
     if campaign.kind == BonusCampaign.Kind.MULTIPLIER:
-        points = int(spend * base_rate * (campaign.multiplier - 1))
+        everyone = spend * base_rate * (campaign.multiplier - 1)
     else:
-        points = campaign.bonus_points * figures["count"]
+        everyone = Decimal(campaign.bonus_points * figures["count"])
+    # The members held out (drawn at random) get none: the expected share of the points.
+    points = int(everyone * (100 - campaign.holdout_percent) / 100)
     return BonusForecast(
         compared_from=since,
         compared_until=until,
@@ -203,6 +207,7 @@ def bonus_campaign_forecast(
         base_rate=base_rate,
         points=points,
         cost=points_money_value(points),
+        holdout_percent=campaign.holdout_percent,
         budget_total=campaign.budget_total,
         budget_per_day=campaign.budget_per_day,
         window_days=Decimal(window.total_seconds() / 86400).quantize(Decimal("0.01")),

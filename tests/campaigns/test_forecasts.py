@@ -159,6 +159,24 @@ def test_a_multiplier_campaign_is_priced_from_the_last_comparable_weeks_qualifyi
     assert forecast.over_total
 
 
+def test_the_members_held_out_take_their_share_off_the_forecast(client, shop_history):
+    # given the same double points, with 20 % of the members held out
+    campaign = _campaign(
+        shop_history, kind="multiplier", multiplier=Decimal("2"), holdout_percent=20
+    )
+
+    forecast = bonus_campaign_forecast(campaign, now=shop_history["now"])
+
+    # then 80 % of Anna's 150 extra points: 120 points, € 1.20
+    assert (forecast.points, forecast.cost) == (120, Decimal("1.20"))
+    login(client, roles.MARKETING)
+    client.cookies["django_language"] = "en"
+    page = client.get(
+        reverse("admin:campaigns_bonuscampaign_change", args=[campaign.pk])
+    ).content.decode()
+    assert "Less the 20 % held out" in page
+
+
 def test_a_fixed_bonus_counts_purchases_above_its_minimum_spend_for_everyone_everywhere(
     shop_history,
 ):
