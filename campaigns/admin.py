@@ -14,7 +14,6 @@ from . import selectors, services
 from .admin_budgets import bonus_forecast_display, budget_spent_display
 from .models import (
     AutomationRun,
-    BonusAudience,
     BonusCampaign,
     Delivery,
     OutboundMessage,
@@ -354,7 +353,7 @@ class BonusCampaignAdmin(RuleKindAdminMixin, admin.ModelAdmin):
         """The audience as counted at the start, or why there is none yet."""
         if campaign is None or not campaign.pk or not campaign.holdout_percent:
             return "—"
-        audience = BonusAudience.objects.filter(campaign_id=campaign.pk).defer("members").first()
+        audience = selectors.bonus_audience_counted(campaign.pk)
         if audience is None:
             return _("Not counted yet: within 10 minutes of the start.")
         return _(

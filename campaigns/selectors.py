@@ -22,6 +22,7 @@ from .models import (
     NPS_HIGHEST,
     NPS_LOWEST,
     Automation,
+    BonusAudience,
     BudgetSpend,
     Delivery,
     Segment,
@@ -508,3 +509,9 @@ def budget_state(budget: Budget, *, now: datetime.datetime | None = None) -> Bud
         spent_today=spent.get(day, Decimal("0.00")),
         spent_total=spent.get(TOTAL, Decimal("0.00")),
     )
+
+
+def bonus_audience_counted(campaign_id: int) -> BonusAudience | None:
+    """A bonus campaign's audience as counted at its start (its group sizes, without the member
+    bitmap), or None before the batch job has counted it."""
+    return BonusAudience.objects.filter(campaign_id=campaign_id).defer("members").first()
