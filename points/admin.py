@@ -362,8 +362,9 @@ class MemberImportAdmin(admin.ModelAdmin):
                     "errors_url": reverse(
                         "admin:points_memberimport_errors", args=[record.pk, kind]
                     )
-                    if counts.get("rejected")
+                    if counts.get("rejected") and not record.files_removed_at
                     else None,
+                    "errors_removed": bool(counts.get("rejected") and record.files_removed_at),
                 }
             )
         context = {

@@ -964,6 +964,8 @@ class MemberImport(models.Model):
     # Written after every batch: a run whose heartbeat stopped may be taken over.
     progress_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Set when the retention purge deleted the files (personal data): no download any more.
+    files_removed_at = models.DateTimeField(_("files removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("member import")

@@ -1,7 +1,8 @@
 """Retention (GDPR art. 5(1)(e)): personal data kept no longer than the programme settings say.
 
 Nightly (`campaigns.personal_data_purge`, `manage.py purge_personal_data`): message texts,
-sign-in links, staff access logs and expired sessions past their period are removed, and
+sign-in links, staff access logs, expired sessions and member import files (rejected rows,
+`LOYALTY_IMPORT_RETENTION_DAYS`) past their period are removed, and
 members blocked and left alone past theirs are erased. Dormant members are only listed for
 managers (`campaigns.selectors.members_offered_for_erasure`): erasing them is a decision.
 Batches of one transaction each; safe to repeat; one run at a time (job lock).
@@ -11,6 +12,7 @@ import datetime
 from collections.abc import Callable
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +21,7 @@ from accounts.models import Erasure, LoginToken, Member
 from accounts.services import member_erase
 from core.locks import job_lock
 from points.models import LoyaltyProgram
+from points.services.import_runs import member_import_files_purge
 
 from ..models import OutboundMessage
 
@@ -98,4 +101,7 @@ def personal_data_purge(
         if days := program.closed_member_retention_days:
             counts["closed_members"] = _erase_closed_members(_days_before(now, days), days)
             say(f"{counts['closed_members']} members blocked for over {days} days erased")
+        if days := settings.LOYALTY_IMPORT_RETENTION_DAYS:
+            counts["import_files"] = member_import_files_purge(before=_days_before(now, days))
+            say(f"{counts['import_files']} member imports older than {days} days lost their files")
     return counts

@@ -306,6 +306,9 @@ LOYALTY_CURRENCY = env("LOYALTY_CURRENCY", default="EUR")
 # Where member imports uploaded in admin are kept until their run has read them (and their
 # rejected rows after that). Never served to the web; on a shared disk when workers run elsewhere.
 LOYALTY_IMPORT_DIR = env.path("LOYALTY_IMPORT_DIR", default=BASE_DIR / "var" / "imports")
+# Days an import's files (rejected rows, uploads a run left) are kept; the nightly personal-data
+# purge deletes them after that (docs/privacy.md). 0 keeps them.
+LOYALTY_IMPORT_RETENTION_DAYS = env.int("LOYALTY_IMPORT_RETENTION_DAYS", default=30)
 # The site's public address (https://loyalty.example.com/; the portal is served at its root): the
 # portal link in offer e-mails, and the address of the unsubscribe and satisfaction links in
 # messages. LOYALTY_SITE_URL, its former second name, is still read when this one is unset

@@ -7,6 +7,7 @@ large file takes minutes. The run writes its counts to the `MemberImport` row af
 which the admin page shows and refreshes.
 """
 
+import datetime
 import logging
 import shutil
 import uuid
@@ -173,9 +174,37 @@ def _forget_uploads(record: MemberImport) -> None:
         stored_file(record, kind).unlink(missing_ok=True)
 
 
+def member_import_files_purge(*, before: datetime.datetime) -> int:
+    """Deletes the folders (rejected rows, uploads a run left behind) of finished imports uploaded
+    before `before` and marks each record `files_removed_at`, so its page says so instead of
+    offering a download. Runs that have not ended keep their files (they still read them). The
+    folder goes first and the mark after: a crash in between leaves a download that answers 404
+    and is marked on the next run, never a mark over files that are still there. Returns how
+    many imports lost their files."""
+    old = MemberImport.objects.filter(
+        created_at__lt=before,
+        files_removed_at__isnull=True,
+        state__in=[MemberImport.State.DONE, MemberImport.State.FAILED],
+    )
+    done = 0
+    for record in old.order_by("pk").iterator():
+        shutil.rmtree(import_directory(record), ignore_errors=True)
+        if import_directory(record).exists():
+            logger.error("member import %s: could not delete %s", record.pk, record.directory)
+            continue
+        with transaction.atomic(durable=True):
+            done += MemberImport.objects.filter(pk=record.pk, files_removed_at__isnull=True).update(
+                files_removed_at=timezone.now()
+            )
+    return done
+
+
 def member_import_errors(record: MemberImport, kind: str) -> Iterator[list[str]] | None:
-    """The rejected rows of one file (line, external_id, field, reason), or None if none."""
-    if kind not in KINDS or not errors_path_for(stored_file(record, kind)).exists():
+    """The rejected rows of one file (line, external_id, field, reason), or None if none (or the
+    retention purge removed them)."""
+    if kind not in KINDS or record.files_removed_at:
+        return None
+    if not errors_path_for(stored_file(record, kind)).exists():
         return None
     return read_errors(stored_file(record, kind))
 

@@ -78,6 +78,7 @@ def test_the_nightly_purge_removes_only_what_is_past_its_period(member):
         "access_logs": 1,
         "sessions": 1,
         "closed_members": 1,
+        "import_files": 0,
     }
     # and running it again finds nothing more
     assert sum(personal_data_purge().values()) == 0
