@@ -287,9 +287,11 @@ def member_summary_by_card(card_number: str) -> MemberSummary:
         account,
         now=now,
         until=until,
-        qualifying=qualifying or 0,
-        still_valid=still_valid or 0,
-        score=score or 0,
+        # int(): PostgreSQL's SUM of a bigint is numeric (a Decimal), which JSON would write
+        # as 780.0 where the schema says integer.
+        qualifying=int(qualifying or 0),
+        still_valid=int(still_valid or 0),
+        score=int(score or 0),
     )
 
 

@@ -93,7 +93,7 @@ def qualifying_points(account: PointAccount, *, now: datetime.datetime | None = 
     with connection.cursor() as cursor:
         cursor.execute(sql, [account.pk, *params])
         total = cursor.fetchone()[0]
-    return max(0, total or 0)
+    return max(0, int(total or 0))  # PostgreSQL sums a bigint as numeric
 
 
 def tiers_by_spend() -> bool:

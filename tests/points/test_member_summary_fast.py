@@ -5,6 +5,7 @@ entries and programme settings."""
 
 import datetime
 import itertools
+import json
 from decimal import Decimal
 from unittest import mock
 
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.cards import generate_card_number
 from accounts.models import CardAlias, Member
@@ -68,9 +70,20 @@ def contract(card_number: str) -> dict:
 
 
 def both(card_number: str) -> tuple[dict, dict]:
-    """The hot path's answer and the contract's, read at the same moment."""
+    """The hot path's answer and the contract's, read at the same moment. They must also be the
+    same JSON text: `780 == Decimal("780")`, but a Decimal (PostgreSQL's SUM of a bigint) would
+    be written as 780.0 where the schema says integer."""
     with mock.patch("django.utils.timezone.now", return_value=timezone.now()):
-        return member_summary_out(member_summary_by_card(card_number)), contract(card_number)
+        fast, expected = (
+            member_summary_out(member_summary_by_card(card_number)),
+            contract(card_number),
+        )
+    assert as_json(fast) == as_json(expected)
+    return fast, expected
+
+
+def as_json(answer: dict) -> str:
+    return json.dumps(answer, cls=JSONEncoder, sort_keys=True)
 
 
 def make_member(ledger, scores, *, with_account: bool = True, language: str = "nl") -> Member:
@@ -218,3 +231,4 @@ def test_the_upgrade_check_counts_what_the_tier_rules_count(db, ledger, programm
         qualifying_entries(now).filter(account=account).aggregate(total=qualifying_sum())["total"]
     )
     assert counted == max(0, total or 0)
+    assert type(counted) is int  # not PostgreSQL's numeric sum: it feeds integer JSON fields
