@@ -30,6 +30,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -41,8 +42,9 @@ from accounts.cards import (
     normalise_card_number,
 )
 from accounts.codes import REFERRAL_CODE_LENGTH, normalise_code, readable_code
-from accounts.models import CONSENT_FIELDS, CardAlias, ConsentChange, Member, Store
+from accounts.models import CONSENT_FIELDS, CardAlias, ConsentChange, Erasure, Member, Store
 from accounts.normalise import normalise_email, normalise_phone
+from accounts.services import member_erased_contact_check
 from core.bulk import insert_new
 from core.errors import InvalidInput
 
@@ -373,6 +375,28 @@ def _taken(model, column: str, values: set, *, owner: str = "pk") -> dict:
     return dict(model.objects.filter(**{f"{column}__in": values}).values_list(column, owner))
 
 
+def _reject_erased(
+    rows: list[MemberRow], existing: dict[str, dict], errors: list[RowError]
+) -> list[MemberRow]:
+    """Personal data for a member who was erased: a re-run of the old programme's file must not
+    bring it back (docs/privacy.md), as staff may not type it in again."""
+    kept = []
+    for row in rows:
+        member = existing.get(row.external_id)
+        try:
+            if member is not None and member["erased"]:
+                member_erased_contact_check(
+                    member=Member(pk=member["pk"]), values=row.contact, is_erased=True
+                )
+        except InvalidInput as error:
+            errors.append(
+                RowError(row.line, row.external_id, error.field or "", str(error.message))
+            )
+        else:
+            kept.append(row)
+    return kept
+
+
 def _reject_clashes(
     rows: list[MemberRow], existing: dict[str, dict], errors: list[RowError]
 ) -> list[MemberRow]:
@@ -442,10 +466,11 @@ def members_import_batch(
     parsed = _reject_duplicates(parsed, errors)
     existing = {
         values["external_id"]: values
-        for values in Member.objects.filter(
-            external_id__in=[row.external_id for row in parsed]
-        ).values("pk", "external_id", *CONTACT_FIELDS)
+        for values in Member.objects.filter(external_id__in=[row.external_id for row in parsed])
+        .annotate(erased=Exists(Erasure.objects.filter(member_id=OuterRef("pk"))))
+        .values("pk", "external_id", "erased", *CONTACT_FIELDS)
     }
+    parsed = _reject_erased(parsed, existing, errors)
     parsed = _reject_clashes(parsed, existing, errors)
     errors.sort(key=lambda error: error.line)
     report.rejected = len(errors)

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from accounts.cards import generate_card_number
 from accounts.models import CardAlias, ConsentChange, Member
+from accounts.services.erasure import member_erase
 from core.api_schema import CARD_NUMBER_PATTERN
 from core.errors import InvalidInput
 from points.models import EntryKind, PointsEntry, Purchase
@@ -174,6 +175,24 @@ def test_duplicates_within_the_file_and_with_members_are_rejected(tmp_path, stor
 
     errors = list(csv.DictReader((tmp_path / "m.csv.errors.csv").open()))
     assert [(e["external_id"], e["field"]) for e in errors] == [("L-2", "email"), ("L-3", "email")]
+
+
+def test_a_re_run_does_not_bring_back_an_erased_members_personal_data(tmp_path, store):
+    # given a member imported from the old programme, then erased at their request
+    run(write_csv(tmp_path / "first.csv", [ann()]))
+    member = Member.objects.get(external_id="L-1")
+    member_erase(member=member, actor=None, reason="request")
+
+    # when the same file is imported again
+    with pytest.raises(CommandError, match="1 row"):
+        run(write_csv(tmp_path / "again.csv", [ann()]))
+
+    # then the row is refused and the member stays erased
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name, member.email, member.phone) == ("", "", None, None)
+    errors = list(csv.DictReader((tmp_path / "again.csv.errors.csv").open()))
+    assert [(e["external_id"], e["field"]) for e in errors] == [("L-1", "first_name")]
+    assert "erased" in errors[0]["reason"]
 
 
 def test_dry_run_writes_nothing(tmp_path, store):
