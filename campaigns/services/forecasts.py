@@ -20,6 +20,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -28,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import Member
@@ -168,18 +169,19 @@ def bonus_campaign_forecast(
             .values("total")
         )
         # The lines in scope × the share of the basket paid (discounts spread over the lines).
+        # Divided in floating point: SQLite stores whole euros as integers and would divide
+        # them as integers (€ 10 × 20 / 30 = 6, not 6.67); a forecast needs no exact cents.
         eligible: Case | ExpressionWrapper = Case(
             When(
                 amount__gt=0,
-                then=ExpressionWrapper(
-                    Coalesce(Subquery(in_scope, output_field=AMOUNT), Value(Decimal("0")))
-                    * paid
-                    / F("amount"),
-                    output_field=AMOUNT,
-                ),
+                then=Cast(
+                    Coalesce(Subquery(in_scope, output_field=AMOUNT), Value(Decimal("0"))) * paid,
+                    FloatField(),
+                )
+                / Cast(F("amount"), FloatField()),
             ),
-            default=Value(Decimal("0")),
-            output_field=AMOUNT,
+            default=Value(0.0),
+            output_field=FloatField(),
         )
     else:
         eligible = paid
@@ -189,7 +191,7 @@ def bonus_campaign_forecast(
     figures = qualifying.aggregate(
         count=Count("pk"), buyers=Count("member_id", distinct=True), spend=Sum("eligible")
     )
-    spend = Decimal(figures["spend"] or 0).quantize(CENT)
+    spend = Decimal(str(figures["spend"] or 0)).quantize(CENT)
     base_rate = _base_rate(campaign.starts_at)
     if campaign.kind == BonusCampaign.Kind.MULTIPLIER:
         everyone = spend * base_rate * (campaign.multiplier - 1)

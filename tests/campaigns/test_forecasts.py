@@ -11,7 +11,7 @@ from django.utils import timezone
 from campaigns.models import BonusCampaign
 from campaigns.services import automation_dry_run, bonus_campaign_forecast, code_redemption_rate
 from loyalty_site import roles
-from points.models import PointAccount
+from points.models import PointAccount, Purchase
 from rewards.models import IssuedReward
 from tests.factories import (
     AutomationFactory,
@@ -216,6 +216,33 @@ def test_a_campaign_on_a_category_counts_only_those_lines(shop_history):
         40,
         Decimal("0.40"),
     )
+
+
+def test_a_discount_is_spread_over_the_lines_to_the_cent_on_every_database(shop_history):
+    # given a € 30 basket (coffee € 10, tea € 20) with € 10 off, in a store of its own
+    store = StoreFactory()
+    outcome = buy(
+        MemberFactory(),
+        store,
+        "30.00",
+        occurred_at=shop_history["now"] - 2 * DAY,
+        lines=[("KOF-2", "Coffee", "10.00"), ("THE-1", "Tea", "20.00")],
+    )
+    Purchase.objects.filter(pk=outcome.purchase.pk).update(discount_total=Decimal("10.00"))
+    campaign = _campaign(
+        shop_history,
+        kind="multiplier",
+        multiplier=Decimal("3"),
+        categories="Coffee",
+        tiers=[],
+        stores=[store],
+    )
+
+    forecast = bonus_campaign_forecast(campaign, now=shop_history["now"])
+
+    # then coffee's share of what was paid: 10 × 20 / 30 = € 6.67 (SQLite divided whole euros
+    # as integers: € 6), 6.67 × 2 = 13 points
+    assert (forecast.qualifying_spend, forecast.points) == (Decimal("6.67"), 13)
 
 
 def test_a_running_campaign_is_compared_with_the_period_before_it_started(shop_history):
