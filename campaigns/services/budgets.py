@@ -144,8 +144,12 @@ def budget_settle(changes: list[BudgetChange]) -> None:
         wanted |= Q(owner=owner, period__in=[period for o, period in amounts if o == owner])
     with transaction.atomic(savepoint=False):
         # A row missing (a free product reserved at €0, so nothing was taken): created at 0.
+        # Inserted in the lock order too: an insert holds its new row's key until the commit.
+        in_lock_order = sorted(
+            sorted(amounts, key=lambda key: key[1], reverse=True), key=lambda key: key[0]
+        )
         BudgetSpend.objects.bulk_create(
-            [BudgetSpend(owner=owner, period=period) for owner, period in amounts],
+            [BudgetSpend(owner=owner, period=period) for owner, period in in_lock_order],
             ignore_conflicts=True,
         )
         # The lock first, in order: the UPDATE alone would lock the rows in the order it finds
