@@ -45,10 +45,13 @@ def _deliveries_merge(*, duplicate: Member, survivor: Member) -> tuple[int, int]
     account), except one for an automation and period the survivor already has (one per
     member and period: the survivor's stays, the duplicate's remains as history).
 
-    Also locks both members' converted deliveries, whose window revenue is recounted once the
-    purchases have moved (after the point accounts): here, in step 2 (member and pk order)."""
+    First locks all deliveries of both members, in one statement in member and pk order (step
+    2): the ones it moves, and the converted ones whose window revenue is recounted once the
+    purchases have moved (after the point accounts). Locking only the converted ones first let
+    the `UPDATE` below take the duplicate's others later, out of order, and deadlock with a
+    purchase whose lock prelude holds one of them and waits for another."""
     list(
-        Delivery.objects.filter(member__in=[duplicate, survivor], converted_at__isnull=False)
+        Delivery.objects.filter(member__in=[duplicate, survivor])
         .order_by("member_id", "pk")
         .select_for_update(no_key=True)
         .values_list("pk", flat=True)

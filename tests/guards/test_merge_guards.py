@@ -2,12 +2,17 @@
 card while it is merged loses no points, and two merges of one pair never both happen nor
 deadlock (docs/architecture.md, "Guards and the tests that defend them")."""
 
+import datetime
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connections, transaction
+from django.utils import timezone
 
 from accounts.models import Member
+from campaigns.models import Delivery
 from campaigns.services import merge as merge_module
 from campaigns.services.merge import member_merge
 from core.errors import ApplicationError
@@ -16,7 +21,13 @@ from points.selectors import ledger_mismatches
 from points.services import account_lock, points_adjust, points_spend
 from points.services import merge as points_merge_module
 from tests.concurrency import run_in_parallel
-from tests.factories import EarningRuleFactory, MemberFactory, StoreFactory, UserFactory
+from tests.factories import (
+    AutomationFactory,
+    EarningRuleFactory,
+    MemberFactory,
+    StoreFactory,
+    UserFactory,
+)
 from tests.helpers import buy
 from tests.markers import postgres_only
 
@@ -130,3 +141,88 @@ def test_merges_in_both_directions_and_till_writes_never_deadlock():
         assert balances(merges[0].duplicate) == [0]
         assert balances(survivor) == [120 + bought]
     assert list(ledger_mismatches()) == []
+
+
+def test_a_merge_and_two_purchases_holding_the_duplicates_offers_never_deadlock(pair):
+    # given the duplicate's two offers in their window: U (not converted) and C (converted)
+    duplicate, survivor, actor = pair
+    automation = AutomationFactory()
+    now = timezone.now()
+    unconverted, converted = (
+        Delivery.objects.create(
+            automation=automation,
+            member=duplicate,
+            period_key=key,
+            status=Delivery.Status.SENT,
+            converted_at=converted_at,
+            offer_expires_at=now + datetime.timedelta(days=7),
+        )
+        for key, converted_at in (("u", None), ("c", now))
+    )
+    lock_both = (
+        "SELECT id FROM campaigns_delivery WHERE id IN (%s, %s) ORDER BY id FOR NO KEY UPDATE"
+    )
+    lock_one = "SELECT id FROM campaigns_delivery WHERE id = %s FOR NO KEY UPDATE"
+    ids = [unconverted.pk, converted.pk]
+
+    def hold_then_commit(started: threading.Event, release: threading.Event):
+        # a purchase's lock prelude: the member's offers in the window, in pk order
+        connection = connections.create_connection("default")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute(lock_both, ids)
+                started.set()
+                release.wait(10)
+                cursor.execute("COMMIT")
+        finally:
+            connection.close()
+
+    results: dict[str, object] = {}
+    first_holds, release_first = threading.Event(), threading.Event()
+    holder = threading.Thread(target=hold_then_commit, args=(first_holds, release_first))
+    holder.start()
+    first_holds.wait(10)
+
+    def merging():
+        try:
+            results["merge"] = merge(duplicate, survivor, actor)
+        except Exception as error:  # noqa: BLE001 - the test inspects it
+            results["merge"] = error
+        finally:
+            connections["default"].close()
+
+    def second_purchase():
+        second = connections.create_connection("default")
+        try:
+            with second.cursor() as cursor:
+                # the same prelude, row by row in pk order, as the statement takes them: a
+                # pause between the two rows lets the merge take C meanwhile if it may
+                cursor.execute("BEGIN")
+                cursor.execute(lock_one, [unconverted.pk])
+                time.sleep(0.3)
+                cursor.execute(lock_one, [converted.pk])
+                cursor.execute("COMMIT")
+            results["purchase"] = "done"
+        except Exception as error:  # noqa: BLE001 - the test inspects it
+            results["purchase"] = error
+        finally:
+            second.close()
+
+    # when a merge queues behind a first purchase, then a second purchase queues too
+    merger = threading.Thread(target=merging)
+    merger.start()
+    time.sleep(0.5)
+    buyer = threading.Thread(target=second_purchase)
+    buyer.start()
+    time.sleep(0.5)
+    release_first.set()
+    for thread in (holder, merger, buyer):
+        thread.join(30)
+
+    # then neither was aborted as a deadlock, and the offers moved to the survivor
+    assert not isinstance(results["merge"], OperationalError), results
+    assert results["purchase"] == "done", results
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("member_id", flat=True)) == {
+        survivor.pk
+    }
