@@ -1,8 +1,10 @@
 """Run callables in parallel threads, each with its own database connection."""
 
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from unittest import mock
 
 from django.db import connection, connections
 
@@ -29,6 +31,19 @@ def run_in_parallel(work: Callable[[int], object], count: int) -> list[object]:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def pause_first_call(target, attribute: str, seconds: float = 0.6):
+    """Patches `target.attribute` so that its first call (in whichever thread) sleeps first."""
+    real = getattr(target, attribute)
+    first = threading.Lock()
+
+    def paused(*args, **kwargs):
+        if first.acquire(blocking=False):
+            time.sleep(seconds)
+        return real(*args, **kwargs)
+
+    return mock.patch.object(target, attribute, paused)
 
 
 @contextmanager

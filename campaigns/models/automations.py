@@ -578,6 +578,8 @@ class EscalationSend(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The sending lease, as on Delivery: while it runs, no other worker sends this step.
+    lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("escalation message")

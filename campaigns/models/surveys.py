@@ -159,6 +159,8 @@ class SatisfactionInvitation(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # The sending lease, as on Delivery: while it runs, no other worker sends this question.
+    lease_until = models.DateTimeField(_("sending until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("satisfaction question sent")

@@ -39,8 +39,46 @@ def send_lease() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.LOYALTY_SEND_LEASE_SECONDS)
 
 
+def send_leased(lease_until: datetime.datetime | None, now: datetime.datetime) -> bool:
+    """Whether another worker holds the sending lease of a message (it has not run out). The one
+    definition for every kind of message: deliveries, escalation steps, satisfaction questions."""
+    return lease_until is not None and lease_until > now
+
+
 class DeliveryBusy(outbox.RetryLater):
     """Another worker is sending this delivery right now (its lease has not run out)."""
+
+
+class SendsBusy(outbox.RetryLater):
+    """Some messages of a job are being sent by another worker; the job tries again later (and
+    finds them sent, or, if that worker died, sends them once their lease has run out)."""
+
+
+def pending_send(row, now: datetime.datetime) -> bool:
+    """Step 1 for a pending escalation step or satisfaction question, inside the transaction
+    that locked its row (`select_for_update`): lease it and return True, or return False when
+    another worker's lease still runs. Deliveries do the same in `delivery_send`."""
+    if send_leased(row.lease_until, now):
+        return False
+    row.lease_until = now + send_lease()
+    row.save(update_fields=["lease_until"])
+    return True
+
+
+def pending_send_finish(model, pk: int, message: messaging.Message) -> int:
+    """Steps 2 and 3 for a row leased by `pending_send`, outside any lock: hand the message to
+    the provider (under its stable key), then mark the row sent. A provider error gives the
+    lease back, so the job's retry sends at once; a worker that dies in between leaves the lease
+    to run out, after which a retry sends the same message under the same key. Returns 1 when
+    this worker marked it sent."""
+    try:
+        messaging.backend_for(message.channel).send(message)
+    except messaging.SendError:
+        model.objects.filter(pk=pk, status=model.Status.PENDING).update(lease_until=None)
+        raise
+    return model.objects.filter(pk=pk, status=model.Status.PENDING).update(
+        status=model.Status.SENT, sent_at=timezone.now(), lease_until=None
+    )
 
 
 def _take_stock(reward: Reward, wanted: int) -> int:
@@ -434,9 +472,7 @@ def delivery_send(delivery_id: int) -> str:
             return "done"
         if delivery.fulfilled_at is None:
             raise outbox.RetryLater(f"delivery {delivery_id} is not fulfilled yet")
-        if delivery.status == Delivery.Status.SENDING and (
-            delivery.lease_until is not None and delivery.lease_until > now
-        ):
+        if delivery.status == Delivery.Status.SENDING and send_leased(delivery.lease_until, now):
             raise DeliveryBusy(f"delivery {delivery_id} is being sent until {delivery.lease_until}")
         recorded = OutboundMessage.objects.filter(delivery=delivery).first()
         # Consent is checked on every try: a member who withdrew it (or whose account was

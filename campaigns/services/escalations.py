@@ -24,6 +24,7 @@ from rewards.models import IssuedReward
 
 from .. import messaging
 from ..models import Automation, Delivery, EscalationSend, EscalationStep
+from .deliveries import SendsBusy, pending_send, pending_send_finish
 
 JOB_ESCALATION_SEND = "campaigns.escalation_send"  # handler in campaigns/jobs.py
 SEND_CHUNK = 100
@@ -131,9 +132,12 @@ def escalations_queue_due(*, now: datetime.datetime | None = None) -> int:
 def escalations_send(send_ids: list[int]) -> int:
     """Sends pending escalation messages, each once, after checking again that the member has
     not responded, the offer runs and consent holds. The provider gets the same key
-    (`delivery-<id>-step-<n>`) on every try. Returns how many were sent."""
+    (`delivery-<id>-step-<n>`) on every try. Each is leased while it is handed to the provider,
+    as deliveries are (`pending_send`): a step another worker is sending is left to it, and the
+    job raises `SendsBusy` at the end to look again later. Returns how many were sent."""
     now = timezone.now()
     sent = 0
+    busy = []
     for send_id in send_ids:
         with transaction.atomic(durable=True):
             send = (
@@ -162,14 +166,16 @@ def escalations_send(send_ids: list[int]) -> int:
                 send.status, send.skip_reason = EscalationSend.Status.SKIPPED, reason
                 send.save(update_fields=["status", "skip_reason"])
                 continue
+            if not pending_send(send, now):
+                busy.append(send_id)
+                continue
             message = dataclasses.replace(
                 messaging.render(delivery=delivery, channel=send.channel),
                 key=f"{messaging.delivery_key(delivery.pk)}-step-{send.position}",
             )
-        messaging.backend_for(send.channel).send(message)  # SendError: the job is retried
-        sent += EscalationSend.objects.filter(
-            pk=send_id, status=EscalationSend.Status.PENDING
-        ).update(status=EscalationSend.Status.SENT, sent_at=timezone.now())
+        sent += pending_send_finish(EscalationSend, send_id, message)  # SendError: retried
+    if busy:
+        raise SendsBusy(f"escalation messages {busy} are being sent by another worker")
     return sent
 
 

@@ -21,6 +21,7 @@ from ..models import (
     SatisfactionResponse,
     SurveyResponse,
 )
+from .deliveries import SendsBusy, pending_send, pending_send_finish
 
 SURVEY_ACTIVITY = "survey"
 
@@ -295,8 +296,12 @@ def satisfaction_invitations_queue(*, now: datetime.datetime | None = None) -> i
 def satisfaction_invitations_send(invitation_ids: list[int]) -> int:
     """Sends pending invitations, each once: consent is checked again at sending (a member who
     withdrew it is skipped), the provider gets the key `satisfaction-<id>` on every try, and
-    only a pending invitation is sent. Returns how many were sent."""
+    only a pending invitation is sent. Each is leased while it is handed to the provider, as
+    deliveries are (`pending_send`): one another worker is sending is left to it, and the job
+    raises `SendsBusy` at the end to look again later. Returns how many were sent."""
+    now = timezone.now()
     sent = 0
+    busy = []
     for invitation_id in invitation_ids:
         with transaction.atomic(durable=True):
             invitation = (
@@ -312,9 +317,11 @@ def satisfaction_invitations_send(invitation_ids: list[int]) -> int:
                 invitation.status = SatisfactionInvitation.Status.SKIPPED
                 invitation.save(update_fields=["status"])
                 continue
+            if not pending_send(invitation, now):
+                busy.append(invitation_id)
+                continue
         message = messaging.satisfaction_message(invitation)
-        messaging.backend_for(channel).send(message)  # SendError: the job is retried
-        sent += SatisfactionInvitation.objects.filter(
-            pk=invitation_id, status=SatisfactionInvitation.Status.PENDING
-        ).update(status=SatisfactionInvitation.Status.SENT, sent_at=timezone.now())
+        sent += pending_send_finish(SatisfactionInvitation, invitation_id, message)
+    if busy:
+        raise SendsBusy(f"satisfaction questions {busy} are being sent by another worker")
     return sent

@@ -4,9 +4,7 @@ Locks are raced for real on PostgreSQL: the first thread pauses inside its criti
 without the lock the second one would read the same state and act on it too.
 """
 
-import threading
 import time
-from unittest import mock
 
 import pytest
 from django.core import mail
@@ -25,7 +23,7 @@ from campaigns.services import deliveries as deliveries_module
 from core import outbox
 from loyalty_site import roles
 from points.models import PointsEntry
-from tests.concurrency import run_in_parallel
+from tests.concurrency import pause_first_call, run_in_parallel
 from tests.factories import AutomationFactory, MemberFactory, UserFactory
 from tests.markers import postgres_only
 
@@ -38,26 +36,13 @@ def _welcome_delivery(**automation_kwargs) -> Delivery:
     return Delivery.objects.create(automation=automation, member=member, period_key="welcome")
 
 
-def _pause_first_call(target, attribute: str, seconds: float = 0.6):
-    """Patches `target.attribute` so that its first call (in whichever thread) sleeps first."""
-    real = getattr(target, attribute)
-    first = threading.Lock()
-
-    def paused(*args, **kwargs):
-        if first.acquire(blocking=False):
-            time.sleep(seconds)
-        return real(*args, **kwargs)
-
-    return mock.patch.object(target, attribute, paused)
-
-
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_fulfilling_one_delivery_give_its_bonus_once():
     # given a delivery with a bonus and no reward, fulfilled by two jobs at the same instant
     delivery = _welcome_delivery(reward=None, bonus_points=25)
     # when the first pauses after locking the delivery rows
-    with _pause_first_call(deliveries_module, "_fulfil_group"):
+    with pause_first_call(deliveries_module, "_fulfil_group"):
         results = run_in_parallel(lambda _i: deliveries_fulfil([delivery.pk], queue_sends=False), 2)
     # then one gave the bonus, the other found it given (the delivery row lock)
     assert sorted(len(result) for result in results) == [0, 1], results
@@ -70,7 +55,7 @@ def test_two_workers_sending_one_delivery_send_it_once():
     delivery = _welcome_delivery(reward=None, bonus_points=5)
     deliveries_fulfil([delivery.pk], queue_sends=False)
     # when two workers send it at once, the first pausing while it renders (inside its lock)
-    with _pause_first_call(messaging, "render", 1.0):
+    with pause_first_call(messaging, "render", 1.0):
         results = run_in_parallel(lambda _i: delivery_send(delivery.pk), 2)
     # then one sends; the other sees the lease and waits its turn (or, on a box so busy that it
     # started late, finds it sent): no error, no second message
@@ -95,7 +80,7 @@ def test_staff_resending_while_a_worker_finishes_the_send_never_sends_twice():
         time.sleep(0.2)  # meanwhile the worker marks it sent
         return Delivery.objects.filter(pk=delivery.pk).update(status="sent")
 
-    with _pause_first_call(Delivery, "save", 0.8):
+    with pause_first_call(Delivery, "save", 0.8):
         results = run_in_parallel(work, 2)
     assert not any(isinstance(result, Exception) for result in results), results
     # then the worker's "sent" waited for staff and stands; the resend job finds it sent
