@@ -60,5 +60,9 @@ def held_elsewhere(name: str):
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [_lock_id(name)])
         yield
+        # Released before closing: a closed connection's server process lets its session locks
+        # go only when it exits, a moment later, so the caller's next try could still fail.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_lock_id(name)])
     finally:
         other.close()
